@@ -1,0 +1,166 @@
+package dev.cm4j.tensor;
+
+/**
+ * A seeded random stream on top of {@link Philox}: key = seed, counter = (block index, stream id).
+ *
+ * <p>Element {@code i} of a draw that starts at block position {@code p} is word {@code i % 4} of block
+ * {@code p + i / 4}: a pure function of (seed, stream, position, i). Bulk draws are split over threads without
+ * changing a single bit. The state to save for an exact resume is {@link #position()}.
+ *
+ * <p>Not thread-safe: one {@code Rng} per consumer; use {@link #fork(long)} for independent streams.
+ */
+public final class Rng {
+    private static final double TWO_PI = 2 * Math.PI;
+    private static final double INV_2_32 = 1.0 / 4294967296.0;
+    private static final int BLOCKS_PER_TASK = 4096;
+
+    private final long seed;
+    private final long stream;
+    private long position;
+
+    public Rng(long seed) {
+        this(seed, 0L);
+    }
+
+    public Rng(long seed, long stream) {
+        this.seed = seed;
+        this.stream = stream;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public long stream() {
+        return stream;
+    }
+
+    /** Number of 4-word blocks consumed so far. */
+    public long position() {
+        return position;
+    }
+
+    /** Restores a position saved with {@link #position()}. */
+    public void setPosition(long position) {
+        if (position < 0) {
+            throw new IllegalArgumentException("Rng.setPosition: position must be >= 0, got " + position);
+        }
+        this.position = position;
+    }
+
+    /** An independent stream of the same seed; {@code id} selects it (the parent's stream id is mixed in). */
+    public Rng fork(long id) {
+        return new Rng(seed, stream * 0x9E3779B97F4A7C15L + id + 1);
+    }
+
+    private void block(long blockIndex, int[] out) {
+        Philox.block((int) blockIndex, (int) (blockIndex >>> 32), (int) stream, (int) (stream >>> 32),
+                (int) seed, (int) (seed >>> 32), out);
+    }
+
+    /** Fills {@code dst[off, off+n)} with standard normal numbers (Box-Muller on word pairs). */
+    public void fillNormal(float[] dst, int off, int n) {
+        fill(dst, off, n, true, 0f, 1f);
+    }
+
+    /** Fills {@code dst[off, off+n)} with N(mean, std^2) numbers. */
+    public void fillNormal(float[] dst, int off, int n, float mean, float std) {
+        fill(dst, off, n, true, mean, std);
+    }
+
+    /** Fills {@code dst[off, off+n)} with uniform numbers in [lo, hi). */
+    public void fillUniform(float[] dst, int off, int n, float lo, float hi) {
+        fill(dst, off, n, false, lo, hi - lo);
+    }
+
+    private void fill(float[] dst, int off, int n, boolean normal, float a, float b) {
+        if (off < 0 || n < 0 || (long) off + n > dst.length) {
+            throw new IllegalArgumentException("Rng.fill: range [" + off + ", " + ((long) off + n)
+                    + ") outside an array of length " + dst.length);
+        }
+        long base = position;
+        int blocks = (n + 3) / 4;
+        position += blocks;
+        int tasks = (blocks + BLOCKS_PER_TASK - 1) / BLOCKS_PER_TASK;
+        Parallel.forRange(tasks, 1, (t0, t1) -> {
+            int[] w = new int[4];
+            for (int b0 = t0 * BLOCKS_PER_TASK, bEnd = Math.min(blocks, t1 * BLOCKS_PER_TASK); b0 < bEnd; b0++) {
+                block(base + b0, w);
+                int i = b0 * 4;
+                int m = Math.min(4, n - i);
+                if (normal) {
+                    double r0 = Math.sqrt(-2 * Math.log(unitOpen(w[0])));
+                    double t = TWO_PI * unit(w[1]);
+                    double r1 = Math.sqrt(-2 * Math.log(unitOpen(w[2])));
+                    double s = TWO_PI * unit(w[3]);
+                    double[] v = {r0 * Math.cos(t), r0 * Math.sin(t), r1 * Math.cos(s), r1 * Math.sin(s)};
+                    for (int j = 0; j < m; j++) {
+                        dst[off + i + j] = (float) (a + b * v[j]);
+                    }
+                } else {
+                    for (int j = 0; j < m; j++) {
+                        float u = (float) (a + b * unit(w[j]));
+                        // rounding can push a + b*u up to hi; keep the interval half-open
+                        dst[off + i + j] = u < a + b ? u : Math.nextDown(a + b);
+                    }
+                }
+            }
+        });
+    }
+
+    /** A uniform double in [0, 1) from the next block (53 random bits). */
+    public double nextDouble() {
+        int[] w = new int[4];
+        block(position++, w);
+        long bits = ((w[0] & 0xFFFFFFFFL) << 21) ^ (w[1] & 0xFFFFFFFFL);
+        return (bits & ((1L << 53) - 1)) * 0x1.0p-53;
+    }
+
+    /** A standard normal double from the next block. */
+    public double nextGaussian() {
+        int[] w = new int[4];
+        block(position++, w);
+        return Math.sqrt(-2 * Math.log(unitOpen(w[0]))) * Math.cos(TWO_PI * unit(w[1]));
+    }
+
+    /** A uniform integer in [0, bound) from the next block (unbiased by rejection). */
+    public int nextInt(int bound) {
+        if (bound <= 0) {
+            throw new IllegalArgumentException("Rng.nextInt: bound must be > 0, got " + bound);
+        }
+        int[] w = new int[4];
+        long limit = (1L << 32) - ((1L << 32) % bound);
+        while (true) {
+            block(position++, w);
+            for (int j = 0; j < 4; j++) {
+                long x = w[j] & 0xFFFFFFFFL;
+                if (x < limit) {
+                    return (int) (x % bound);
+                }
+            }
+        }
+    }
+
+    /** A Tensor of standard normal numbers. */
+    public Tensor normal(int... shape) {
+        Tensor t = Tensor.zeros(shape);
+        fillNormal(t.data(), t.offset(), t.size());
+        return t;
+    }
+
+    /** A Tensor of uniform numbers in [lo, hi). */
+    public Tensor uniform(float lo, float hi, int... shape) {
+        Tensor t = Tensor.zeros(shape);
+        fillUniform(t.data(), t.offset(), t.size(), lo, hi);
+        return t;
+    }
+
+    private static double unit(int w) {
+        return (w & 0xFFFFFFFFL) * INV_2_32;
+    }
+
+    /** In (0, 1]: safe for log. */
+    private static double unitOpen(int w) {
+        return ((w & 0xFFFFFFFFL) + 1) * INV_2_32;
+    }
+}
