@@ -61,34 +61,30 @@ public record Preconditioning(double sigmaData, double epsilon, CNoise cNoise) {
 
     /** c_skip per sample. */
     public float[] cSkip(float[] sigma) {
-        float[] c = new float[sigma.length];
-        for (int b = 0; b < c.length; b++) {
-            c[b] = (float) cSkip(sigma[b]);
-        }
-        return c;
+        return perSample(sigma, this::cSkip);
     }
 
     /** c_out per sample. */
     public float[] cOut(float[] sigma) {
-        float[] c = new float[sigma.length];
-        for (int b = 0; b < c.length; b++) {
-            c[b] = (float) cOut(sigma[b]);
-        }
-        return c;
+        return perSample(sigma, this::cOut);
     }
 
     /** c_in per sample. */
     public float[] cIn(float[] sigma) {
-        float[] c = new float[sigma.length];
-        for (int b = 0; b < c.length; b++) {
-            c[b] = (float) cIn(sigma[b]);
-        }
-        return c;
+        return perSample(sigma, this::cIn);
     }
 
     /** c_noise per sample. */
     public float[] cNoise(float[] sigma) {
         return cNoise.of(sigma);
+    }
+
+    private static float[] perSample(float[] sigma, java.util.function.DoubleUnaryOperator scaling) {
+        float[] c = new float[sigma.length];
+        for (int b = 0; b < c.length; b++) {
+            c[b] = (float) scaling.applyAsDouble(sigma[b]);
+        }
+        return c;
     }
 
     /** The network input {@code c_in(sigma_b) x_b} for x (B, ...) and one sigma per sample. */
