@@ -53,7 +53,8 @@ final class Plots {
         st.setMarkerSize(3);
         st.setChartBackgroundColor(Color.WHITE);
         st.setXAxisMin(-RANGE).setXAxisMax(RANGE).setYAxisMin(-RANGE).setYAxisMax(RANGE);
-        st.setAxisTickLabelsVisible(false);
+        st.setXAxisTicksVisible(false);
+        st.setYAxisTicksVisible(false);
         int n = p.points().dim(0);
         double[] x = new double[n];
         double[] y = new double[n];

@@ -2,7 +2,6 @@ package dev.cm4j.consistency.train;
 
 import dev.cm4j.autodiff.optim.Ema;
 import dev.cm4j.consistency.KarrasSchedule;
-import dev.cm4j.tensor.Tensor;
 import java.util.Map;
 
 /**
@@ -33,13 +32,12 @@ abstract class TargetNetworkTrainer extends Trainer {
     }
 
     @Override
-    protected final Map<String, Tensor> extraState() {
-        return targetEma.shadow();
+    protected final Map<String, Ema> extraEmas() {
+        return Map.of("target", targetEma);
     }
 
     @Override
-    protected final void loadExtraState(Map<String, Tensor> state) {
-        targetEma.load(state);
+    protected final void afterLoad() {
         targetEma.copyTo(target.net().module().namedParameters());
     }
 

@@ -7,7 +7,11 @@ import dev.cm4j.autodiff.optim.LrSchedule;
 import dev.cm4j.autodiff.optim.Optimizer;
 import dev.cm4j.autodiff.optim.RAdam;
 import dev.cm4j.consistency.KarrasSchedule;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cm4j.models.Module;
+import dev.cm4j.models.SafeTensors;
+import dev.cm4j.models.TrainingState;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import java.io.IOException;
@@ -16,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,10 +32,11 @@ import java.util.Map;
  *
  * <p>A loss that is not finite stops training before the update: the state of the last good step is saved (when
  * checkpointing is on) and a {@link TrainingDivergedException} names the step. All randomness comes from one
- * generator (and the network's own dropout generators) whose positions are saved, so a resumed run continues
- * bit-identically.
+ * generator (and the network's own dropout generators) whose positions are saved with the weights, optimizer moments
+ * and EMAs ({@link TrainingState}), so a resumed run continues bit-identically.
  */
 public abstract class Trainer {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final String phase;
     protected final Preconditioned model;
     protected final DataSource data;
@@ -72,13 +76,13 @@ public abstract class Trainer {
     protected void afterUpdate(long k) {
     }
 
-    /** Extra state of the algorithm for checkpoints (e.g. the target network), by name. */
-    protected Map<String, Tensor> extraState() {
+    /** Extra EMAs of the algorithm to checkpoint (e.g. the target network), by name. */
+    protected Map<String, Ema> extraEmas() {
         return Map.of();
     }
 
-    /** Restores {@link #extraState()}. */
-    protected void loadExtraState(Map<String, Tensor> state) {
+    /** Called after a checkpoint was loaded (e.g. to copy the target EMA into the target network). */
+    protected void afterLoad() {
     }
 
     /** A description of the settings; a checkpoint resumes only into a trainer with the same description. */
@@ -135,7 +139,7 @@ public abstract class Trainer {
         return step;
     }
 
-    /** The loss of every completed step, resumed steps included. */
+    /** The loss of every step completed by this object (after a resume: the steps since). */
     public List<Double> losses() {
         return Collections.unmodifiableList(losses);
     }
@@ -164,66 +168,56 @@ public abstract class Trainer {
 
     // ---------------------------------------------------------------- checkpoints
 
-    /** Writes the full training state to {@code file} (atomically). */
+    /**
+     * The live state bound for saving or loading: weights, optimizer moments, the evaluation EMA ("eval"), the
+     * algorithm's EMAs, the batch generator ("trainer"), the dropout generators, the step, and the settings.
+     */
+    private TrainingState state() {
+        TrainingState s = new TrainingState(model.net().module(), optimizer).ema("eval", evalEma).rng("trainer", rng);
+        extraEmas().forEach(s::ema);
+        return s.setStep(step).setConfig(settingsJson());
+    }
+
+    private String settingsJson() {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("phase", phase);
+        o.put("settings", settings());
+        return o.toString();
+    }
+
+    /**
+     * Writes the full training state: the weights to {@code file} and the rest beside it
+     * ({@link TrainingState#statePath}), each atomically.
+     */
     public void save(Path file) {
-        Module module = model.net().module();
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        module.stateDict().forEach((k, v) -> tensors.put("model." + k, v));
-        evalEma.shadow().forEach((k, v) -> tensors.put("ema." + k, v));
-        optimizer.stateTensors().forEach((k, v) -> tensors.put("optim." + k, v));
-        extraState().forEach((k, v) -> tensors.put("extra." + k, v));
-        float[] history = new float[losses.size()];
-        for (int i = 0; i < history.length; i++) {
-            history[i] = losses.get(i).floatValue();
-        }
-        tensors.put("loss_history", Tensor.wrap(history, new int[] {history.length}));
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("phase", phase);
-        meta.put("settings", settings());
-        meta.put("step", Long.toString(step));
-        meta.put("rng.position", Long.toString(rng.position()));
-        module.rngPositions().forEach((k, v) -> meta.put("dropout." + k, Long.toString(v)));
-        optimizer.stepCounts().forEach((k, v) -> meta.put("optim.step." + k, Long.toString(v)));
         try {
-            TrainingState.write(file, tensors, meta);
+            state().save(file);
         } catch (IOException e) {
             throw new UncheckedIOException(phase + ": cannot write checkpoint " + file, e);
         }
     }
 
-    /** Restores a state written by {@link #save(Path)} with the same settings; nothing changes when it fails. */
+    /**
+     * Restores a state written by {@link #save(Path)} by a trainer with the same settings. Everything is checked
+     * before anything changes; a file of other settings, names or shapes is refused with its name in the message.
+     * The loss history restarts with the resumed steps.
+     */
     public void load(Path file) {
-        TrainingState.Contents c;
         try {
-            c = TrainingState.read(file);
+            Path stateFile = TrainingState.statePath(file);
+            String saved = SafeTensors.read(stateFile).metadata().get("config");
+            if (!settingsJson().equals(saved)) {
+                throw new IllegalArgumentException(phase + ": checkpoint " + stateFile + " was written with settings "
+                        + saved + ", not " + settingsJson());
+            }
+            TrainingState s = state();
+            s.load(file);
+            step = s.step();
         } catch (IOException e) {
             throw new UncheckedIOException(phase + ": cannot read checkpoint " + file, e);
         }
-        Map<String, String> meta = c.metadata();
-        if (!phase.equals(meta.get("phase")) || !settings().equals(meta.get("settings"))) {
-            throw new IllegalArgumentException(phase + ": checkpoint " + file + " was written by '" + meta.get("phase")
-                    + "' with settings " + meta.get("settings") + ", not " + settings());
-        }
-        Module module = model.net().module();
-        Map<String, Long> stepCounts = new LinkedHashMap<>();
-        optimizer.stepCounts().keySet().forEach(k -> stepCounts.put(k, c.longValue("optim.step." + k)));
-        Map<String, Long> dropout = new LinkedHashMap<>();
-        module.rngPositions().keySet().forEach(k -> dropout.put(k, c.longValue("dropout." + k)));
-        long savedStep = c.longValue("step");
-        long position = c.longValue("rng.position");
-        Tensor history = c.tensor("loss_history");
-        // strict loads: each checks names and shapes before it copies anything
-        module.load(c.withPrefix("model."));
-        evalEma.load(c.withPrefix("ema."));
-        optimizer.loadState(c.withPrefix("optim."), stepCounts);
-        loadExtraState(c.withPrefix("extra."));
-        module.setRngPositions(dropout);
-        rng.setPosition(position);
-        step = savedStep;
         losses.clear();
-        for (int i = 0; i < history.size(); i++) {
-            losses.add((double) history.data()[history.offset() + i]);
-        }
+        afterLoad();
     }
 
     // ---------------------------------------------------------------- helpers for the algorithms
