@@ -116,13 +116,18 @@ class TrainerMechanicsTest {
         rest.checkpointing(new Checkpointing(mid, 100, true));
         rest.train();
         assertEquals(12, rest.step());
-        assertEquals(straight.losses().subList(5, 12), rest.losses(), "losses of the resumed steps");
         assertEquals(0f, maxDiff(values(straight.model().net().module().namedParameters()),
                 values(rest.model().net().module().namedParameters())), "weights");
         assertEquals(0f, maxDiff(values(straight.target().net().module().namedParameters()),
                 values(rest.target().net().module().namedParameters())), "target weights");
         assertEquals(0f, maxDiff(values(straight.emaModel().net().module().namedParameters()),
                 values(rest.emaModel().net().module().namedParameters())), "EMA weights");
+        // the loss values agree to rounding only: a full float sum (ReduceVector.reduceSum's reduceLanes) may add its
+        // lanes in another order once the JIT compiles it; the weights above are bit-identical
+        for (int i = 0; i < 7; i++) {
+            assertEquals(straight.losses().get(5 + i), rest.losses().get(i), 1e-6 * straight.losses().get(5 + i),
+                    "loss of resumed step " + (6 + i));
+        }
     }
 
     @Test
