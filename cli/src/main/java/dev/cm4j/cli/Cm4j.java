@@ -14,7 +14,20 @@ public final class Cm4j implements Runnable {
     public static void main(String[] args) {
         // plots are rendered off-screen
         System.setProperty("java.awt.headless", "true");
-        System.exit(new CommandLine(new Cm4j()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling: a bad setting prints its message (not a stack trace), exit code 1. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Cm4j());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (!(ex instanceof IllegalArgumentException || ex instanceof IllegalStateException)) {
+                throw ex;
+            }
+            cmd.getErr().println(cmd.getColorScheme().errorText("cm4j " + cmd.getCommandName() + ": " + ex.getMessage()));
+            return 1;
+        });
+        return cl;
     }
 
     @Override
