@@ -11,7 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Only referenced behind {@code Simd.ENABLED}: loading it needs {@code --add-modules jdk.incubator.vector}.
  */
 final class GemmVectorKernel extends GemmMicroKernel {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** The machine's widest vector, or {@code -Dcm4j.gemm.bits=128|256|512} to try another (e.g. AVX2 on AVX-512). */
+    private static final VectorSpecies<Float> S = Integer.getInteger("cm4j.gemm.bits", 0) > 0
+            ? VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(Integer.getInteger("cm4j.gemm.bits")))
+            : FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     static final int MR = 6;
     static final int NR = 2 * L;
@@ -55,43 +58,52 @@ final class GemmVectorKernel extends GemmMicroKernel {
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
         }
-        // The accumulators go through the scratch tile (L1-resident, 12 stores) instead of straight to C: C2 boxes
-        // vectors that flow through helper-method arguments or conditionally reassigned locals, and a box per
-        // k step costs 10x the whole kernel.
-        float[] t = scratch;
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c10.intoArray(t, NR);
-        c11.intoArray(t, NR + L);
-        c20.intoArray(t, 2 * NR);
-        c21.intoArray(t, 2 * NR + L);
-        c30.intoArray(t, 3 * NR);
-        c31.intoArray(t, 3 * NR + L);
-        c40.intoArray(t, 4 * NR);
-        c41.intoArray(t, 4 * NR + L);
-        c50.intoArray(t, 5 * NR);
-        c51.intoArray(t, 5 * NR + L);
-        if (cols == NR) {
-            storeRows(t, rows, alpha, beta, c, ic, ldc);
+        if (rows == MR && cols == NR && beta == 0f) {
+            // The common full tiles straight to C: the first k block (beta = 0) ...
+            c00.mul(alpha).intoArray(c, ic);
+            c01.mul(alpha).intoArray(c, ic + L);
+            c10.mul(alpha).intoArray(c, ic + ldc);
+            c11.mul(alpha).intoArray(c, ic + ldc + L);
+            c20.mul(alpha).intoArray(c, ic + 2 * ldc);
+            c21.mul(alpha).intoArray(c, ic + 2 * ldc + L);
+            c30.mul(alpha).intoArray(c, ic + 3 * ldc);
+            c31.mul(alpha).intoArray(c, ic + 3 * ldc + L);
+            c40.mul(alpha).intoArray(c, ic + 4 * ldc);
+            c41.mul(alpha).intoArray(c, ic + 4 * ldc + L);
+            c50.mul(alpha).intoArray(c, ic + 5 * ldc);
+            c51.mul(alpha).intoArray(c, ic + 5 * ldc + L);
+        } else if (rows == MR && cols == NR && beta == 1f) {
+            // ... and the later ones, which add onto it.
+            c00.mul(alpha).add(FloatVector.fromArray(S, c, ic)).intoArray(c, ic);
+            c01.mul(alpha).add(FloatVector.fromArray(S, c, ic + L)).intoArray(c, ic + L);
+            c10.mul(alpha).add(FloatVector.fromArray(S, c, ic + ldc)).intoArray(c, ic + ldc);
+            c11.mul(alpha).add(FloatVector.fromArray(S, c, ic + ldc + L)).intoArray(c, ic + ldc + L);
+            c20.mul(alpha).add(FloatVector.fromArray(S, c, ic + 2 * ldc)).intoArray(c, ic + 2 * ldc);
+            c21.mul(alpha).add(FloatVector.fromArray(S, c, ic + 2 * ldc + L)).intoArray(c, ic + 2 * ldc + L);
+            c30.mul(alpha).add(FloatVector.fromArray(S, c, ic + 3 * ldc)).intoArray(c, ic + 3 * ldc);
+            c31.mul(alpha).add(FloatVector.fromArray(S, c, ic + 3 * ldc + L)).intoArray(c, ic + 3 * ldc + L);
+            c40.mul(alpha).add(FloatVector.fromArray(S, c, ic + 4 * ldc)).intoArray(c, ic + 4 * ldc);
+            c41.mul(alpha).add(FloatVector.fromArray(S, c, ic + 4 * ldc + L)).intoArray(c, ic + 4 * ldc + L);
+            c50.mul(alpha).add(FloatVector.fromArray(S, c, ic + 5 * ldc)).intoArray(c, ic + 5 * ldc);
+            c51.mul(alpha).add(FloatVector.fromArray(S, c, ic + 5 * ldc + L)).intoArray(c, ic + 5 * ldc + L);
         } else {
+            // Edge tiles and other betas go through the scratch tile to the scalar store (same float operations).
+            // Vectors must not flow into helper methods or conditionally reassigned locals: C2 then boxes them,
+            // and a box per k step costs 10x the whole kernel.
+            float[] t = scratch;
+            c00.intoArray(t, 0);
+            c01.intoArray(t, L);
+            c10.intoArray(t, NR);
+            c11.intoArray(t, NR + L);
+            c20.intoArray(t, 2 * NR);
+            c21.intoArray(t, 2 * NR + L);
+            c30.intoArray(t, 3 * NR);
+            c31.intoArray(t, 3 * NR + L);
+            c40.intoArray(t, 4 * NR);
+            c41.intoArray(t, 4 * NR + L);
+            c50.intoArray(t, 5 * NR);
+            c51.intoArray(t, 5 * NR + L);
             GemmMicroKernel.storeScalar(t, NR, rows, cols, alpha, beta, c, ic, ldc);
-        }
-    }
-
-    /** Full-width rows: C = alpha * acc + beta * C with the float operations of {@link GemmMicroKernel#storeScalar}. */
-    private static void storeRows(float[] t, int rows, float alpha, float beta, float[] c, int ic, int ldc) {
-        for (int r = 0; r < rows; r++) {
-            int o = ic + r * ldc;
-            for (int j = 0; j < NR; j += L) {
-                FloatVector v = FloatVector.fromArray(S, t, r * NR + j).mul(alpha);
-                if (beta == 0f) {
-                    v.intoArray(c, o + j);
-                } else if (beta == 1f) {
-                    v.add(FloatVector.fromArray(S, c, o + j)).intoArray(c, o + j);
-                } else {
-                    v.add(FloatVector.fromArray(S, c, o + j).mul(beta)).intoArray(c, o + j);
-                }
-            }
         }
     }
 }
