@@ -24,10 +24,18 @@ final class GemmVectorKernel extends GemmMicroKernel {
         super(MR, NR);
     }
 
-    // pa (kc, 6) panel, pb (kc, 2L) panel -> C tile (rows, cols) at c[ic], row stride ldc
+    // A rows (6, kc) at a[a0 + i*rs + p], pb (kc, 2L) panel -> C tile (rows, cols) at c[ic], row stride ldc
     @Override
-    void tile(int kc, float[] pa, int ia, float[] pb, int ib, float alpha, float beta,
-                     float[] c, int ic, int ldc, int rows, int cols, float[] scratch) {
+    void tile(int kc, float[] a, int a0, int rs, float[] pb, int ib, float alpha, float beta,
+              float[] c, int ic, int ldc, int rows, int cols, float[] scratch) {
+        // Start of each A row; rows past the edge re-read the last one (their results are never stored), so edge
+        // tiles need no padded copy of A. Each index is (invariant + p): C2 hoists the bounds checks out of the loop.
+        int r0 = a0;
+        int r1 = a0 + Math.min(1, rows - 1) * rs;
+        int r2 = a0 + Math.min(2, rows - 1) * rs;
+        int r3 = a0 + Math.min(3, rows - 1) * rs;
+        int r4 = a0 + Math.min(4, rows - 1) * rs;
+        int r5 = a0 + Math.min(5, rows - 1) * rs;
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -35,28 +43,27 @@ final class GemmVectorKernel extends GemmMicroKernel {
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
-            int oa = ia + p * MR;
             int ob = ib + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, pb, ob);
             FloatVector b1 = FloatVector.fromArray(S, pb, ob + L);
-            FloatVector a0 = FloatVector.broadcast(S, pa[oa]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, pa[oa + 1]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, pa[oa + 2]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, pa[oa + 3]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, pa[oa + 4]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, pa[oa + 5]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
+            FloatVector a0v = FloatVector.broadcast(S, a[r0 + p]);
+            c00 = a0v.fma(b0, c00);
+            c01 = a0v.fma(b1, c01);
+            FloatVector a1v = FloatVector.broadcast(S, a[r1 + p]);
+            c10 = a1v.fma(b0, c10);
+            c11 = a1v.fma(b1, c11);
+            FloatVector a2v = FloatVector.broadcast(S, a[r2 + p]);
+            c20 = a2v.fma(b0, c20);
+            c21 = a2v.fma(b1, c21);
+            FloatVector a3v = FloatVector.broadcast(S, a[r3 + p]);
+            c30 = a3v.fma(b0, c30);
+            c31 = a3v.fma(b1, c31);
+            FloatVector a4v = FloatVector.broadcast(S, a[r4 + p]);
+            c40 = a4v.fma(b0, c40);
+            c41 = a4v.fma(b1, c41);
+            FloatVector a5v = FloatVector.broadcast(S, a[r5 + p]);
+            c50 = a5v.fma(b0, c50);
+            c51 = a5v.fma(b1, c51);
         }
         if (rows == MR && cols == NR && beta == 0f) {
             // The common full tiles straight to C: the first k block (beta = 0) ...
