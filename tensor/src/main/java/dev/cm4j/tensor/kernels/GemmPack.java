@@ -45,33 +45,37 @@ final class GemmPack {
      */
     static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
                       int nr, float[] dst) {
-        int d = 0;
-        for (int s = 0; s < nc; s += nr) {
-            int width = Math.min(nr, nc - s);
-            if (!transB) {
-                // op(B)[p, j] = b[p*ldb + j]: the panel's NR values of one k step are adjacent, a plain copy.
-                for (int p = 0; p < kc; p++) {
-                    int o = d + p * nr;
-                    System.arraycopy(b, bOff + (p0 + p) * ldb + j0 + s, dst, o, width);
+        if (!transB) {
+            // op(B)[p, j] = b[p*ldb + j]: walk B along its rows (sequential reads, which the prefetcher follows
+            // even from DRAM) and copy each row's NR-wide pieces into their panels.
+            for (int p = 0; p < kc; p++) {
+                int src = bOff + (p0 + p) * ldb + j0;
+                for (int s = 0; s < nc; s += nr) {
+                    int width = Math.min(nr, nc - s);
+                    int o = s * kc + p * nr;
+                    System.arraycopy(b, src + s, dst, o, width);
                     for (int j = width; j < nr; j++) {
                         dst[o + j] = 0f;
                     }
                 }
-            } else {
-                // op(B)[p, j] = b[j*ldb + p]: read each row of B^T along k, write with stride NR.
-                for (int j = 0; j < width; j++) {
-                    int src = bOff + (j0 + s + j) * ldb + p0;
-                    for (int p = 0; p < kc; p++) {
-                        dst[d + j + p * nr] = b[src + p];
-                    }
-                }
-                for (int j = width; j < nr; j++) {
-                    for (int p = 0; p < kc; p++) {
-                        dst[d + j + p * nr] = 0f;
-                    }
+            }
+            return;
+        }
+        // op(B)[p, j] = b[j*ldb + p]: read each row of B^T along k, write with stride NR.
+        for (int s = 0; s < nc; s += nr) {
+            int width = Math.min(nr, nc - s);
+            int d = s * kc;
+            for (int j = 0; j < width; j++) {
+                int src = bOff + (j0 + s + j) * ldb + p0;
+                for (int p = 0; p < kc; p++) {
+                    dst[d + j + p * nr] = b[src + p];
                 }
             }
-            d += nr * kc;
+            for (int j = width; j < nr; j++) {
+                for (int p = 0; p < kc; p++) {
+                    dst[d + j + p * nr] = 0f;
+                }
+            }
         }
     }
 }
