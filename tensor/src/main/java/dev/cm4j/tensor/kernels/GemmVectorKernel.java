@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class GemmVectorKernel extends GemmMicroKernel {
     /** The machine's widest vector, or {@code -Dcm4j.gemm.bits=128|256|512} to try another (e.g. AVX2 on AVX-512). */
-    private static final VectorSpecies<Float> S = Integer.getInteger("cm4j.gemm.bits", 0) > 0
+    static final VectorSpecies<Float> S = Integer.getInteger("cm4j.gemm.bits", 0) > 0
             ? VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(Integer.getInteger("cm4j.gemm.bits")))
             : FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
