@@ -1,5 +1,9 @@
 package dev.cm4j.tensor;
 
+import dev.cm4j.tensor.kernels.Elementwise;
+import dev.cm4j.tensor.kernels.Elementwise.Binary;
+import dev.cm4j.tensor.kernels.Elementwise.Unary;
+import dev.cm4j.tensor.kernels.Reduce;
 import java.util.Arrays;
 
 /**
@@ -212,6 +216,360 @@ public final class Tensor {
                     + " elements) into " + Arrays.toString(newShape));
         }
         return new Tensor(data, offset, s);
+    }
+
+    // ---------------------------------------------------------------- shape
+
+    /** The elements as a vector (a view). */
+    public Tensor flatten() {
+        return new Tensor(data, offset, new int[] {size});
+    }
+
+    /** Removes {@code axis}, which must have size 1 (a view). */
+    public Tensor squeeze(int axis) {
+        int ax = Shapes.axis("squeeze", axis, shape.length);
+        if (shape[ax] != 1) {
+            throw new IllegalArgumentException("squeeze: axis " + axis + " of shape " + Shapes.str(shape)
+                    + " has size " + shape[ax] + ", not 1");
+        }
+        int[] s = new int[shape.length - 1];
+        System.arraycopy(shape, 0, s, 0, ax);
+        System.arraycopy(shape, ax + 1, s, ax, shape.length - ax - 1);
+        return new Tensor(data, offset, s);
+    }
+
+    /** Inserts an axis of size 1 so that it becomes axis {@code axis} of the result (a view). */
+    public Tensor unsqueeze(int axis) {
+        int ax = Shapes.axis("unsqueeze", axis, shape.length + 1);
+        int[] s = new int[shape.length + 1];
+        System.arraycopy(shape, 0, s, 0, ax);
+        s[ax] = 1;
+        System.arraycopy(shape, ax, s, ax + 1, shape.length - ax);
+        return new Tensor(data, offset, s);
+    }
+
+    /** Reorders the axes: axis d of the result is axis {@code axes[d]} of this (a copy). */
+    public Tensor permute(int... axes) {
+        return ShapeOps.permute(this, axes);
+    }
+
+    /** Swaps two axes (a copy). */
+    public Tensor transpose(int a, int b) {
+        int[] p = new int[shape.length];
+        for (int d = 0; d < p.length; d++) {
+            p[d] = d;
+        }
+        int x = Shapes.axis("transpose", a, p.length), y = Shapes.axis("transpose", b, p.length);
+        p[x] = y;
+        p[y] = x;
+        return ShapeOps.permute(this, p);
+    }
+
+    /** Indices [start, end) of {@code axis}: a view when the result is contiguous (leading axes of size 1), else a copy. */
+    public Tensor slice(int axis, int start, int end) {
+        return ShapeOps.slice(this, axis, start, end);
+    }
+
+    /** Joins tensors along an existing axis; the other dimensions must agree. */
+    public static Tensor concat(int axis, Tensor... ts) {
+        return ShapeOps.concat(axis, ts);
+    }
+
+    /** Joins equal-shaped tensors along a new axis. */
+    public static Tensor stack(int axis, Tensor... ts) {
+        return ShapeOps.stack(axis, ts);
+    }
+
+    /** Adds {@code before[d]} and {@code after[d]} cells of {@code value} on each side of axis d. */
+    public Tensor pad(int[] before, int[] after, float value) {
+        return ShapeOps.pad(this, before, after, value);
+    }
+
+    /** Repeats this tensor along broadcast dimensions to {@code shape} (NumPy rules; a copy). */
+    public Tensor broadcastTo(int... shape) {
+        return ShapeOps.broadcastTo(this, shape);
+    }
+
+    /**
+     * The adjoint of {@link #broadcastTo}: sums over the dimensions that broadcasting {@code shape} to this shape
+     * repeats. The gradient of a broadcast input is {@code grad.sumTo(input.shape())}.
+     */
+    public Tensor sumTo(int... shape) {
+        return ShapeOps.sumTo(this, shape);
+    }
+
+    // ---------------------------------------------------------------- binary, NumPy broadcasting
+
+    public Tensor add(Tensor other) {
+        return ElementwiseOps.binary("add", Binary.ADD, this, other);
+    }
+
+    public Tensor sub(Tensor other) {
+        return ElementwiseOps.binary("sub", Binary.SUB, this, other);
+    }
+
+    public Tensor mul(Tensor other) {
+        return ElementwiseOps.binary("mul", Binary.MUL, this, other);
+    }
+
+    public Tensor div(Tensor other) {
+        return ElementwiseOps.binary("div", Binary.DIV, this, other);
+    }
+
+    /** Elementwise maximum (NaN propagates). */
+    public Tensor maximum(Tensor other) {
+        return ElementwiseOps.binary("maximum", Binary.MAX, this, other);
+    }
+
+    /** Elementwise minimum (NaN propagates). */
+    public Tensor minimum(Tensor other) {
+        return ElementwiseOps.binary("minimum", Binary.MIN, this, other);
+    }
+
+    /** 1 where this > other, else 0. */
+    public Tensor greater(Tensor other) {
+        return ElementwiseOps.binary("greater", Binary.GREATER, this, other);
+    }
+
+    /** 1 where this < other, else 0. */
+    public Tensor less(Tensor other) {
+        return ElementwiseOps.binary("less", Binary.LESS, this, other);
+    }
+
+    public Tensor add(float s) {
+        return ElementwiseOps.binaryScalar(Binary.ADD, this, s);
+    }
+
+    public Tensor sub(float s) {
+        return ElementwiseOps.binaryScalar(Binary.SUB, this, s);
+    }
+
+    public Tensor mul(float s) {
+        return ElementwiseOps.binaryScalar(Binary.MUL, this, s);
+    }
+
+    public Tensor div(float s) {
+        return ElementwiseOps.binaryScalar(Binary.DIV, this, s);
+    }
+
+    public Tensor greater(float s) {
+        return ElementwiseOps.binaryScalar(Binary.GREATER, this, s);
+    }
+
+    public Tensor less(float s) {
+        return ElementwiseOps.binaryScalar(Binary.LESS, this, s);
+    }
+
+    /** {@code a} where {@code cond != 0}, else {@code b}; the three shapes broadcast together. */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        return ElementwiseOps.where(cond, a, b);
+    }
+
+    // ---------------------------------------------------------------- unary
+
+    public Tensor neg() {
+        return ElementwiseOps.unary(Unary.NEG, 0, 0, this);
+    }
+
+    public Tensor abs() {
+        return ElementwiseOps.unary(Unary.ABS, 0, 0, this);
+    }
+
+    /** -1, 0 or 1 (as Math.signum; NaN stays NaN). */
+    public Tensor sign() {
+        return ElementwiseOps.unary(Unary.SIGN, 0, 0, this);
+    }
+
+    public Tensor exp() {
+        return ElementwiseOps.unary(Unary.EXP, 0, 0, this);
+    }
+
+    /** Natural logarithm. */
+    public Tensor log() {
+        return ElementwiseOps.unary(Unary.LOG, 0, 0, this);
+    }
+
+    public Tensor sqrt() {
+        return ElementwiseOps.unary(Unary.SQRT, 0, 0, this);
+    }
+
+    /** 1 / sqrt(x). */
+    public Tensor rsqrt() {
+        return ElementwiseOps.unary(Unary.RSQRT, 0, 0, this);
+    }
+
+    public Tensor square() {
+        return ElementwiseOps.unary(Unary.SQUARE, 0, 0, this);
+    }
+
+    public Tensor tanh() {
+        return ElementwiseOps.unary(Unary.TANH, 0, 0, this);
+    }
+
+    /** 1 / (1 + e^-x). */
+    public Tensor sigmoid() {
+        return ElementwiseOps.unary(Unary.SIGMOID, 0, 0, this);
+    }
+
+    /** x * sigmoid(x) (SiLU, also called swish). */
+    public Tensor silu() {
+        return ElementwiseOps.unary(Unary.SILU, 0, 0, this);
+    }
+
+    /** x^p (as Math.pow). */
+    public Tensor pow(float p) {
+        return ElementwiseOps.unary(Unary.POW, p, 0, this);
+    }
+
+    /** min(max(x, lo), hi). */
+    public Tensor clamp(float lo, float hi) {
+        checkRange("clamp", lo, hi);
+        return ElementwiseOps.unary(Unary.CLAMP, lo, hi, this);
+    }
+
+    private static void checkRange(String op, float lo, float hi) {
+        if (!(lo <= hi)) {
+            throw new IllegalArgumentException(op + ": lower bound " + lo + " is not <= upper bound " + hi);
+        }
+    }
+
+    // ---------------------------------------------------------------- reductions (no axes = all axes)
+
+    /** Sum of all elements as a rank-0 tensor; blocked so the bits do not depend on the thread count. */
+    public Tensor sum() {
+        return sum(false);
+    }
+
+    public Tensor sum(boolean keepDims, int... axes) {
+        return Reductions.reduce("sum", Reduce.Op.SUM, this, Reductions.mask("sum", shape.length, axes), keepDims);
+    }
+
+    /** Mean of all elements as a rank-0 tensor. */
+    public Tensor mean() {
+        return mean(false);
+    }
+
+    public Tensor mean(boolean keepDims, int... axes) {
+        boolean[] red = Reductions.mask("mean", shape.length, axes);
+        int n = Reductions.count(shape, red);
+        if (n == 0) {
+            throw new IllegalArgumentException("mean: cannot average over an empty axis of shape " + Shapes.str(shape));
+        }
+        Tensor s = Reductions.reduce("mean", Reduce.Op.SUM, this, red, keepDims);
+        ElementwiseOps.binaryScalarInto(Binary.DIV, s, n, s);
+        return s;
+    }
+
+    public Tensor max(boolean keepDims, int... axes) {
+        return Reductions.reduce("max", Reduce.Op.MAX, this, Reductions.mask("max", shape.length, axes), keepDims);
+    }
+
+    public Tensor min(boolean keepDims, int... axes) {
+        return Reductions.reduce("min", Reduce.Op.MIN, this, Reductions.mask("min", shape.length, axes), keepDims);
+    }
+
+    /** Population variance (divides by n), computed as the mean of squared deviations from the mean. */
+    public Tensor variance(boolean keepDims, int... axes) {
+        Reductions.mask("variance", shape.length, axes);
+        Tensor d = sub(mean(true, axes));
+        ElementwiseOps.unaryInto(Unary.SQUARE, 0, 0, d, d);
+        return d.mean(keepDims, axes);
+    }
+
+    /** Index of the first maximum along {@code axis}, as float values. */
+    public Tensor argmax(int axis, boolean keepDims) {
+        return Reductions.argmax(this, axis, keepDims);
+    }
+
+    /** log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m the maximum, so it neither overflows nor underflows. */
+    public Tensor logsumexp(boolean keepDims, int... axes) {
+        boolean[] red = Reductions.mask("logsumexp", shape.length, axes);
+        Tensor m = Reductions.reduce("logsumexp", Reduce.Op.MAX, this, red, true);
+        // an infinite maximum (all -inf, or some +inf) would give inf - inf = NaN: shift by 0 there instead
+        float[] md = m.data;
+        for (int i = 0; i < md.length; i++) {
+            if (Float.isInfinite(md[i])) {
+                md[i] = 0;
+            }
+        }
+        Tensor e = sub(m);
+        ElementwiseOps.unaryInto(Unary.EXP, 0, 0, e, e);
+        Tensor out = Reductions.reduce("logsumexp", Reduce.Op.SUM, e, red, true);
+        ElementwiseOps.unaryInto(Unary.LOG, 0, 0, out, out);
+        ElementwiseOps.binaryInto(Binary.ADD, out, m, out);
+        return out.reshape(Reductions.outShape(shape, red, keepDims));
+    }
+
+    // ---------------------------------------------------------------- in place (optimizers, gradient accumulation)
+
+    public Tensor fill(float value) {
+        Arrays.fill(data, offset, offset + size, value);
+        return this;
+    }
+
+    /** this += other, where other broadcasts to this shape. */
+    public Tensor addInPlace(Tensor other) {
+        int[] b = sameShape(other) ? shape : Shapes.broadcast("addInPlace", shape, other.shape);
+        if (!Arrays.equals(b, shape)) {
+            throw new IllegalArgumentException("addInPlace: shape " + Shapes.str(other.shape)
+                    + " does not broadcast to " + Shapes.str(shape));
+        }
+        ElementwiseOps.binaryInto(Binary.ADD, this, other, this);
+        return this;
+    }
+
+    public Tensor mulInPlace(float s) {
+        ElementwiseOps.binaryScalarInto(Binary.MUL, this, s, this);
+        return this;
+    }
+
+    /** this += alpha * x (same shape). */
+    public Tensor axpyInPlace(float alpha, Tensor x) {
+        requireSameShape("axpyInPlace", x);
+        Parallel.forRange(size, ElementwiseOps.GRAIN, (s, e) ->
+                Elementwise.axpy(alpha, x.data, x.offset + s, data, offset + s, e - s));
+        return this;
+    }
+
+    public Tensor clampInPlace(float lo, float hi) {
+        checkRange("clampInPlace", lo, hi);
+        ElementwiseOps.unaryInto(Unary.CLAMP, lo, hi, this, this);
+        return this;
+    }
+
+    // ---------------------------------------------------------------- comparison
+
+    /** True when every |this - other| <= atol + rtol * |other| (same shape; NaN is never close). */
+    public boolean allClose(Tensor other, float rtol, float atol) {
+        requireSameShape("allClose", other);
+        for (int i = 0; i < size; i++) {
+            float a = data[offset + i], b = other.data[other.offset + i];
+            if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** max |this - other| (same shape); NaN when any difference is NaN. */
+    public float maxAbsDiff(Tensor other) {
+        requireSameShape("maxAbsDiff", other);
+        float m = 0;
+        for (int i = 0; i < size; i++) {
+            float d = Math.abs(data[offset + i] - other.data[other.offset + i]);
+            if (Float.isNaN(d)) {
+                return d;
+            }
+            m = Math.max(m, d);
+        }
+        return m;
+    }
+
+    private void requireSameShape(String op, Tensor other) {
+        if (!sameShape(other)) {
+            throw new IllegalArgumentException(op + ": shapes " + Shapes.str(shape) + " and "
+                    + Shapes.str(other.shape) + " differ");
+        }
     }
 
     @Override

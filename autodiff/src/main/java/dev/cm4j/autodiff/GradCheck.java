@@ -1,0 +1,103 @@
+package dev.cm4j.autodiff;
+
+import dev.cm4j.tensor.Rng;
+import dev.cm4j.tensor.Shapes;
+import dev.cm4j.tensor.Tensor;
+
+import java.util.function.Function;
+
+/**
+ * Checks the gradients of a function of tensors against central finite differences (as
+ * {@code torch.autograd.gradcheck}, but in float32 with a stated tolerance).
+ *
+ * <p>The scalar probed is L = sum(f(x) * R) for a fixed random R, so every output element contributes. The analytic
+ * gradient comes from one backward pass with seed R. The numeric one perturbs one input element by +-h in float,
+ * evaluates L in double from the float outputs, and takes (L+ - L-) / 2h. An element passes when
+ * |analytic - numeric| <= atol + rtol |numeric|.
+ */
+public final class GradCheck {
+    private GradCheck() {
+    }
+
+    /**
+     * The outcome: the worst ratio error / tolerance over the checked elements (<= 1 means all passed) and a
+     * description of the worst element.
+     */
+    public record Result(double worstRatio, String worst, int checked) {
+        public boolean passed() {
+            return worstRatio <= 1.0;
+        }
+    }
+
+    /**
+     * @param f           the function under test; called once with parameters (for the backward) and many times
+     *                    inside {@link NoGrad}
+     * @param inputs      the input values; perturbed in place during the check and restored
+     * @param h           the finite-difference step
+     * @param maxPerInput at most this many elements of each input are probed (chosen at random when it has more)
+     * @param rng         selects probed elements and draws R
+     */
+    public static Result check(Function<Var[], Var> f, Tensor[] inputs, double h, double atol, double rtol,
+                               int maxPerInput, Rng rng) {
+        Var[] params = new Var[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            params[i] = Var.param(inputs[i]);
+        }
+        Var y = f.apply(params);
+        Tensor r = rng.normal(y.shape());
+        y.backward(r);
+
+        double worstRatio = 0;
+        String worst = "no element checked";
+        int checked = 0;
+        for (int k = 0; k < inputs.length; k++) {
+            Tensor x = inputs[k];
+            Tensor grad = params[k].grad();
+            int n = x.size();
+            int probes = Math.min(n, maxPerInput);
+            float[] d = x.data();
+            for (int j = 0; j < probes; j++) {
+                int e = probes == n ? j : rng.nextInt(n);
+                int at = x.offset() + e;
+                float saved = d[at];
+                d[at] = (float) (saved + h);
+                double plus = probe(f, inputs, r);
+                d[at] = (float) (saved - h);
+                double minus = probe(f, inputs, r);
+                d[at] = saved;
+                // divide by the step actually taken in float
+                double numeric = (plus - minus) / ((double) (float) (saved + h) - (double) (float) (saved - h));
+                double analytic = grad == null ? 0.0 : grad.data()[grad.offset() + e];
+                double err = Math.abs(analytic - numeric);
+                double ratio = err / (atol + rtol * Math.abs(numeric));
+                checked++;
+                if (ratio > worstRatio || Double.isNaN(ratio)) {
+                    worstRatio = Double.isNaN(ratio) ? Double.POSITIVE_INFINITY : ratio;
+                    worst = "input " + k + " " + Shapes.str(x.shape()) + " element " + e + ": analytic " + analytic
+                            + ", numeric " + numeric + ", |error| " + err + " (tolerance " + (atol + rtol
+                            * Math.abs(numeric)) + ")";
+                }
+            }
+        }
+        return new Result(worstRatio, worst, checked);
+    }
+
+    /** L = sum(f(x) * R) in double, without recording. */
+    @SuppressWarnings("try")
+    private static double probe(Function<Var[], Var> f, Tensor[] inputs, Tensor r) {
+        Var[] constants = new Var[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            constants[i] = Var.constant(inputs[i]);
+        }
+        Tensor y;
+        try (NoGrad ignored = NoGrad.enter()) {
+            y = f.apply(constants).value();
+        }
+        float[] yd = y.data(), rd = r.data();
+        double sum = 0;
+        for (int i = 0; i < y.size(); i++) {
+            sum += (double) yd[y.offset() + i] * rd[r.offset() + i];
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.cm4j.autodiff;
+
+import dev.cm4j.tensor.Tensor;
+
+/**
+ * Unary element-wise functions; each backward multiplies the incoming gradient by the derivative, written with the
+ * forward's output where that is cheaper (exp, sqrt, tanh, sigmoid).
+ */
+public final class Pointwise {
+    private Pointwise() {
+    }
+
+    // y = e^x: dx = g y
+    public static Var exp(Var x) {
+        Tensor y = x.value().exp();
+        return Var.result("exp", y, g -> x.accumulateGrad(g.mul(y)), x);
+    }
+
+    // y = ln x: dx = g / x
+    public static Var log(Var x) {
+        Tensor xv = x.value();
+        return Var.result("log", xv.log(), g -> x.accumulateGrad(g.div(xv)), x);
+    }
+
+    // y = sqrt x: dx = g / (2 y)
+    public static Var sqrt(Var x) {
+        Tensor y = x.value().sqrt();
+        return Var.result("sqrt", y, g -> x.accumulateGrad(g.div(y).mul(0.5f)), x);
+    }
+
+    // y = x^(-1/2): dx = -g y^3 / 2
+    public static Var rsqrt(Var x) {
+        Tensor y = x.value().rsqrt();
+        return Var.result("rsqrt", y, g -> x.accumulateGrad(g.mul(y.square().mul(y)).mul(-0.5f)), x);
+    }
+
+    // y = x^2: dx = 2 g x
+    public static Var square(Var x) {
+        Tensor xv = x.value();
+        return Var.result("square", xv.square(), g -> x.accumulateGrad(g.mul(xv).mul(2f)), x);
+    }
+
+    // y = x^p: dx = g p x^(p-1)
+    public static Var pow(Var x, float p) {
+        Tensor xv = x.value();
+        return Var.result("pow", xv.pow(p), g -> x.accumulateGrad(g.mul(xv.pow(p - 1f)).mul(p)), x);
+    }
+
+    // y = tanh x: dx = g (1 - y^2)
+    public static Var tanh(Var x) {
+        Tensor y = x.value().tanh();
+        return Var.result("tanh", y, g -> x.accumulateGrad(g.mul(y.square().neg().add(1f))), x);
+    }
+
+    // y = sigmoid x: dx = g y (1 - y)
+    public static Var sigmoid(Var x) {
+        Tensor y = x.value().sigmoid();
+        return Var.result("sigmoid", y, g -> x.accumulateGrad(g.mul(y.mul(y.neg().add(1f)))), x);
+    }
+
+    // y = x sigmoid(x): dx = g s (1 + x (1 - s)) with s = sigmoid(x)
+    public static Var silu(Var x) {
+        Tensor xv = x.value();
+        Tensor y = xv.silu();
+        return Var.result("silu", y, g -> x.accumulateGrad(siluBackward(g, xv)), x);
+    }
+
+    /** dx = g s (1 + x (1 - s)), one pass; s = sigmoid(x) recomputed rather than stored. */
+    static Tensor siluBackward(Tensor g, Tensor x) {
+        // g (N...), x (N...) -> dx (N...)
+        float[] gd = g.data(), xd = x.data();
+        int go = g.offset(), xo = x.offset();
+        Tensor dx = Tensor.zeros(x.shape());
+        float[] d = dx.data();
+        for (int i = 0, n = d.length; i < n; i++) {
+            float xi = xd[xo + i];
+            float s = (float) (1.0 / (1.0 + Math.exp(-xi)));
+            d[i] = gd[go + i] * s * (1f + xi * (1f - s));
+        }
+        return dx;
+    }
+
+    // y = |x|: dx = g sign(x) (0 at 0, as in PyTorch)
+    public static Var abs(Var x) {
+        Tensor xv = x.value();
+        return Var.result("abs", xv.abs(), g -> x.accumulateGrad(g.mul(xv.sign())), x);
+    }
+
+    // y = min(max(x, lo), hi): the gradient passes where lo <= x <= hi (PyTorch's convention at the bounds)
+    public static Var clamp(Var x, float lo, float hi) {
+        Tensor xv = x.value();
+        return Var.result("clamp", xv.clamp(lo, hi), g -> {
+            Tensor inside = xv.less(lo).add(xv.greater(hi)).neg().add(1f);
+            x.accumulateGrad(g.mul(inside));
+        }, x);
+    }
+
+    // y = sin x: dx = g cos x
+    public static Var sin(Var x) {
+        Tensor xv = x.value();
+        return Var.result("sin", map(xv, false), g -> x.accumulateGrad(g.mul(map(xv, true))), x);
+    }
+
+    // y = cos x: dx = -g sin x
+    public static Var cos(Var x) {
+        Tensor xv = x.value();
+        return Var.result("cos", map(xv, true), g -> x.accumulateGrad(g.mul(map(xv, false)).neg()), x);
+    }
+
+    /** sin or cos element-wise, evaluated in double (used by the sinusoidal embeddings, not a hot path). */
+    static Tensor map(Tensor x, boolean cosine) {
+        float[] xd = x.data();
+        int xo = x.offset();
+        Tensor y = Tensor.zeros(x.shape());
+        float[] d = y.data();
+        for (int i = 0; i < d.length; i++) {
+            double v = xd[xo + i];
+            d[i] = (float) (cosine ? Math.cos(v) : Math.sin(v));
+        }
+        return y;
+    }
+}

@@ -1,0 +1,439 @@
+package dev.cm4j.autodiff;
+
+import dev.cm4j.tensor.Shapes;
+import dev.cm4j.tensor.Tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A differentiable value: a {@link Tensor} with a gradient, recorded define-by-run as in micrograd and PyTorch.
+ *
+ * <p>Every operation on values that require gradients returns a new value that remembers its inputs and a
+ * {@link Backward} rule written beside the forward (in {@link Arithmetic}, {@link Pointwise}, {@link Reductions},
+ * {@link ShapeOps}, {@link LinearOps}, {@link ConvOps}, {@link NormOps}, {@link SoftmaxOps}, {@link AttentionOps},
+ * {@link DropoutOps}, {@link Losses}). There is no global tape: the graph is the web of these references, so a graph
+ * nobody holds is garbage. {@link #backward()} walks it in reverse topological order, accumulates gradients into the
+ * leaves and then frees every recorded node (its rule, its inputs and its intermediate gradient), so a training loop
+ * holds only its parameters between steps.
+ *
+ * <p>Leaf gradients accumulate across backward calls until {@link #zeroGrad()}; gradients of broadcast inputs are
+ * summed back to the input's shape. Inside {@link NoGrad} nothing is recorded.
+ */
+public final class Var {
+    /** Recorded nodes whose graph has not been freed by a backward pass yet (a leak detector for tests). */
+    private static final AtomicLong LIVE_NODES = new AtomicLong();
+    private static final AtomicLong EPOCH = new AtomicLong();
+
+    private final Tensor value;
+    private final String op;
+    private boolean requiresGrad;
+    private Tensor grad;
+    /** True while {@link #grad} may be referenced elsewhere (then it is replaced, never updated in place). */
+    private boolean gradShared;
+    private Var[] inputs;
+    private Backward rule;
+    private boolean freed;
+    private long visitEpoch;
+
+    private Var(Tensor value, boolean requiresGrad, String op) {
+        if (value == null) {
+            throw new IllegalArgumentException("Var: value must not be null (op " + op + ")");
+        }
+        this.value = value;
+        this.requiresGrad = requiresGrad;
+        this.op = op;
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /** A trainable leaf: it requires gradients. The tensor is used as is (not copied). */
+    public static Var param(Tensor value) {
+        return new Var(value, true, "param");
+    }
+
+    /** A constant leaf: no gradient flows into it. The tensor is used as is (not copied). */
+    public static Var constant(Tensor value) {
+        return new Var(value, false, "constant");
+    }
+
+    /** A constant scalar (rank 0). */
+    public static Var scalar(float value) {
+        return constant(Tensor.scalar(value));
+    }
+
+    /**
+     * The result of an operation: records {@code rule} and {@code inputs} when some input requires gradients and no
+     * {@link NoGrad} scope is open; otherwise a constant. This is how every op (and a user's own op) joins the graph.
+     */
+    public static Var result(String op, Tensor value, Backward rule, Var... inputs) {
+        if (NoGrad.active() || !anyRequiresGrad(inputs)) {
+            return new Var(value, false, op);
+        }
+        Var out = new Var(value, true, op);
+        out.inputs = inputs;
+        out.rule = rule;
+        LIVE_NODES.incrementAndGet();
+        return out;
+    }
+
+    private static boolean anyRequiresGrad(Var[] inputs) {
+        for (Var v : inputs) {
+            if (v.requiresGrad) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Number of recorded nodes in this JVM whose graph has not yet been freed by a backward pass. */
+    public static long liveGraphNodes() {
+        return LIVE_NODES.get();
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    /** The value (shared, not copied). Optimizers update parameters through it in place. */
+    public Tensor value() {
+        return value;
+    }
+
+    /** The accumulated gradient, or null when none has been computed since the last {@link #zeroGrad()}. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Freezes or unfreezes a leaf (e.g. a teacher network). Only leaves can change. */
+    public Var setRequiresGrad(boolean requiresGrad) {
+        if (!isLeaf()) {
+            throw new IllegalStateException("Var.setRequiresGrad: only leaves can change, this is the result of " + op);
+        }
+        this.requiresGrad = requiresGrad;
+        return this;
+    }
+
+    /** True for parameters and constants, false for recorded results (also after their graph is freed). */
+    public boolean isLeaf() {
+        return rule == null && !freed;
+    }
+
+    /** Name of the operation that produced this value ("param", "constant", "matmul", ...). */
+    public String op() {
+        return op;
+    }
+
+    public int[] shape() {
+        return value.shape();
+    }
+
+    public int dim(int axis) {
+        return value.dim(axis);
+    }
+
+    public int rank() {
+        return value.rank();
+    }
+
+    public int size() {
+        return value.size();
+    }
+
+    public float item() {
+        return value.item();
+    }
+
+    /** A constant sharing this value's tensor: gradients stop here. */
+    public Var detach() {
+        return new Var(value, false, "detach");
+    }
+
+    /** Drops the gradient (the next backward starts from zero). */
+    public void zeroGrad() {
+        grad = null;
+        gradShared = false;
+    }
+
+    @Override
+    public String toString() {
+        return "Var(" + op + ", " + value + (requiresGrad ? ", requiresGrad" : "") + ")";
+    }
+
+    // ---------------------------------------------------------------- backward
+
+    /** Back-propagates from a one-element value (a loss) with seed gradient 1. */
+    public void backward() {
+        if (value.size() != 1) {
+            throw new IllegalArgumentException("backward: value of shape " + Shapes.str(value.shape())
+                    + " is not a scalar; pass the seed gradient with backward(Tensor)");
+        }
+        backward(Tensor.ones(value.shape()));
+    }
+
+    /**
+     * Back-propagates {@code seed} (the gradient of the loss with respect to this value), accumulating into every leaf
+     * that requires gradients, then frees the graph. A graph can be walked once: a second backward through a freed
+     * node throws, as in PyTorch.
+     */
+    public void backward(Tensor seed) {
+        if (!requiresGrad) {
+            throw new IllegalStateException("backward: this value (" + op + ") does not require gradients; "
+                    + "was it computed inside NoGrad or from constants only?");
+        }
+        if (!seed.sameShape(value)) {
+            throw new IllegalArgumentException("backward: seed gradient " + Shapes.str(seed.shape())
+                    + " does not match value " + Shapes.str(value.shape()));
+        }
+        List<Var> order = topologicalOrder();
+        accumulateGrad(seed);
+        // reverse topological order: every node's gradient is complete before its rule runs
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Var v = order.get(i);
+            if (v.rule == null) {
+                continue;
+            }
+            Tensor g = v.grad;
+            Backward r = v.rule;
+            v.free();
+            if (g != null) {
+                r.apply(g);
+            }
+        }
+        // a leaf may hold a tensor that is also another value's gradient: give it its own copy
+        for (Var v : order) {
+            if (v.rule == null && v.gradShared && v.grad != null) {
+                v.grad = v.grad.copy();
+                v.gradShared = false;
+            }
+        }
+    }
+
+    /** Drops the rule, the inputs and the intermediate gradient: the forward's buffers become garbage. */
+    private void free() {
+        rule = null;
+        inputs = null;
+        grad = null;
+        gradShared = false;
+        freed = true;
+        LIVE_NODES.decrementAndGet();
+    }
+
+    /** Nodes reachable from this one through inputs that require gradients, inputs before outputs (iterative DFS). */
+    private List<Var> topologicalOrder() {
+        long epoch = EPOCH.incrementAndGet();
+        List<Var> order = new ArrayList<>();
+        ArrayDeque<Var> stack = new ArrayDeque<>();
+        ArrayDeque<Integer> next = new ArrayDeque<>();
+        visitEpoch = epoch;
+        stack.push(this);
+        next.push(0);
+        while (!stack.isEmpty()) {
+            Var v = stack.peek();
+            int i = next.pop();
+            if (v.freed) {
+                throw new IllegalStateException("backward: the graph through '" + v.op + "' " + Shapes.str(v.shape())
+                        + " was already freed by an earlier backward(); run the forward pass again");
+            }
+            Var[] in = v.inputs;
+            if (in != null && i < in.length) {
+                next.push(i + 1);
+                Var u = in[i];
+                if (u.requiresGrad && u.visitEpoch != epoch) {
+                    u.visitEpoch = epoch;
+                    stack.push(u);
+                    next.push(0);
+                }
+            } else {
+                stack.pop();
+                order.add(v);
+            }
+        }
+        return order;
+    }
+
+    /**
+     * Adds {@code g} to this value's gradient (no-op when it does not require gradients). {@code g} is kept by
+     * reference when it is the first contribution and copied on the next, so backward rules may pass one tensor to
+     * several inputs.
+     */
+    public void accumulateGrad(Tensor g) {
+        if (!requiresGrad) {
+            return;
+        }
+        if (!g.sameShape(value)) {
+            throw new IllegalStateException("backward of " + op + ": gradient " + Shapes.str(g.shape())
+                    + " does not match value " + Shapes.str(value.shape()));
+        }
+        if (grad == null) {
+            grad = g;
+            gradShared = true;
+        } else if (gradShared) {
+            grad = grad.add(g);
+            gradShared = false;
+        } else {
+            grad.addInPlace(g);
+        }
+    }
+
+    /** True when this value needs a gradient (shorthand for rules). */
+    boolean needsGrad() {
+        return requiresGrad;
+    }
+
+    // ---------------------------------------------------------------- ops as methods (see the op classes)
+
+    public Var add(Var b) {
+        return Arithmetic.add(this, b);
+    }
+
+    public Var sub(Var b) {
+        return Arithmetic.sub(this, b);
+    }
+
+    public Var mul(Var b) {
+        return Arithmetic.mul(this, b);
+    }
+
+    public Var div(Var b) {
+        return Arithmetic.div(this, b);
+    }
+
+    public Var add(float s) {
+        return Arithmetic.add(this, s);
+    }
+
+    public Var sub(float s) {
+        return Arithmetic.add(this, -s);
+    }
+
+    public Var mul(float s) {
+        return Arithmetic.mul(this, s);
+    }
+
+    public Var div(float s) {
+        return Arithmetic.div(this, s);
+    }
+
+    public Var neg() {
+        return Arithmetic.neg(this);
+    }
+
+    public Var maximum(Var b) {
+        return Arithmetic.maximum(this, b);
+    }
+
+    public Var minimum(Var b) {
+        return Arithmetic.minimum(this, b);
+    }
+
+    public Var exp() {
+        return Pointwise.exp(this);
+    }
+
+    public Var log() {
+        return Pointwise.log(this);
+    }
+
+    public Var sqrt() {
+        return Pointwise.sqrt(this);
+    }
+
+    public Var rsqrt() {
+        return Pointwise.rsqrt(this);
+    }
+
+    public Var square() {
+        return Pointwise.square(this);
+    }
+
+    public Var pow(float p) {
+        return Pointwise.pow(this, p);
+    }
+
+    public Var tanh() {
+        return Pointwise.tanh(this);
+    }
+
+    public Var sigmoid() {
+        return Pointwise.sigmoid(this);
+    }
+
+    public Var silu() {
+        return Pointwise.silu(this);
+    }
+
+    public Var abs() {
+        return Pointwise.abs(this);
+    }
+
+    public Var clamp(float lo, float hi) {
+        return Pointwise.clamp(this, lo, hi);
+    }
+
+    public Var sin() {
+        return Pointwise.sin(this);
+    }
+
+    public Var cos() {
+        return Pointwise.cos(this);
+    }
+
+    /** Sum of all elements (rank 0). */
+    public Var sum() {
+        return Reductions.sum(this);
+    }
+
+    public Var sum(boolean keepDims, int... axes) {
+        return Reductions.sum(this, keepDims, axes);
+    }
+
+    /** Mean of all elements (rank 0). */
+    public Var mean() {
+        return Reductions.mean(this);
+    }
+
+    public Var mean(boolean keepDims, int... axes) {
+        return Reductions.mean(this, keepDims, axes);
+    }
+
+    public Var reshape(int... shape) {
+        return ShapeOps.reshape(this, shape);
+    }
+
+    public Var flatten() {
+        return ShapeOps.reshape(this, value.size());
+    }
+
+    public Var squeeze(int axis) {
+        return ShapeOps.squeeze(this, axis);
+    }
+
+    public Var unsqueeze(int axis) {
+        return ShapeOps.unsqueeze(this, axis);
+    }
+
+    public Var permute(int... axes) {
+        return ShapeOps.permute(this, axes);
+    }
+
+    public Var transpose(int a, int b) {
+        return ShapeOps.transpose(this, a, b);
+    }
+
+    public Var slice(int axis, int start, int end) {
+        return ShapeOps.slice(this, axis, start, end);
+    }
+
+    public Var broadcastTo(int... shape) {
+        return ShapeOps.broadcastTo(this, shape);
+    }
+
+    public Var matmul(Var b) {
+        return LinearOps.matmul(this, b, false, false);
+    }
+}

@@ -1,0 +1,181 @@
+package dev.cm4j.autodiff;
+
+import dev.cm4j.tensor.Rng;
+import dev.cm4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The tape's mechanics: accumulation, no-grad, detach, broadcasting, freeing the graph. */
+class VarTest {
+
+    @Test
+    void microgradExpressionHasHandComputedGradients() {
+        // f = (a*b + b^2) / a with a = 2, b = -3: df/da = -b^2/a^2 = -9/4, df/db = 1 + 2b/a = -2
+        Var a = Var.param(Tensor.scalar(2f));
+        Var b = Var.param(Tensor.scalar(-3f));
+        Var f = a.mul(b).add(b.square()).div(a);
+        assertEquals(1.5f, f.item(), 1e-6);
+        f.backward();
+        assertEquals(-2.25f, a.grad().item(), 1e-6);
+        assertEquals(-2f, b.grad().item(), 1e-6);
+    }
+
+    @Test
+    void gradientsAccumulateAcrossBackwardCallsUntilZeroed() {
+        Var w = Var.param(Tensor.of(new float[] {1, 2, 3}, 3));
+        Tensor x = Tensor.of(new float[] {4, 5, 6}, 3);
+        w.mul(Var.constant(x)).sum().backward();
+        w.mul(Var.constant(x)).sum().backward();
+        assertArrayEquals(new float[] {8, 10, 12}, w.grad().toArray());
+        w.zeroGrad();
+        assertNull(w.grad());
+        w.mul(Var.constant(x)).sum().backward();
+        assertArrayEquals(new float[] {4, 5, 6}, w.grad().toArray());
+    }
+
+    @Test
+    void valueUsedTwiceGetsBothContributions() {
+        // y = x + x: one tensor reaches x twice, the gradient must be 2 and must not alias the seed
+        Var x = Var.param(Tensor.of(new float[] {1, -1}, 2));
+        Var y = x.add(x);
+        Tensor seed = Tensor.of(new float[] {1, 1}, 2);
+        y.backward(seed);
+        assertArrayEquals(new float[] {2, 2}, x.grad().toArray());
+        assertArrayEquals(new float[] {1, 1}, seed.toArray(), "the seed must not be modified");
+    }
+
+    @Test
+    void leafGradientDoesNotAliasAnotherLeafs() {
+        // add passes the same gradient tensor to both inputs; scaling one leaf's grad must not touch the other
+        Var a = Var.param(Tensor.of(new float[] {1, 2}, 2));
+        Var b = Var.param(Tensor.of(new float[] {3, 4}, 2));
+        a.add(b).sum().backward();
+        assertNotSame(a.grad(), b.grad());
+        a.grad().mulInPlace(10f);
+        assertArrayEquals(new float[] {1, 1}, b.grad().toArray());
+    }
+
+    @Test
+    void broadcastInputGetsGradientSummedToItsShape() {
+        Var x = Var.param(Tensor.ones(2, 3));
+        Var bias = Var.param(Tensor.of(new float[] {1, 2, 3}, 3));
+        x.add(bias).sum().backward();
+        assertArrayEquals(new int[] {3}, bias.grad().shape());
+        assertArrayEquals(new float[] {2, 2, 2}, bias.grad().toArray());
+    }
+
+    @Test
+    void noGradScopeRecordsNothingAndNests() {
+        Var w = Var.param(Tensor.ones(3));
+        try (NoGrad outer = NoGrad.enter()) {
+            try (NoGrad inner = NoGrad.enter()) {
+                assertFalse(w.mul(2f).requiresGrad());
+            }
+            assertTrue(NoGrad.active(), "closing the inner scope must keep the outer one");
+            Var y = w.mul(2f).sum();
+            assertFalse(y.requiresGrad());
+            assertThrows(IllegalStateException.class, y::backward);
+        }
+        assertFalse(NoGrad.active());
+        assertTrue(w.mul(2f).requiresGrad());
+    }
+
+    @Test
+    void detachStopsTheGradient() {
+        Var x = Var.param(Tensor.of(new float[] {3}, 1));
+        // y = x * stopgrad(x): dy/dx = stopgrad(x) = 3
+        x.mul(x.detach()).sum().backward();
+        assertEquals(3f, x.grad().item());
+    }
+
+    @Test
+    void secondBackwardThroughAFreedGraphThrows() {
+        Var x = Var.param(Tensor.ones(2));
+        Var h = x.exp();
+        h.sum().backward();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> h.mul(2f).sum().backward());
+        assertTrue(e.getMessage().contains("already freed"), e.getMessage());
+    }
+
+    @Test
+    void backwardOfNonScalarNeedsASeed() {
+        Var x = Var.param(Tensor.ones(2, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> x.mul(2f).backward());
+        assertTrue(e.getMessage().contains("[2, 2]"), e.getMessage());
+    }
+
+    @Test
+    void deepChainDoesNotOverflowTheStack() {
+        Var x = Var.param(Tensor.scalar(1f));
+        Var y = x;
+        for (int i = 0; i < 100_000; i++) {
+            y = y.add(0f);
+        }
+        y.backward();
+        assertEquals(1f, x.grad().item());
+    }
+
+    @Test
+    void backwardFreesTheGraphAndALongLoopKeepsNoIntermediates() {
+        Rng rng = new Rng(7);
+        Var w1 = Var.param(rng.normal(8, 4));
+        Var w2 = Var.param(rng.normal(1, 8));
+        Tensor x = rng.normal(16, 4);
+        long before = Var.liveGraphNodes();
+        List<WeakReference<Var>> hidden = new ArrayList<>();
+        List<WeakReference<Tensor>> buffers = new ArrayList<>();
+        for (int step = 0; step < 300; step++) {
+            Var h = LinearOps.linear(Var.constant(x), w1, null).silu();
+            hidden.add(new WeakReference<>(h));
+            buffers.add(new WeakReference<>(h.value()));
+            Var loss = LinearOps.linear(h, w2, null).square().mean();
+            loss.backward();
+            assertEquals(before, Var.liveGraphNodes(), "recorded nodes left after backward at step " + step);
+            // plain SGD so the weights change and nothing is reused
+            w1.value().axpyInPlace(-1e-3f, w1.grad());
+            w2.value().axpyInPlace(-1e-3f, w2.grad());
+            w1.zeroGrad();
+            w2.zeroGrad();
+        }
+        // the parameters hold no reference into any step's graph: every activation can be collected
+        for (int attempt = 0; attempt < 10 && countAlive(buffers) > 0; attempt++) {
+            System.gc();
+        }
+        assertEquals(0, countAlive(hidden), "activations reachable after backward");
+        assertEquals(0, countAlive(buffers), "activation buffers reachable after backward");
+    }
+
+    private static int countAlive(List<? extends WeakReference<?>> refs) {
+        int n = 0;
+        for (WeakReference<?> r : refs) {
+            if (r.get() != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void errorsNameTheOpAndShapes() {
+        Var a = Var.param(Tensor.ones(2, 3));
+        Var b = Var.param(Tensor.ones(4, 3));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LinearOps.matmul(a, b, false, false));
+        assertTrue(e.getMessage().startsWith("matmul:") && e.getMessage().contains("[2, 3]")
+                && e.getMessage().contains("[4, 3]"), e.getMessage());
+        IllegalArgumentException l = assertThrows(IllegalArgumentException.class,
+                () -> LinearOps.linear(a, Var.param(Tensor.ones(5, 4)), null));
+        assertEquals("linear: input [2, 3] does not match weight [5, 4] (expected (..., 4))", l.getMessage());
+    }
+}

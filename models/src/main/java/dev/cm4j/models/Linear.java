@@ -1,0 +1,54 @@
+package dev.cm4j.models;
+
+import dev.cm4j.autodiff.LinearOps;
+import dev.cm4j.autodiff.Var;
+import dev.cm4j.tensor.Rng;
+
+/**
+ * {@code torch.nn.Linear}: x (..., in) -> x W^T + b (..., out); parameters {@code weight} (out, in) and {@code bias}
+ * (out).
+ */
+public final class Linear extends Module implements Layer {
+    private final int in;
+    private final int out;
+    private final Var weight;
+    private final Var bias;
+
+    /** PyTorch's default initialisation, with bias. */
+    public Linear(int in, int out, Rng rng) {
+        this(in, out, true, Init.Scheme.PYTORCH, rng);
+    }
+
+    public Linear(int in, int out, boolean withBias, Init.Scheme init, Rng rng) {
+        if (in <= 0 || out <= 0) {
+            throw new IllegalArgumentException("Linear: in " + in + " and out " + out + " must be positive");
+        }
+        this.in = in;
+        this.out = out;
+        // weight first, then bias: the draw order of torch.nn.Linear.reset_parameters
+        weight = registerParameter("weight", Init.weight(init, rng, in, out, in));
+        bias = withBias ? registerParameter("bias", Init.bias(init, rng, in, out)) : null;
+    }
+
+    @Override
+    public Var forward(Var x) {
+        return LinearOps.linear(x, weight, bias);
+    }
+
+    public Var weight() {
+        return weight;
+    }
+
+    /** The bias, or null without one. */
+    public Var bias() {
+        return bias;
+    }
+
+    public int in() {
+        return in;
+    }
+
+    public int out() {
+        return out;
+    }
+}

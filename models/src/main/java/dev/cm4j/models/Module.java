@@ -1,0 +1,217 @@
+package dev.cm4j.models;
+
+import dev.cm4j.autodiff.Var;
+import dev.cm4j.tensor.Shapes;
+import dev.cm4j.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A neural-network module in the manner of {@code torch.nn.Module}: named parameters, named buffers and named child
+ * modules, addressed by PyTorch-style dotted names ({@code input_blocks.1.0.in_layers.2.weight}), so checkpoints of
+ * the reference implementations map one to one.
+ *
+ * <p>Registration order is kept and defines the order of {@link #namedParameters()} and {@link #stateDict()}: a
+ * module's own parameters, then its own buffers, then each child's entries, as in PyTorch.
+ */
+public abstract class Module {
+    private final Map<String, Var> params = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    // ---------------------------------------------------------------- registration
+
+    /** Registers a trainable parameter holding {@code value} (not copied) and returns it. */
+    protected final Var registerParameter(String name, Tensor value) {
+        checkName(name);
+        Var p = Var.param(value);
+        params.put(name, p);
+        return p;
+    }
+
+    /** Registers a non-trainable tensor that is saved with the state (e.g. fixed Fourier frequencies). */
+    protected final Tensor registerBuffer(String name, Tensor value) {
+        checkName(name);
+        buffers.put(name, value);
+        return value;
+    }
+
+    /** Registers a child module and returns it. */
+    protected final <M extends Module> M registerModule(String name, M child) {
+        checkName(name);
+        children.put(name, child);
+        return child;
+    }
+
+    private void checkName(String name) {
+        if (name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": name '" + name
+                    + "' must be non-empty and contain no dot");
+        }
+        if (params.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": name '" + name
+                    + "' is already registered");
+        }
+    }
+
+    // ---------------------------------------------------------------- traversal
+
+    /** Child modules by their own (undotted) names, in registration order. */
+    public final Map<String, Module> children() {
+        return java.util.Collections.unmodifiableMap(children);
+    }
+
+    /** This module (name "") and every descendant by dotted path, depth first in registration order. */
+    public final Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return out;
+    }
+
+    private void collectModules(String path, Map<String, Module> out) {
+        out.put(path, this);
+        for (Map.Entry<String, Module> c : children.entrySet()) {
+            c.getValue().collectModules(path.isEmpty() ? c.getKey() : path + "." + c.getKey(), out);
+        }
+    }
+
+    /** Every parameter by dotted name. */
+    public final Map<String, Var> namedParameters() {
+        Map<String, Var> out = new LinkedHashMap<>();
+        collectParameters("", out);
+        return out;
+    }
+
+    private void collectParameters(String prefix, Map<String, Var> out) {
+        params.forEach((n, p) -> out.put(prefix + n, p));
+        children.forEach((n, c) -> c.collectParameters(prefix + n + ".", out));
+    }
+
+    /** Every parameter, in the order of {@link #namedParameters()}. */
+    public final List<Var> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** Total number of parameter elements. */
+    public final long parameterCount() {
+        long n = 0;
+        for (Var p : namedParameters().values()) {
+            n += p.size();
+        }
+        return n;
+    }
+
+    /** Parameters and buffers by dotted name; the tensors are the live ones (not copies). */
+    public final Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectState("", out);
+        return out;
+    }
+
+    private void collectState(String prefix, Map<String, Tensor> out) {
+        params.forEach((n, p) -> out.put(prefix + n, p.value()));
+        buffers.forEach((n, b) -> out.put(prefix + n, b));
+        children.forEach((n, c) -> c.collectState(prefix + n + ".", out));
+    }
+
+    /**
+     * Copies {@code state} into this module's parameters and buffers. Strict: the names must be exactly those of
+     * {@link #stateDict()} and every shape must match; otherwise nothing is copied and the exception lists the
+     * missing, unexpected and mismatched names.
+     */
+    public final void load(Map<String, Tensor> state) {
+        Map<String, Tensor> own = stateDict();
+        List<String> missing = new ArrayList<>();
+        List<String> unexpected = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            Tensor src = state.get(e.getKey());
+            if (src == null) {
+                missing.add(e.getKey());
+            } else if (!Arrays.equals(src.shape(), e.getValue().shape())) {
+                mismatched.add(e.getKey() + ": checkpoint " + Shapes.str(src.shape()) + " vs module "
+                        + Shapes.str(e.getValue().shape()));
+            }
+        }
+        for (String k : state.keySet()) {
+            if (!own.containsKey(k)) {
+                unexpected.add(k);
+            }
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
+            throw new IllegalArgumentException("load: state does not match " + getClass().getSimpleName()
+                    + ": missing " + missing + "; unexpected " + unexpected + "; shape mismatch " + mismatched);
+        }
+        // all checked: now copy (no partial load is possible past this point)
+        own.forEach((k, dst) -> dst.copyFrom(state.get(k)));
+    }
+
+    // ---------------------------------------------------------------- modes and gradients
+
+    /** Sets training mode on this module and every descendant (dropout is active only in training). */
+    public Module train(boolean on) {
+        for (Module m : namedModules().values()) {
+            m.training = on;
+        }
+        return this;
+    }
+
+    /** Evaluation mode: {@code train(false)}. */
+    public Module eval() {
+        return train(false);
+    }
+
+    public final boolean isTraining() {
+        return training;
+    }
+
+    /** Drops every parameter's gradient. */
+    public final void zeroGrad() {
+        for (Var p : namedParameters().values()) {
+            p.zeroGrad();
+        }
+    }
+
+    /** Freezes or unfreezes every parameter (a frozen teacher records no graph). */
+    public final void requiresGrad(boolean on) {
+        for (Var p : namedParameters().values()) {
+            p.setRequiresGrad(on);
+        }
+    }
+
+    // ---------------------------------------------------------------- random state
+
+    /**
+     * Positions of the generators of every stochastic descendant ({@link Dropout}) by dotted module path. Restoring
+     * them with {@link #setRngPositions(Map)} replays the same dropout masks (the student and target passes of iCT)
+     * and resumes training exactly.
+     */
+    public final Map<String, Long> rngPositions() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        namedModules().forEach((path, m) -> {
+            if (m instanceof Dropout d) {
+                out.put(path, d.rng().position());
+            }
+        });
+        return out;
+    }
+
+    /** Restores positions saved by {@link #rngPositions()}; the module paths must match exactly. */
+    public final void setRngPositions(Map<String, Long> positions) {
+        Map<String, Long> own = rngPositions();
+        if (!own.keySet().equals(positions.keySet())) {
+            throw new IllegalArgumentException("setRngPositions: saved generators " + positions.keySet()
+                    + " do not match the module's " + own.keySet());
+        }
+        namedModules().forEach((path, m) -> {
+            if (m instanceof Dropout d) {
+                d.rng().setPosition(positions.get(path));
+            }
+        });
+    }
+}

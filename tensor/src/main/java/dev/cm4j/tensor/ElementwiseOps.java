@@ -1,0 +1,115 @@
+package dev.cm4j.tensor;
+
+import dev.cm4j.tensor.kernels.Elementwise;
+import dev.cm4j.tensor.kernels.Elementwise.Binary;
+import dev.cm4j.tensor.kernels.Elementwise.Unary;
+
+/**
+ * Drives the flat elementwise kernels over whole tensors: picks the fast pattern for each broadcast, and splits large
+ * outputs over {@link Parallel}. Elementwise results do not depend on the split (every element is computed alone).
+ */
+final class ElementwiseOps {
+    /** Elements below which a loop stays on one thread: the hand-off costs more than the work. */
+    static final int GRAIN = 1 << 15;
+
+    private ElementwiseOps() {
+    }
+
+    /** out = a op b with NumPy broadcasting; {@code name} appears in shape errors. */
+    static Tensor binary(String name, Binary op, Tensor a, Tensor b) {
+        int[] shape = a.sameShape(b) ? a.shape() : Shapes.broadcast(name, a.shape(), b.shape());
+        Tensor out = Tensor.zeros(shape);
+        binaryInto(op, a, b, out);
+        return out;
+    }
+
+    /**
+     * out = a op b where out's shape is the broadcast of a's and b's. out may be a (in-place update): every element
+     * is read before it is written, at the same index.
+     */
+    static void binaryInto(Binary op, Tensor a, Tensor b, Tensor out) {
+        float[] ad = a.data(), bd = b.data(), od = out.data();
+        int ao = a.offset(), bo = b.offset(), oo = out.offset();
+        int n = out.size();
+        if (a.size() == n && b.size() == n) {
+            // same elements in the same order (the shapes differ at most by leading 1s)
+            Parallel.forRange(n, GRAIN, (s, e) -> Elementwise.binary(op, ad, ao + s, bd, bo + s, od, oo + s, e - s));
+        } else if (b.size() == 1 && a.size() == n) {
+            float s1 = bd[bo];
+            Parallel.forRange(n, GRAIN, (s, e) -> Elementwise.binaryRight(op, ad, ao + s, s1, od, oo + s, e - s));
+        } else if (a.size() == 1 && b.size() == n) {
+            float s1 = ad[ao];
+            Parallel.forRange(n, GRAIN, (s, e) -> Elementwise.binaryLeft(op, s1, bd, bo + s, od, oo + s, e - s));
+        } else {
+            // bias over the last axis, per-channel scales, outer products: inner runs are contiguous or repeated
+            Broadcast plan = Broadcast.to(out.shape(), a.shape(), b.shape());
+            int len = plan.inner();
+            int sa = plan.innerStride(0), sb = plan.innerStride(1);
+            Parallel.forRange(plan.rows(), Math.max(1, GRAIN / len), (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int pa = ao + plan.rowOffset(0, r), pb = bo + plan.rowOffset(1, r), po = oo + r * len;
+                    if (sa == 1 && sb == 1) {
+                        Elementwise.binary(op, ad, pa, bd, pb, od, po, len);
+                    } else if (sa == 1) {
+                        Elementwise.binaryRight(op, ad, pa, bd[pb], od, po, len);
+                    } else if (sb == 1) {
+                        Elementwise.binaryLeft(op, ad[pa], bd, pb, od, po, len);
+                    } else {
+                        java.util.Arrays.fill(od, po, po + len, op.apply(ad[pa], bd[pb]));
+                    }
+                }
+            });
+        }
+    }
+
+    /** out = a op s. */
+    static Tensor binaryScalar(Binary op, Tensor a, float s) {
+        Tensor out = Tensor.zeros(a.shape());
+        binaryScalarInto(op, a, s, out);
+        return out;
+    }
+
+    /** out = a op s, same shape; out may be a. */
+    static void binaryScalarInto(Binary op, Tensor a, float s, Tensor out) {
+        float[] ad = a.data(), od = out.data();
+        int ao = a.offset(), oo = out.offset();
+        Parallel.forRange(a.size(), GRAIN, (b, e) -> Elementwise.binaryRight(op, ad, ao + b, s, od, oo + b, e - b));
+    }
+
+    /** out = op(x) with parameters p, q. */
+    static Tensor unary(Unary op, float p, float q, Tensor x) {
+        Tensor out = Tensor.zeros(x.shape());
+        unaryInto(op, p, q, x, out);
+        return out;
+    }
+
+    /** out = op(x), same shape; out may be x. */
+    static void unaryInto(Unary op, float p, float q, Tensor x, Tensor out) {
+        float[] xd = x.data(), od = out.data();
+        int xo = x.offset(), oo = out.offset();
+        // transcendentals cost ~10x a load: split them earlier
+        int grain = op.transcendental() ? GRAIN / 8 : GRAIN;
+        Parallel.forRange(x.size(), grain, (b, e) -> Elementwise.unary(op, p, q, xd, xo + b, od, oo + b, e - b));
+    }
+
+    // cond, a, b (broadcast together) -> out: a where cond != 0, else b
+    static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        Broadcast plan = Broadcast.of("where", cond.shape(), a.shape(), b.shape());
+        Tensor out = Tensor.zeros(plan.outShape);
+        float[] cd = cond.data(), ad = a.data(), bd = b.data(), od = out.data();
+        int len = plan.inner();
+        int sc = plan.innerStride(0), sa = plan.innerStride(1), sb = plan.innerStride(2);
+        Parallel.forRange(plan.rows(), Math.max(1, GRAIN / len), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int pc = cond.offset() + plan.rowOffset(0, r);
+                int pa = a.offset() + plan.rowOffset(1, r);
+                int pb = b.offset() + plan.rowOffset(2, r);
+                int po = r * len;
+                for (int j = 0; j < len; j++) {
+                    od[po + j] = cd[pc + j * sc] != 0 ? ad[pa + j * sa] : bd[pb + j * sb];
+                }
+            }
+        });
+        return out;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.cm4j.tensor.kernels;
+
+import java.util.Arrays;
+
+/**
+ * Unfolds one image into the patch matrix a convolution multiplies with its weights, and folds it back.
+ *
+ * <p>The column matrix of image n is (C*kh*kw, Ho*Wo), row-major: row {@code (c*kh + i)*kw + j}, column
+ * {@code oh*Wo + ow} holds x[n, c, oh*stride - padding + i, ow*stride - padding + j], or 0 in the padding. Then
+ * y[n] (K, Ho*Wo) = w (K, C*kh*kw) * col, and col2im is im2col's adjoint.
+ */
+public final class Im2col {
+    private Im2col() {
+    }
+
+    // x (C,H,W) of one image -> col (C*kh*kw, Ho*Wo)
+    public static void im2col(Conv2dShape s, float[] x, int xOff, float[] col, int colOff) {
+        int oh = s.outH();
+        int ow = s.outW();
+        int stride = s.stride();
+        int pad = s.padding();
+        int row = colOff;
+        for (int c = 0; c < s.c(); c++) {
+            int xPlane = xOff + c * s.h() * s.w();
+            for (int i = 0; i < s.kh(); i++) {
+                for (int j = 0; j < s.kw(); j++) {
+                    int q0 = firstInside(s, j);
+                    int q1 = endInside(s, j);
+                    for (int r = 0; r < oh; r++, row += ow) {
+                        int ih = r * stride - pad + i;
+                        if (ih < 0 || ih >= s.h()) {
+                            Arrays.fill(col, row, row + ow, 0f);
+                            continue;
+                        }
+                        Arrays.fill(col, row, row + q0, 0f);
+                        int src = xPlane + ih * s.w() + q0 * stride - pad + j;
+                        if (stride == 1) {
+                            System.arraycopy(x, src, col, row + q0, q1 - q0);
+                        } else {
+                            for (int q = q0; q < q1; q++, src += stride) {
+                                col[row + q] = x[src];
+                            }
+                        }
+                        Arrays.fill(col, row + q1, row + ow, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    // col (C*kh*kw, Ho*Wo) -> dx (C,H,W) of one image; overwrites dx
+    public static void col2im(Conv2dShape s, float[] col, int colOff, float[] dx, int dxOff) {
+        int oh = s.outH();
+        int ow = s.outW();
+        int stride = s.stride();
+        int pad = s.padding();
+        Arrays.fill(dx, dxOff, dxOff + s.c() * s.h() * s.w(), 0f);
+        int row = colOff;
+        for (int c = 0; c < s.c(); c++) {
+            int dxPlane = dxOff + c * s.h() * s.w();
+            for (int i = 0; i < s.kh(); i++) {
+                for (int j = 0; j < s.kw(); j++) {
+                    int q0 = firstInside(s, j);
+                    int q1 = endInside(s, j);
+                    for (int r = 0; r < oh; r++, row += ow) {
+                        int ih = r * stride - pad + i;
+                        if (ih < 0 || ih >= s.h()) {
+                            continue;
+                        }
+                        int dst = dxPlane + ih * s.w() + q0 * stride - pad + j;
+                        for (int q = q0; q < q1; q++, dst += stride) {
+                            dx[dst] += col[row + q];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** First output column q whose tap j reads inside the image: q*stride - padding + j >= 0. */
+    static int firstInside(Conv2dShape s, int j) {
+        return Math.min(s.outW(), Math.max(0, ceilDiv(s.padding() - j, s.stride())));
+    }
+
+    /** End (exclusive) of the output columns whose tap j reads inside the image: q*stride - padding + j < W. */
+    static int endInside(Conv2dShape s, int j) {
+        return Math.max(firstInside(s, j), Math.min(s.outW(), ceilDiv(s.w() + s.padding() - j, s.stride())));
+    }
+
+    /** Ceiling of a / b for b > 0 and any sign of a. */
+    static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
+    }
+}

@@ -1,0 +1,137 @@
+package dev.cm4j.tensor.kernels;
+
+import dev.cm4j.tensor.kernels.Reduce.Op;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API reductions, the fast twins of {@link ReduceScalar}. Only referenced behind {@code Simd.ENABLED}.
+ *
+ * <p>Runs are reduced with four independent vector accumulators (the adds of one accumulator form a dependency chain
+ * whose latency, not throughput, would otherwise bound the loop), combined in a fixed order at the end. Column
+ * reductions keep a strip of columns in registers while walking down the rows.
+ */
+public final class ReduceVector {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private ReduceVector() {
+    }
+
+    // x (n) -> sum in float accumulators
+    public static double sum(float[] x, int off, int n) {
+        return reduceSum(x, off, n);
+    }
+
+    public static float reduce(Op op, float[] x, int off, int n) {
+        return switch (op) {
+            case SUM -> reduceSum(x, off, n);
+            case MAX -> reduceMax(x, off, n);
+            case MIN -> reduceMin(x, off, n);
+        };
+    }
+
+    private static float reduceSum(float[] x, int off, int n) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int end4 = n - 4 * L; i <= end4; i += 4 * L) {
+            a0 = a0.add(load(x, off + i));
+            a1 = a1.add(load(x, off + i + L));
+            a2 = a2.add(load(x, off + i + 2 * L));
+            a3 = a3.add(load(x, off + i + 3 * L));
+        }
+        for (int end = S.loopBound(n); i < end; i += L) {
+            a0 = a0.add(load(x, off + i));
+        }
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += x[off + i];
+        }
+        return s;
+    }
+
+    private static float reduceMax(float[] x, int off, int n) {
+        FloatVector a0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int end4 = n - 4 * L; i <= end4; i += 4 * L) {
+            a0 = a0.max(load(x, off + i));
+            a1 = a1.max(load(x, off + i + L));
+            a2 = a2.max(load(x, off + i + 2 * L));
+            a3 = a3.max(load(x, off + i + 3 * L));
+        }
+        for (int end = S.loopBound(n); i < end; i += L) {
+            a0 = a0.max(load(x, off + i));
+        }
+        float m = a0.max(a1).max(a2.max(a3)).reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        return m;
+    }
+
+    private static float reduceMin(float[] x, int off, int n) {
+        FloatVector a0 = FloatVector.broadcast(S, Float.POSITIVE_INFINITY), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int end4 = n - 4 * L; i <= end4; i += 4 * L) {
+            a0 = a0.min(load(x, off + i));
+            a1 = a1.min(load(x, off + i + L));
+            a2 = a2.min(load(x, off + i + 2 * L));
+            a3 = a3.min(load(x, off + i + 3 * L));
+        }
+        for (int end = S.loopBound(n); i < end; i += L) {
+            a0 = a0.min(load(x, off + i));
+        }
+        float m = a0.min(a1).min(a2.min(a3)).reduceLanes(VectorOperators.MIN);
+        for (; i < n; i++) {
+            m = Math.min(m, x[off + i]);
+        }
+        return m;
+    }
+
+    // x (rows, len) -> out (rows)
+    public static void rows(Op op, float[] x, int xOff, int rows, int len, float[] out, int oOff) {
+        for (int r = 0; r < rows; r++) {
+            out[oOff + r] = reduce(op, x, xOff + r * len, len);
+        }
+    }
+
+    // x (rows, cols) -> out (cols) for columns [c0, c1): same order of operations per column as the scalar twin
+    public static void columns(Op op, float[] x, int xOff, int rows, int cols, int c0, int c1, float[] out, int oOff) {
+        int j = c0;
+        // strips of two vectors keep the row loop's loads independent
+        for (; j + 2 * L <= c1; j += 2 * L) {
+            FloatVector a0 = load(x, xOff + j);
+            FloatVector a1 = load(x, xOff + j + L);
+            for (int r = 1; r < rows; r++) {
+                int base = xOff + r * cols + j;
+                a0 = combine(op, a0, load(x, base));
+                a1 = combine(op, a1, load(x, base + L));
+            }
+            a0.intoArray(out, oOff + j);
+            a1.intoArray(out, oOff + j + L);
+        }
+        for (; j + L <= c1; j += L) {
+            FloatVector a0 = load(x, xOff + j);
+            for (int r = 1; r < rows; r++) {
+                a0 = combine(op, a0, load(x, xOff + r * cols + j));
+            }
+            a0.intoArray(out, oOff + j);
+        }
+        if (j < c1) {
+            ReduceScalar.columns(op, x, xOff, rows, cols, j, c1, out, oOff);
+        }
+    }
+
+    private static FloatVector combine(Op op, FloatVector acc, FloatVector v) {
+        return switch (op) {
+            case SUM -> acc.add(v);
+            case MAX -> acc.max(v);
+            case MIN -> acc.min(v);
+        };
+    }
+
+    private static FloatVector load(float[] a, int off) {
+        return FloatVector.fromArray(S, a, off);
+    }
+}

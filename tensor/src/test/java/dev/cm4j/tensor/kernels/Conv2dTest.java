@@ -1,0 +1,145 @@
+package dev.cm4j.tensor.kernels;
+
+import static dev.cm4j.tensor.kernels.NNReference.toDouble;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The im2col + GEMM convolution ({@link Conv2d}) and the direct one ({@link Conv2dReference}) against the double
+ * reference, forward and both backward passes, over odd sizes, strides, paddings and kernel shapes.
+ */
+class Conv2dTest {
+    private static final double TOL = 2e-5;
+
+    /** (n, c, h, w, k, kh, kw, stride, padding) */
+    static final List<Conv2dShape> SHAPES = List.of(
+            new Conv2dShape(2, 3, 5, 5, 5, 3, 3, 1, 1),
+            new Conv2dShape(3, 3, 7, 7, 5, 3, 3, 2, 1),
+            new Conv2dShape(2, 3, 7, 5, 4, 3, 3, 1, 0),
+            new Conv2dShape(1, 2, 5, 7, 3, 3, 3, 2, 2),
+            new Conv2dShape(2, 4, 6, 6, 5, 1, 1, 1, 0),      // pointwise: no im2col
+            new Conv2dShape(2, 4, 7, 6, 3, 1, 1, 2, 0),      // 1x1 with stride
+            new Conv2dShape(2, 3, 5, 5, 2, 1, 1, 1, 1),      // 1x1 with padding
+            new Conv2dShape(3, 1, 9, 9, 8, 3, 3, 1, 1),      // one input channel, as a U-Net stem
+            new Conv2dShape(2, 5, 8, 9, 3, 2, 3, 1, 1),      // non-square kernel
+            new Conv2dShape(1, 2, 4, 4, 3, 4, 4, 1, 0),      // kernel as large as the image
+            new Conv2dShape(2, 16, 6, 6, 17, 3, 3, 1, 1),
+            new Conv2dShape(5, 3, 6, 5, 2, 5, 5, 2, 2),
+            new Conv2dShape(9, 2, 5, 5, 3, 3, 3, 1, 1));     // more images than weight groups
+
+    @Test
+    void forwardMatchesDoubleReference() {
+        for (Conv2dShape s : SHAPES) {
+            float[] x = Close.randn(1, (int) s.inputSize());
+            float[] w = Close.randn(2, (int) s.weightSize());
+            float[] bias = Close.randn(3, s.k() + 1);
+            double[] expected = NNReference.conv2d(s, toDouble(x), toDouble(w),
+                    toDouble(java.util.Arrays.copyOfRange(bias, 1, s.k() + 1)));
+            float[] y = new float[(int) s.outputSize() + 3];
+            Conv2d.forward(s, x, 0, w, 0, bias, 1, y, 3);
+            Close.assertClose("Conv2d.forward " + s, expected, y, 3, TOL);
+            java.util.Arrays.fill(y, Float.NaN);
+            Conv2dReference.forward(s, x, 0, w, 0, bias, 1, y, 3);
+            Close.assertClose("Conv2dReference.forward " + s, expected, y, 3, TOL);
+        }
+    }
+
+    @Test
+    void forwardReadsOffsetsAndIgnoresOldOutput() {
+        Conv2dShape s = new Conv2dShape(2, 3, 5, 5, 4, 3, 3, 1, 1);
+        float[] x = Close.randn(4, (int) s.inputSize() + 5);
+        float[] w = Close.randn(5, (int) s.weightSize() + 2);
+        double[] expected = NNReference.conv2d(s, toDouble(java.util.Arrays.copyOfRange(x, 5, x.length)),
+                toDouble(java.util.Arrays.copyOfRange(w, 2, w.length)), null);
+        float[] y = new float[(int) s.outputSize()];
+        java.util.Arrays.fill(y, Float.NaN);
+        Conv2d.forward(s, x, 5, w, 2, null, 0, y, 0);
+        Close.assertClose("forward with offsets", expected, y, TOL);
+    }
+
+    @Test
+    void backwardMatchesDoubleReference() {
+        for (Conv2dShape s : SHAPES) {
+            float[] x = Close.randn(6, (int) s.inputSize());
+            float[] w = Close.randn(7, (int) s.weightSize());
+            float[] dy = Close.randn(8, (int) s.outputSize());
+            double[][] expected = NNReference.conv2dBackward(s, toDouble(dy), toDouble(x), toDouble(w));
+            float[] dx = new float[(int) s.inputSize() + 1];
+            float[] dw = new float[(int) s.weightSize() + 2];
+            java.util.Arrays.fill(dx, Float.NaN);
+            java.util.Arrays.fill(dw, Float.NaN);
+            Conv2d.backwardData(s, dy, 0, w, 0, dx, 1);
+            Conv2d.backwardWeight(s, dy, 0, x, 0, dw, 2);
+            Close.assertClose("Conv2d.backwardData " + s, expected[0], dx, 1, TOL);
+            Close.assertClose("Conv2d.backwardWeight " + s, expected[1], dw, 2, TOL);
+            java.util.Arrays.fill(dx, Float.NaN);
+            java.util.Arrays.fill(dw, Float.NaN);
+            Conv2dReference.backwardData(s, dy, 0, w, 0, dx, 1);
+            Conv2dReference.backwardWeight(s, dy, 0, x, 0, dw, 2);
+            Close.assertClose("Conv2dReference.backwardData " + s, expected[0], dx, 1, TOL);
+            Close.assertClose("Conv2dReference.backwardWeight " + s, expected[1], dw, 2, TOL);
+        }
+    }
+
+    @Test
+    void backwardBiasSumsBatchAndPixels() {
+        int n = 3;
+        int k = 4;
+        int plane = 7;
+        float[] dy = Close.randn(9, n * k * plane);
+        double[] expected = new double[k];
+        for (int b = 0; b < n; b++) {
+            for (int kk = 0; kk < k; kk++) {
+                for (int p = 0; p < plane; p++) {
+                    expected[kk] += dy[(b * k + kk) * plane + p];
+                }
+            }
+        }
+        float[] db = new float[k];
+        Conv2dReference.backwardBias(n, k, plane, dy, 0, db, 0);
+        Close.assertClose("backwardBias", expected, db, 1e-6);
+    }
+
+    /** The adjoint identities <conv(x, w), dy> = <x, dataGrad(dy, w)> = <w, weightGrad(dy, x)> for the fast path. */
+    @Test
+    void backwardPassesAreAdjoints() {
+        for (Conv2dShape s : SHAPES) {
+            float[] x = Close.randn(10, (int) s.inputSize());
+            float[] w = Close.randn(11, (int) s.weightSize());
+            float[] dy = Close.randn(12, (int) s.outputSize());
+            float[] y = new float[(int) s.outputSize()];
+            float[] dx = new float[(int) s.inputSize()];
+            float[] dw = new float[(int) s.weightSize()];
+            Conv2d.forward(s, x, 0, w, 0, null, 0, y, 0);
+            Conv2d.backwardData(s, dy, 0, w, 0, dx, 0);
+            Conv2d.backwardWeight(s, dy, 0, x, 0, dw, 0);
+            double lhs = Close.dot(y, dy);
+            double scale = 1e-5 * (1 + Math.sqrt(s.outputSize() * s.patch()));
+            assertEquals(lhs, Close.dot(x, dx), scale, "<conv(x), dy> vs <x, dx> for " + s);
+            assertEquals(lhs, Close.dot(w, dw), scale, "<conv(x), dy> vs <w, dw> for " + s);
+        }
+    }
+
+    @Test
+    void col2imIsTheAdjointOfIm2col() {
+        for (Conv2dShape s : SHAPES) {
+            float[] x = Close.randn(13, s.c() * s.inPlane());
+            float[] col = Close.randn(14, s.patch() * s.outPlane());
+            float[] xCol = new float[col.length];
+            float[] colX = new float[x.length];
+            Im2col.im2col(s, x, 0, xCol, 0);
+            Im2col.col2im(s, col, 0, colX, 0);
+            assertEquals(Close.dot(xCol, col), Close.dot(x, colX), 1e-6 * (1 + col.length), "im2col adjoint " + s);
+        }
+    }
+
+    @Test
+    void weightGroupsDependOnlyOnTheShape() {
+        assertEquals(1, Conv2d.weightGroups(new Conv2dShape(1, 3, 5, 5, 4, 3, 3, 1, 1)));
+        assertEquals(Conv2d.MAX_WEIGHT_GROUPS, Conv2d.weightGroups(new Conv2dShape(64, 64, 28, 28, 64, 3, 3, 1, 1)));
+        // 1024 x 9216 floats per partial: the memory cap leaves one group
+        assertEquals(1, Conv2d.weightGroups(new Conv2dShape(64, 1024, 4, 4, 2048, 3, 3, 1, 1)));
+    }
+}
