@@ -123,7 +123,8 @@ final class AttentionPlans {
                     .task("dq", AttentionShells::backwardQuery, dScores, qkv, dqkv, b, h, d, t, sh.scale())
                     .task("dkv", AttentionShells::backwardKeyValue, dScores, probs, qkv, dout, dqkv, b, h, d, t,
                             sh.scale())
-                    .transferToHost(DataTransferMode.EVERY_EXECUTION, dqkv);
+                    .transferToHost(DataTransferMode.EVERY_EXECUTION, dqkv)
+                    .persistOnDevice(dScores);         // declared, never copied back
             build(null, g.snapshot());
         }
 

@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 
 /**
@@ -21,6 +22,13 @@ import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 abstract class DevicePlan implements AutoCloseable {
     private static final AtomicLong IDS = new AtomicLong();
 
+    /**
+     * TornadoVM's default OpenCL flags less {@code -cl-fast-relaxed-math}: that flag lets the compiler assume finite
+     * values, and the tensor module's softmax bodies start their running maximum at -infinity.
+     * {@code -Dtornado.opencl.compiler.flags} still overrides.
+     */
+    static final String OPENCL_FLAGS = "-cl-mad-enable -w";
+
     /** A prefix unique in the process, so graph and task names (and the kernels cached under them) never collide. */
     final String prefix;
     private TornadoExecutionPlan plan;
@@ -33,6 +41,9 @@ abstract class DevicePlan implements AutoCloseable {
     /** Builds the execution plan from its graphs; the grid scheduler names tasks as {@code graph.task}. */
     final void build(GridScheduler grid, ImmutableTaskGraph... graphs) {
         TornadoExecutionPlan p = new TornadoExecutionPlan(graphs);
+        if (System.getProperty("tornado.opencl.compiler.flags") == null) {
+            p.withCompilerFlags(TornadoVMBackendType.OPENCL, OPENCL_FLAGS);
+        }
         if (grid != null) {
             p.withGridScheduler(grid);
         }

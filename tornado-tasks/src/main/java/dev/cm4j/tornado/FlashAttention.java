@@ -51,7 +51,9 @@ public final class FlashAttention {
             q[ch] = live ? qkv[q0 + ch * tokens + t] * scale : 0f;
             o[ch] = 0f;
         }
-        float m = Float.NEGATIVE_INFINITY;
+        // no infinities: OpenCL's -cl-fast-relaxed-math (TornadoVM's default) assumes finite values, so the first
+        // tile sets m instead of rescaling from m = -inf
+        float m = 0f;
         float l = 0f;
         for (int s0 = 0; s0 < tokens; s0 += BK) {
             // the group stages k[:, s0 .. s0+BK) and v[:, s0 .. s0+BK) as (d, BK) tiles; zeros past the last key
@@ -63,7 +65,7 @@ public final class FlashAttention {
             }
             ctx.localBarrier();
             int len = Math.min(BK, tokens - s0);
-            float tileMax = m;
+            float tileMax = -Float.MAX_VALUE;
             for (int s = 0; s < len; s++) {
                 float acc = 0f;
                 for (int ch = 0; ch < d; ch++) {
@@ -72,7 +74,10 @@ public final class FlashAttention {
                 score[s] = acc;
                 tileMax = Math.max(tileMax, acc);
             }
-            float rescale = TornadoMath.exp(m - tileMax);       // 0 on the first tile (m = -inf)
+            if (s0 > 0) {
+                tileMax = Math.max(tileMax, m);
+            }
+            float rescale = s0 == 0 ? 0f : TornadoMath.exp(m - tileMax);
             l *= rescale;
             for (int ch = 0; ch < d; ch++) {
                 o[ch] *= rescale;
@@ -145,11 +150,11 @@ public final class FlashAttention {
                     q[ch] = qkv[q0 + ch * tokens + t] * scale;
                     o[ch] = 0f;
                 }
-                float m = Float.NEGATIVE_INFINITY;
+                float m = 0f;
                 float l = 0f;
                 for (int s0 = 0; s0 < tokens; s0 += BK) {
                     int len = Math.min(BK, tokens - s0);
-                    float tileMax = m;
+                    float tileMax = -Float.MAX_VALUE;
                     for (int s = 0; s < len; s++) {
                         float acc = 0f;
                         for (int ch = 0; ch < d; ch++) {
@@ -158,7 +163,10 @@ public final class FlashAttention {
                         score[s] = acc;
                         tileMax = Math.max(tileMax, acc);
                     }
-                    float rescale = (float) Math.exp(m - tileMax);
+                    if (s0 > 0) {
+                        tileMax = Math.max(tileMax, m);
+                    }
+                    float rescale = s0 == 0 ? 0f : (float) Math.exp(m - tileMax);
                     l *= rescale;
                     for (int ch = 0; ch < d; ch++) {
                         o[ch] *= rescale;
