@@ -17,12 +17,10 @@ public final class AttentionShells {
                                float scale) {
         for (@Parallel int bh = 0; bh < batch * heads; bh++) {
             for (@Parallel int t = 0; t < tokens; t++) {
-                int b = bh / heads;
-                int h = bh - b * heads;
-                int c = heads * d;
-                int q = (b * 3 * c + h * d) * tokens;
-                AttentionReference.forwardRow(d, tokens, scale, qkv, q, qkv, q + c * tokens,
-                        qkv, q + 2 * c * tokens, out, (b * c + h * d) * tokens, probs, bh * tokens * tokens, t);
+                int q = qOffset(bh, heads, d, tokens);
+                int kv = heads * d * tokens;             // k sits C*T after q, v 2C*T after it
+                AttentionReference.forwardRow(d, tokens, scale, qkv, q, qkv, q + kv, qkv, q + 2 * kv,
+                        out, outOffset(bh, d, tokens), probs, bh * tokens * tokens, t);
             }
         }
     }
@@ -32,11 +30,8 @@ public final class AttentionShells {
                                       int batch, int heads, int d, int tokens) {
         for (@Parallel int bh = 0; bh < batch * heads; bh++) {
             for (@Parallel int t = 0; t < tokens; t++) {
-                int b = bh / heads;
-                int h = bh - b * heads;
-                int c = heads * d;
-                int v = (b * 3 * c + h * d) * tokens + 2 * c * tokens;
-                AttentionReference.backwardScoresRow(d, tokens, dout, (b * c + h * d) * tokens, qkv, v,
+                int v = qOffset(bh, heads, d, tokens) + 2 * heads * d * tokens;
+                AttentionReference.backwardScoresRow(d, tokens, dout, outOffset(bh, d, tokens), qkv, v,
                         probs, bh * tokens * tokens, dScores, bh * tokens * tokens, t);
             }
         }
@@ -47,12 +42,9 @@ public final class AttentionShells {
                                      int tokens, float scale) {
         for (@Parallel int bh = 0; bh < batch * heads; bh++) {
             for (@Parallel int t = 0; t < tokens; t++) {
-                int b = bh / heads;
-                int h = bh - b * heads;
-                int c = heads * d;
-                int q = (b * 3 * c + h * d) * tokens;
+                int q = qOffset(bh, heads, d, tokens);
                 AttentionReference.backwardQueryColumn(d, tokens, scale, dScores,
-                        bh * tokens * tokens, qkv, q + c * tokens, dqkv, q, t);
+                        bh * tokens * tokens, qkv, q + heads * d * tokens, dqkv, q, t);
             }
         }
     }
@@ -62,14 +54,23 @@ public final class AttentionShells {
                                         int batch, int heads, int d, int tokens, float scale) {
         for (@Parallel int bh = 0; bh < batch * heads; bh++) {
             for (@Parallel int s = 0; s < tokens; s++) {
-                int b = bh / heads;
-                int h = bh - b * heads;
-                int c = heads * d;
-                int q = (b * 3 * c + h * d) * tokens;
+                int q = qOffset(bh, heads, d, tokens);
+                int kv = heads * d * tokens;
                 AttentionReference.backwardKeyColumn(d, tokens, scale, dScores,
-                        bh * tokens * tokens, probs, bh * tokens * tokens, qkv, q, dout, (b * c + h * d) * tokens,
-                        dqkv, q + c * tokens, dqkv, q + 2 * c * tokens, s);
+                        bh * tokens * tokens, probs, bh * tokens * tokens, qkv, q, dout, outOffset(bh, d, tokens),
+                        dqkv, q + kv, dqkv, q + 2 * kv, s);
             }
         }
+    }
+
+    /** Offset of item bh's q block in qkv (B, 3C, T): {@code (b*3C + h*d)*T} with b = bh / heads, h = bh % heads. */
+    static int qOffset(int bh, int heads, int d, int tokens) {
+        int b = bh / heads;
+        return (b * 3 * heads * d + (bh - b * heads) * d) * tokens;
+    }
+
+    /** Offset of item bh's block in out (B, C, T): {@code (b*C + h*d)*T}, which is simply bh*d*T. */
+    static int outOffset(int bh, int d, int tokens) {
+        return bh * d * tokens;
     }
 }

@@ -114,11 +114,8 @@ public final class FlashAttention {
                              float scale) {
         for (@Parallel int bh = 0; bh < batch * heads; bh++) {
             for (@Parallel int t = 0; t < tokens; t++) {
-                int b = bh / heads;
-                int h = bh - b * heads;
-                int c = heads * d;
-                int q0 = (b * 3 * c + h * d) * tokens;
-                int k0 = q0 + c * tokens;
+                int q0 = AttentionShells.qOffset(bh, heads, d, tokens);
+                int k0 = q0 + heads * d * tokens;
                 float rowLse = lse[bh * tokens + t];
                 int row = (bh * tokens + t) * tokens;
                 for (int s = 0; s < tokens; s++) {

@@ -5,31 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.backend.Backends;
 import dev.cm4j.tensor.kernels.AttentionReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Attention forward (flash and row kernels) and backward of the TornadoVM backend against the CPU backend. */
-class AttentionDeviceTest {
+class AttentionDeviceTest extends BothKernelFamilies {
     // batch, heads, headDim, tokens: tiny, tokens not a multiple of the tiles, 4 heads at 7x7, the largest head
     private static final int[][] SHAPES = {{1, 1, 4, 5}, {2, 2, 8, 17}, {2, 4, 32, 49}, {1, 1, 128, 20}, {3, 1, 16, 33}};
     private static final int OFF = 2;
 
-    private static TornadoBackend tiled;
-    private static TornadoBackend parallel;
-
-    @BeforeAll
-    static void open() {
-        tiled = TornadoBackend.open(true, 0);
-        parallel = TornadoBackend.open(false, 0);
-        System.out.println("device: " + tiled.device());
-    }
-
-    @AfterAll
-    static void close() {
-        tiled.close();
-        parallel.close();
-    }
 
     @Test
     void forwardMatchesCpu() {
@@ -43,7 +26,7 @@ class AttentionDeviceTest {
             float[] out = new float[OFF + b * h * d * t];
             float[] probs = new float[OFF + b * h * t * t];
             Backends.cpu().qkvAttention(b, h, d, t, qkv, OFF, out, OFF, probs, OFF);
-            for (TornadoBackend be : new TornadoBackend[] {tiled, parallel}) {
+            for (TornadoBackend be : both()) {
                 float[] gotOut = new float[out.length];
                 float[] gotProbs = new float[probs.length];
                 be.qkvAttention(b, h, d, t, qkv, OFF, gotOut, OFF, gotProbs, OFF);

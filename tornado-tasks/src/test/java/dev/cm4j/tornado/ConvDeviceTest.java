@@ -7,12 +7,10 @@ import dev.cm4j.tensor.backend.Backend;
 import dev.cm4j.tensor.backend.Backends;
 import dev.cm4j.tensor.kernels.Conv2dReference;
 import dev.cm4j.tensor.kernels.Conv2dShape;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Every convolution pass of the TornadoVM backend, both kernel families, against the CPU backend. */
-class ConvDeviceTest {
+class ConvDeviceTest extends BothKernelFamilies {
     // n, c, h, w, k, kh, kw, stride, padding: 3x3 "same", odd sizes, stride 2, 1x1, non-square kernels, no padding
     private static final Conv2dShape[] SHAPES = {
         new Conv2dShape(2, 3, 8, 8, 4, 3, 3, 1, 1),
@@ -24,21 +22,6 @@ class ConvDeviceTest {
     };
     private static final int OFF = 3;   // every operand sits at an offset inside a larger array
 
-    private static TornadoBackend tiled;
-    private static TornadoBackend parallel;
-
-    @BeforeAll
-    static void open() {
-        tiled = TornadoBackend.open(true, 0);
-        parallel = TornadoBackend.open(false, 0);
-        System.out.println("device: " + tiled.device());
-    }
-
-    @AfterAll
-    static void close() {
-        tiled.close();
-        parallel.close();
-    }
 
     @Test
     void forwardMatchesCpu() {
@@ -50,7 +33,7 @@ class ConvDeviceTest {
             float[] bias = DeviceCheck.normal(rng, OFF + s.k());
             float[] want = new float[OFF + (int) s.outputSize()];
             cpu.conv2d(s, x, OFF, w, OFF, bias, OFF, want, OFF);
-            for (TornadoBackend b : new TornadoBackend[] {tiled, parallel}) {
+            for (TornadoBackend b : both()) {
                 float[] got = new float[want.length];
                 b.conv2d(s, x, OFF, w, OFF, bias, OFF, got, OFF);
                 DeviceCheck.assertClose(label("conv2d", b, s), want, got);
@@ -64,7 +47,7 @@ class ConvDeviceTest {
         Conv2dShape s = SHAPES[0];
         float[] x = DeviceCheck.normal(rng, (int) s.inputSize());
         float[] w = DeviceCheck.normal(rng, (int) s.weightSize());
-        for (TornadoBackend b : new TornadoBackend[] {tiled, parallel}) {
+        for (TornadoBackend b : both()) {
             for (int step = 0; step < 3; step++) {
                 if (step == 2) {
                     w[5] += 0.25f;                   // an optimizer step changes one weight in place

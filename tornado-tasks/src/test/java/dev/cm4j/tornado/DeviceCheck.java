@@ -32,8 +32,8 @@ final class DeviceCheck {
             }
         }
         double rel = scale == 0 ? worst : worst / scale;
-        String line = String.format("%s: max diff %.3g at %d (want %.6g, got %.6g), relative %.3g", what, worst, at,
-                want[wantOff + at], got[gotOff + at], rel);
+        String line = String.format("%s: max diff %.3g at %d (want %.6g, got %.6g), max |want| %.3g, relative %.3g",
+                what, worst, at, want[wantOff + at], got[gotOff + at], scale, rel);
         if (!(rel <= REL_TOL)) {
             fail(line + " > " + REL_TOL);
         }
