@@ -13,6 +13,19 @@ class AttentionDeviceTest extends BothKernelFamilies {
     private static final int[][] SHAPES = {{1, 1, 4, 5}, {2, 2, 8, 17}, {2, 4, 32, 49}, {1, 1, 128, 20}, {3, 1, 16, 33}};
     private static final int OFF = 2;
 
+    /** Random qkv at an offset and the CPU backend's out and probs for it. */
+    private record Cpu(float[] qkv, float[] out, float[] probs) {
+        static Cpu forward(Rng rng, int[] s) {
+            int b = s[0];
+            int h = s[1];
+            int d = s[2];
+            int t = s[3];
+            Cpu c = new Cpu(DeviceCheck.normal(rng, OFF + 3 * b * h * d * t), new float[OFF + b * h * d * t],
+                    new float[OFF + b * h * t * t]);
+            Backends.cpu().qkvAttention(b, h, d, t, c.qkv(), OFF, c.out(), OFF, c.probs(), OFF);
+            return c;
+        }
+    }
 
     @Test
     void forwardMatchesCpu() {
@@ -22,10 +35,10 @@ class AttentionDeviceTest extends BothKernelFamilies {
             int h = s[1];
             int d = s[2];
             int t = s[3];
-            float[] qkv = DeviceCheck.normal(rng, OFF + 3 * b * h * d * t);
-            float[] out = new float[OFF + b * h * d * t];
-            float[] probs = new float[OFF + b * h * t * t];
-            Backends.cpu().qkvAttention(b, h, d, t, qkv, OFF, out, OFF, probs, OFF);
+            Cpu cpu = Cpu.forward(rng, s);
+            float[] qkv = cpu.qkv();
+            float[] out = cpu.out();
+            float[] probs = cpu.probs();
             for (TornadoBackend be : both()) {
                 float[] gotOut = new float[out.length];
                 float[] gotProbs = new float[probs.length];
@@ -49,10 +62,10 @@ class AttentionDeviceTest extends BothKernelFamilies {
             int h = s[1];
             int d = s[2];
             int t = s[3];
-            float[] qkv = DeviceCheck.normal(rng, OFF + 3 * b * h * d * t);
-            float[] out = new float[OFF + b * h * d * t];
-            float[] probs = new float[OFF + b * h * t * t];
-            Backends.cpu().qkvAttention(b, h, d, t, qkv, OFF, out, OFF, probs, OFF);
+            Cpu cpu = Cpu.forward(rng, s);
+            float[] qkv = cpu.qkv();
+            float[] out = cpu.out();
+            float[] probs = cpu.probs();
             float[] dout = DeviceCheck.normal(rng, out.length);
             float[] want = new float[qkv.length];
             Backends.cpu().qkvAttentionBackward(b, h, d, t, dout, OFF, qkv, OFF, probs, OFF, want, OFF);
