@@ -1,8 +1,8 @@
 package dev.cm4j.autodiff.kernels;
 
-import jdk.incubator.vector.FloatVector;
 import dev.cm4j.tensor.kernels.ElementwiseVectorMath;
 
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
