@@ -44,7 +44,7 @@ public final class ReduceVector {
         for (int end = S.loopBound(n); i < end; i += L) {
             a0 = a0.add(load(x, off + i));
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = ElementwiseVectorMath.sumLanes(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) {
             s += x[off + i];
         }
