@@ -105,35 +105,18 @@ public final class LinearOps {
                 w.accumulateGrad(dw);
             }
             if (b != null && b.needsGrad()) {
-                b.accumulateGrad(columnSums(g, rows, out));
+                b.accumulateGrad(g.reshape(rows, out).sum(false, 0));                 // db = sum over rows
             }
         };
         return b == null ? Var.result("linear", y, rule, x, w) : Var.result("linear", y, rule, x, w, b);
     }
 
-    /** y (rows, n) = b (n) on every row. */
-    private static void broadcastRows(Tensor y, Tensor b) {
+    /** y (rows, n) = b (n) on every row (the starting value of the bias GEMM). */
+    public static void broadcastRows(Tensor y, Tensor b) {
         float[] yd = y.data(), bd = b.data();
         int n = b.size();
         for (int row = 0, rows = y.size() / Math.max(1, n); row < rows; row++) {
-            System.arraycopy(bd, b.offset(), yd, row * n, n);
+            System.arraycopy(bd, b.offset(), yd, y.offset() + row * n, n);
         }
-    }
-
-    /** g (rows, n) -> (n), summed in double row by row (a fixed order, independent of threads). */
-    private static Tensor columnSums(Tensor g, int rows, int n) {
-        double[] acc = new double[n];
-        float[] gd = g.data();
-        for (int i = 0; i < rows; i++) {
-            int row = g.offset() + i * n;
-            for (int j = 0; j < n; j++) {
-                acc[j] += gd[row + j];
-            }
-        }
-        float[] out = new float[n];
-        for (int j = 0; j < n; j++) {
-            out[j] = (float) acc[j];
-        }
-        return Tensor.wrap(out, new int[] {n});
     }
 }

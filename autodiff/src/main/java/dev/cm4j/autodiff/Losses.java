@@ -45,7 +45,6 @@ public final class Losses {
 
     /** Mean over the batch of -sum(target * logSoftmax(logits)): logits (N, K), target (N, K) probabilities. */
     public static Var crossEntropy(Var logits, Var target) {
-        Var logProbs = logits.sub(Reductions.logsumexp(logits, true, -1));
-        return logProbs.mul(target).sum().div(-logits.dim(0));
+        return SoftmaxOps.logSoftmax(logits).mul(target).sum().div(-logits.dim(0));
     }
 }

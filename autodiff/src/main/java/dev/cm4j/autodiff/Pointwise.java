@@ -1,5 +1,6 @@
 package dev.cm4j.autodiff;
 
+import dev.cm4j.autodiff.kernels.SiluGrad;
 import dev.cm4j.tensor.Tensor;
 
 /**
@@ -65,18 +66,10 @@ public final class Pointwise {
         return Var.result("silu", y, g -> x.accumulateGrad(siluBackward(g, xv)), x);
     }
 
-    /** dx = g s (1 + x (1 - s)), one pass; s = sigmoid(x) recomputed rather than stored. */
+    /** dx = g s (1 + x (1 - s)) in one fused pass; s = sigmoid(x) is recomputed rather than stored. */
     static Tensor siluBackward(Tensor g, Tensor x) {
-        // g (N...), x (N...) -> dx (N...)
-        float[] gd = g.data(), xd = x.data();
-        int go = g.offset(), xo = x.offset();
         Tensor dx = Tensor.zeros(x.shape());
-        float[] d = dx.data();
-        for (int i = 0, n = d.length; i < n; i++) {
-            float xi = xd[xo + i];
-            float s = (float) (1.0 / (1.0 + Math.exp(-xi)));
-            d[i] = gd[go + i] * s * (1f + xi * (1f - s));
-        }
+        SiluGrad.apply(g.data(), g.offset(), x.data(), x.offset(), dx.data(), 0, x.size());
         return dx;
     }
 

@@ -5,6 +5,7 @@ import dev.cm4j.tensor.Tensor;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -88,7 +89,11 @@ public final class Var {
         return false;
     }
 
-    /** Number of recorded nodes in this JVM whose graph has not yet been freed by a backward pass. */
+    /**
+     * Number of recorded nodes in this JVM not yet freed by a backward pass: constant across training steps when
+     * every recorded graph is back-propagated. A graph that is built and dropped without backward (forgetting
+     * {@link NoGrad} for an evaluation) is still collected as garbage, but stays in this count.
+     */
     public static long liveGraphNodes() {
         return LIVE_NODES.get();
     }
@@ -204,10 +209,20 @@ public final class Var {
                 r.apply(g);
             }
         }
-        // a leaf may hold a tensor that is also another value's gradient: give it its own copy
+        // Every recorded node is freed now, so a leaf's gradient can only alias the seed or another leaf's gradient
+        // (add hands one tensor to both inputs). Copy exactly those; every other leaf owns its gradient from here on.
+        IdentityHashMap<float[], Integer> users = new IdentityHashMap<>();
+        users.put(seed.data(), 1);
         for (Var v : order) {
             if (v.rule == null && v.gradShared && v.grad != null) {
-                v.grad = v.grad.copy();
+                users.merge(v.grad.data(), 1, Integer::sum);
+            }
+        }
+        for (Var v : order) {
+            if (v.rule == null && v.gradShared && v.grad != null) {
+                if (users.get(v.grad.data()) > 1) {
+                    v.grad = v.grad.copy();
+                }
                 v.gradShared = false;
             }
         }

@@ -101,6 +101,7 @@ class GradCheckTest {
         reductions(cs);
         shapes(cs);
         linear(cs);
+        nn(cs);
         losses(cs);
         return cs.stream();
     }
@@ -203,6 +204,31 @@ class GradCheckTest {
         cs.add(c("linear (5,3) no bias", normals(s(5, 3), s(4, 3)), v -> LinearOps.linear(v[0], v[1], null)));
         cs.add(c("linear (2,3,6)->(2,3,2) bias", normals(s(2, 3, 6), s(2, 6), s(2)),
                 v -> LinearOps.linear(v[0], v[1], v[2])));
+    }
+
+    private static void nn(List<Case> cs) {
+        cs.add(c("conv2d 3x3 s1 p1 bias (2,3,5,5)", normals(s(2, 3, 5, 5), s(4, 3, 3, 3), s(4)),
+                v -> ConvOps.conv2d(v[0], v[1], v[2], 1, 1), 5e-3));
+        cs.add(c("conv2d 3x3 s2 p1 (1,2,6,7)", normals(s(1, 2, 6, 7), s(3, 2, 3, 3)),
+                v -> ConvOps.conv2d(v[0], v[1], null, 2, 1), 5e-3));
+        cs.add(c("conv2d 1x1 s1 p0 bias (2,4,3,3)", normals(s(2, 4, 3, 3), s(5, 4, 1, 1), s(5)),
+                v -> ConvOps.conv2d(v[0], v[1], v[2], 1, 0), 5e-3));
+        cs.add(c("conv2d 3x3 s1 p0 (1,1,4,5)", normals(s(1, 1, 4, 5), s(2, 1, 3, 3)),
+                v -> ConvOps.conv2d(v[0], v[1], null, 1, 0), 5e-3));
+        cs.add(c("avgPool2x2 (2,3,4,6)", normals(s(2, 3, 4, 6)), v -> ConvOps.avgPool2x2(v[0]).square()));
+        cs.add(c("upsampleNearest2x (2,2,3,2)", normals(s(2, 2, 3, 2)), v -> ConvOps.upsampleNearest2x(v[0]).square()));
+        cs.add(c("groupNorm 2 groups (2,4,3,3)", normals(s(2, 4, 3, 3), s(4), s(4)),
+                v -> NormOps.groupNorm(v[0], v[1], v[2], 2, 1e-5f), 5e-3));
+        cs.add(c("groupNorm 3 groups (1,6,5)", normals(s(1, 6, 5), s(6), s(6)),
+                v -> NormOps.groupNorm(v[0], v[1], v[2], 3, 1e-5f), 5e-3));
+        cs.add(c("softmax (3,5)", normals(s(3, 5)), v -> SoftmaxOps.softmax(v[0])));
+        cs.add(c("softmax (2,2,7)", normals(s(2, 2, 7)), v -> SoftmaxOps.softmax(v[0])));
+        cs.add(c("logSoftmax (3,5)", normals(s(3, 5)), v -> SoftmaxOps.logSoftmax(v[0])));
+        cs.add(c("logSoftmax (2,2,7)", normals(s(2, 2, 7)), v -> SoftmaxOps.logSoftmax(v[0])));
+        cs.add(c("qkvAttention 1 head (2,12,5)", normals(s(2, 12, 5)), v -> AttentionOps.qkvAttention(v[0], 1), 5e-3));
+        cs.add(c("qkvAttention 2 heads (1,12,7)", normals(s(1, 12, 7)), v -> AttentionOps.qkvAttention(v[0], 2), 5e-3));
+        cs.add(c("dropout p=0.3 replayed mask (4,5)", normals(s(4, 5)),
+                v -> DropoutOps.dropout(v[0], 0.3f, new Rng(99))));
     }
 
     private static void losses(List<Case> cs) {

@@ -67,6 +67,17 @@ class VarTest {
     }
 
     @Test
+    void leafGradientDoesNotAliasTheSeed() {
+        Var x = Var.param(Tensor.zeros(2));
+        Tensor seed = Tensor.of(new float[] {1, 2}, 2);
+        x.backward(seed);
+        seed.fill(0f);
+        assertArrayEquals(new float[] {1, 2}, x.grad().toArray());
+        x.reshape(2).backward(Tensor.of(new float[] {1, 1}, 2));
+        assertArrayEquals(new float[] {2, 3}, x.grad().toArray(), "accumulated into its own tensor");
+    }
+
+    @Test
     void broadcastInputGetsGradientSummedToItsShape() {
         Var x = Var.param(Tensor.ones(2, 3));
         Var bias = Var.param(Tensor.of(new float[] {1, 2, 3}, 3));

@@ -22,8 +22,7 @@ public final class Embeddings {
         int half = dim / 2;
         float[] f = new float[half];
         for (int i = 0; i < half; i++) {
-            // float32 as in the reference: exp(-log(max_period) * arange(half) / half)
-            f[i] = (float) Math.exp((float) (-Math.log(maxPeriod) * i / half));
+            f[i] = frequency(i, half, maxPeriod);
         }
         Var args = t.reshape(t.dim(0), 1).mul(Var.constant(Tensor.wrap(f, new int[] {1, half})));
         Var emb = ShapeOps.concat(1, args.cos(), args.sin());
@@ -31,6 +30,16 @@ public final class Embeddings {
             emb = ShapeOps.pad(emb, new int[] {0, 0}, new int[] {0, 1}, 0f);
         }
         return emb;
+    }
+
+    /**
+     * f_i rounded step by step in float32 as the reference computes it
+     * ({@code exp(-log(max_period) * arange(half, dtype=float32) / half)}), so large c_noise values (|250 ln sigma|
+     * reaches 1500) give the same arguments.
+     */
+    static float frequency(int i, int half, double maxPeriod) {
+        float scaled = (float) -Math.log(maxPeriod) * (float) i;
+        return (float) Math.exp(scaled / half);
     }
 
     /** {@link #timestep(Var, int, double)} with ADM's max period 10000. */

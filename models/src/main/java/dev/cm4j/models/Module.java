@@ -125,6 +125,13 @@ public abstract class Module {
      * missing, unexpected and mismatched names.
      */
     public final void load(Map<String, Tensor> state) {
+        checkLoadable(state);
+        // all checked: now copy (no partial load is possible past this point)
+        stateDict().forEach((k, dst) -> dst.copyFrom(state.get(k)));
+    }
+
+    /** Throws what {@link #load(Map)} would throw, without changing anything. */
+    public final void checkLoadable(Map<String, Tensor> state) {
         Map<String, Tensor> own = stateDict();
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
@@ -147,8 +154,6 @@ public abstract class Module {
             throw new IllegalArgumentException("load: state does not match " + getClass().getSimpleName()
                     + ": missing " + missing + "; unexpected " + unexpected + "; shape mismatch " + mismatched);
         }
-        // all checked: now copy (no partial load is possible past this point)
-        own.forEach((k, dst) -> dst.copyFrom(state.get(k)));
     }
 
     // ---------------------------------------------------------------- modes and gradients
@@ -186,6 +191,20 @@ public abstract class Module {
 
     // ---------------------------------------------------------------- random state
 
+    /** Throws what {@link #setRngPositions(Map)} would throw, without changing anything. */
+    public final void checkRngPositions(Map<String, Long> positions) {
+        Map<String, Long> own = rngPositions();
+        if (!own.keySet().equals(positions.keySet())) {
+            throw new IllegalArgumentException("setRngPositions: saved generators " + positions.keySet()
+                    + " do not match the module's " + own.keySet());
+        }
+        positions.forEach((k, v) -> {
+            if (v == null || v < 0) {
+                throw new IllegalArgumentException("setRngPositions: position of " + k + " is " + v);
+            }
+        });
+    }
+
     /**
      * Positions of the generators of every stochastic descendant ({@link Dropout}) by dotted module path. Restoring
      * them with {@link #setRngPositions(Map)} replays the same dropout masks (the student and target passes of iCT)
@@ -203,11 +222,7 @@ public abstract class Module {
 
     /** Restores positions saved by {@link #rngPositions()}; the module paths must match exactly. */
     public final void setRngPositions(Map<String, Long> positions) {
-        Map<String, Long> own = rngPositions();
-        if (!own.keySet().equals(positions.keySet())) {
-            throw new IllegalArgumentException("setRngPositions: saved generators " + positions.keySet()
-                    + " do not match the module's " + own.keySet());
-        }
+        checkRngPositions(positions);
         namedModules().forEach((path, m) -> {
             if (m instanceof Dropout d) {
                 d.rng().setPosition(positions.get(path));

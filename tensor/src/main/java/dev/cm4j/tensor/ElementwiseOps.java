@@ -96,18 +96,31 @@ final class ElementwiseOps {
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
         Broadcast plan = Broadcast.of("where", cond.shape(), a.shape(), b.shape());
         Tensor out = Tensor.zeros(plan.outShape);
-        float[] cd = cond.data(), ad = a.data(), bd = b.data(), od = out.data();
+        Tensor[] in = {cond, a, b};
         int len = plan.inner();
-        int sc = plan.innerStride(0), sa = plan.innerStride(1), sb = plan.innerStride(2);
+        float[] od = out.data();
         Parallel.forRange(plan.rows(), Math.max(1, GRAIN / len), (r0, r1) -> {
+            // a repeated operand (inner stride 0) is spread into a scratch run once per row, so one contiguous
+            // kernel serves every broadcast pattern
+            float[][] src = new float[3][];
+            int[] off = new int[3];
+            float[][] scratch = new float[3][];
             for (int r = r0; r < r1; r++) {
-                int pc = cond.offset() + plan.rowOffset(0, r);
-                int pa = a.offset() + plan.rowOffset(1, r);
-                int pb = b.offset() + plan.rowOffset(2, r);
-                int po = r * len;
-                for (int j = 0; j < len; j++) {
-                    od[po + j] = cd[pc + j * sc] != 0 ? ad[pa + j * sa] : bd[pb + j * sb];
+                for (int k = 0; k < 3; k++) {
+                    int p = in[k].offset() + plan.rowOffset(k, r);
+                    if (plan.innerStride(k) == 1) {
+                        src[k] = in[k].data();
+                        off[k] = p;
+                    } else {
+                        if (scratch[k] == null) {
+                            scratch[k] = new float[len];
+                        }
+                        java.util.Arrays.fill(scratch[k], in[k].data()[p]);
+                        src[k] = scratch[k];
+                        off[k] = 0;
+                    }
                 }
+                Elementwise.select(src[0], off[0], src[1], off[1], src[2], off[2], od, r * len, len);
             }
         });
         return out;

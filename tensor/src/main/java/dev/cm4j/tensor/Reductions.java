@@ -193,13 +193,7 @@ final class Reductions {
         }
         boolean[] red = new boolean[shape.length];
         red[ax] = true;
-        int outer = 1, inner = 1;
-        for (int d = 0; d < ax; d++) {
-            outer *= shape[d];
-        }
-        for (int d = ax + 1; d < shape.length; d++) {
-            inner *= shape[d];
-        }
+        int outer = Shapes.outer(shape, ax), inner = Shapes.inner(shape, ax);
         Tensor out = Tensor.zeros(outShape(shape, red, keepDims));
         ReduceScalar.argmax(x.data(), x.offset(), outer, shape[ax], inner, out.data(), 0);
         return out;

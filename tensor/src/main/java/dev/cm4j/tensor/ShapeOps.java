@@ -7,6 +7,9 @@ final class ShapeOps {
     private ShapeOps() {
     }
 
+    /** Side of the square tiles of a blocked transpose: 32 x 32 floats of input and output fit in L1 together. */
+    private static final int TILE = 32;
+
     // x (d0..dn-1), axes p -> y (d_p0..d_pn-1), copied
     static Tensor permute(Tensor x, int[] axes) {
         int[] shape = x.shape();
@@ -25,6 +28,127 @@ final class ShapeOps {
             }
             seen[p[d]] = true;
         }
+        int[] outShape = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            outShape[d] = shape[p[d]];
+        }
+        Tensor out = Tensor.zeros(outShape);
+        if (out.size() == 0) {
+            return out;
+        }
+        // Collapse: input axes of size 1 carry no order, and input axes i, i+1 that stay adjacent in the output move
+        // as one. NCHW -> NHWC becomes (N, C, HW) -> (N, HW, C), a batch of 2-D transposes.
+        int[] newIndex = new int[rank];
+        int kept = 0;
+        for (int i = 0; i < rank; i++) {
+            newIndex[i] = shape[i] == 1 ? -1 : kept++;
+        }
+        int[] cs = new int[kept];
+        int[] cp = new int[kept];
+        for (int i = 0, k = 0; i < rank; i++) {
+            if (shape[i] != 1) {
+                cs[k++] = shape[i];
+            }
+        }
+        for (int d = 0, k = 0; d < rank; d++) {
+            if (newIndex[p[d]] >= 0) {
+                cp[k++] = newIndex[p[d]];
+            }
+        }
+        int[][] merged = mergeAdjacent(cs, cp);
+        cs = merged[0];
+        cp = merged[1];
+        int m = cs.length;
+        float[] xd = x.data(), od = out.data();
+        int xo = x.offset();
+        if (isIdentity(cp)) {
+            System.arraycopy(xd, xo, od, 0, out.size());
+        } else if (isBatchedTranspose(cp)) {
+            int rows = cs[m - 2], cols = cs[m - 1], batch = out.size() / (rows * cols);
+            int tilesR = (rows + TILE - 1) / TILE;
+            Parallel.forRange(batch * tilesR, Math.max(1, ElementwiseOps.GRAIN / (TILE * cols)), (t0, t1) -> {
+                float[] buf = new float[TILE * TILE];
+                for (int t = t0; t < t1; t++) {
+                    int b = t / tilesR, r0 = (t % tilesR) * TILE;
+                    transposeTiles(xd, xo + b * rows * cols, rows, cols, r0, Math.min(rows, r0 + TILE), od,
+                            b * rows * cols, buf);
+                }
+            });
+        } else {
+            gather(xd, xo, cs, cp, od);
+        }
+        return out;
+    }
+
+    /** Merges input axes that are consecutive in the permutation; returns {shape, perm} over the merged axes. */
+    private static int[][] mergeAdjacent(int[] shape, int[] perm) {
+        int m = perm.length;
+        // groups: maximal runs of the output whose input axes are consecutive, as [first input axis, length]
+        int[] first = new int[m], length = new int[m];
+        int groups = 0;
+        for (int d = 0; d < m; d++) {
+            if (d > 0 && perm[d] == perm[d - 1] + 1) {
+                length[groups - 1]++;
+            } else {
+                first[groups] = perm[d];
+                length[groups++] = 1;
+            }
+        }
+        int[] newShape = new int[groups], newPerm = new int[groups];
+        for (int g = 0; g < groups; g++) {
+            int rank = 0; // position of group g in input order
+            for (int h = 0; h < groups; h++) {
+                rank += first[h] < first[g] ? 1 : 0;
+            }
+            newPerm[g] = rank;
+            newShape[rank] = Shapes.outer(shape, first[g] + length[g]) / Shapes.outer(shape, first[g]);
+        }
+        return new int[][] {newShape, newPerm};
+    }
+
+    private static boolean isIdentity(int[] p) {
+        for (int d = 0; d < p.length; d++) {
+            if (p[d] != d) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** (0, 1, .., k-1, k+1, k): independent transposes of the last two axes. */
+    private static boolean isBatchedTranspose(int[] p) {
+        int m = p.length;
+        for (int d = 0; d < m - 2; d++) {
+            if (p[d] != d) {
+                return false;
+            }
+        }
+        return p[m - 2] == m - 1 && p[m - 1] == m - 2;
+    }
+
+    // x (rows, cols) -> y (cols, rows), input rows [r0, r1) only, through a TILE x TILE buffer: reads and writes are
+    // then both runs of TILE contiguous floats, where a direct strided copy thrashes L1 sets when rows or cols is a
+    // power of two (measured 15 ns/element for 4096 x 256 against ~1 with the buffer)
+    private static void transposeTiles(float[] x, int xOff, int rows, int cols, int r0, int r1, float[] y, int yOff,
+                                       float[] buf) {
+        int h = r1 - r0;
+        for (int c0 = 0; c0 < cols; c0 += TILE) {
+            int w = Math.min(cols, c0 + TILE) - c0;
+            for (int r = 0; r < h; r++) {
+                System.arraycopy(x, xOff + (r0 + r) * cols + c0, buf, r * TILE, w);
+            }
+            for (int c = 0; c < w; c++) {
+                int dst = yOff + (c0 + c) * rows + r0;
+                for (int r = 0; r < h; r++) {
+                    y[dst + r] = buf[r * TILE + c];
+                }
+            }
+        }
+    }
+
+    // x (shape) permuted by p -> y, row by row of the output with a strided read
+    private static void gather(float[] xd, int xo, int[] shape, int[] p, float[] od) {
+        int rank = shape.length;
         int[] inStrides = Shapes.strides(shape);
         int[] outShape = new int[rank];
         int[] st = new int[rank];
@@ -32,16 +156,8 @@ final class ShapeOps {
             outShape[d] = shape[p[d]];
             st[d] = inStrides[p[d]];
         }
-        Tensor out = Tensor.zeros(outShape);
-        int n = out.size();
-        if (n == 0) {
-            return out;
-        }
-        int len = rank == 0 ? 1 : outShape[rank - 1];
-        int step = rank == 0 ? 1 : st[rank - 1];
-        int rows = n / len;
-        float[] xd = x.data(), od = out.data();
-        int xo = x.offset();
+        int len = outShape[rank - 1], step = st[rank - 1];
+        int rows = Shapes.size(outShape) / len;
         Parallel.forRange(rows, Math.max(1, ElementwiseOps.GRAIN / len), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int src = xo, rem = r;
@@ -50,12 +166,15 @@ final class ShapeOps {
                     rem /= outShape[d];
                 }
                 int dst = r * len;
-                for (int j = 0; j < len; j++) {
-                    od[dst + j] = xd[src + j * step];
+                if (step == 1) {
+                    System.arraycopy(xd, src, od, dst, len);
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        od[dst + j] = xd[src + j * step];
+                    }
                 }
             }
         });
-        return out;
     }
 
     // x (.., d, ..) -> (.., end - start, ..): a view when the kept elements are contiguous
@@ -66,13 +185,7 @@ final class ShapeOps {
             throw new IllegalArgumentException("slice: range [" + start + ", " + end + ") out of bounds for axis "
                     + axis + " of shape " + Shapes.str(shape));
         }
-        int outer = 1, inner = 1;
-        for (int d = 0; d < ax; d++) {
-            outer *= shape[d];
-        }
-        for (int d = ax + 1; d < shape.length; d++) {
-            inner *= shape[d];
-        }
+        int outer = Shapes.outer(shape, ax), inner = Shapes.inner(shape, ax);
         int[] outShape = shape.clone();
         outShape[ax] = end - start;
         if (outer == 1 || (start == 0 && end == shape[ax])) {
@@ -106,13 +219,7 @@ final class ShapeOps {
             }
             total += s[ax];
         }
-        int outer = 1, inner = 1;
-        for (int d = 0; d < ax; d++) {
-            outer *= first[d];
-        }
-        for (int d = ax + 1; d < first.length; d++) {
-            inner *= first[d];
-        }
+        int outer = Shapes.outer(first, ax), inner = Shapes.inner(first, ax);
         int[] outShape = first.clone();
         outShape[ax] = total;
         Tensor out = Tensor.zeros(outShape);

@@ -58,6 +58,24 @@ public final class Shapes {
         return a;
     }
 
+    /** Product of the dimensions before {@code axis}: how many blocks an axis-wise operation walks. */
+    public static int outer(int[] shape, int axis) {
+        int n = 1;
+        for (int d = 0; d < axis; d++) {
+            n *= shape[d];
+        }
+        return n;
+    }
+
+    /** Product of the dimensions after {@code axis}: the contiguous run per index of that axis. */
+    public static int inner(int[] shape, int axis) {
+        int n = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            n *= shape[d];
+        }
+        return n;
+    }
+
     public static String str(int... shape) {
         return Arrays.toString(shape);
     }

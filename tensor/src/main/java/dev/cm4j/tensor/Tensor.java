@@ -265,7 +265,7 @@ public final class Tensor {
         return ShapeOps.permute(this, p);
     }
 
-    /** Indices [start, end) of {@code axis}: a view when the result is contiguous (leading axes of size 1), else a copy. */
+    /** Indices [start, end) of {@code axis}: a view when contiguous (all leading axes of size 1), else a copy. */
     public Tensor slice(int axis, int start, int end) {
         return ShapeOps.slice(this, axis, start, end);
     }
@@ -300,18 +300,22 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- binary, NumPy broadcasting
 
+    /** this + other with NumPy broadcasting (as every binary op taking a Tensor). */
     public Tensor add(Tensor other) {
         return ElementwiseOps.binary("add", Binary.ADD, this, other);
     }
 
+    /** this - other, broadcasting. */
     public Tensor sub(Tensor other) {
         return ElementwiseOps.binary("sub", Binary.SUB, this, other);
     }
 
+    /** this * other, broadcasting. */
     public Tensor mul(Tensor other) {
         return ElementwiseOps.binary("mul", Binary.MUL, this, other);
     }
 
+    /** this / other, broadcasting. */
     public Tensor div(Tensor other) {
         return ElementwiseOps.binary("div", Binary.DIV, this, other);
     }
@@ -336,26 +340,32 @@ public final class Tensor {
         return ElementwiseOps.binary("less", Binary.LESS, this, other);
     }
 
+    /** this + s. */
     public Tensor add(float s) {
         return ElementwiseOps.binaryScalar(Binary.ADD, this, s);
     }
 
+    /** this - s. */
     public Tensor sub(float s) {
         return ElementwiseOps.binaryScalar(Binary.SUB, this, s);
     }
 
+    /** this * s. */
     public Tensor mul(float s) {
         return ElementwiseOps.binaryScalar(Binary.MUL, this, s);
     }
 
+    /** this / s (a true division, not a multiplication by 1/s). */
     public Tensor div(float s) {
         return ElementwiseOps.binaryScalar(Binary.DIV, this, s);
     }
 
+    /** 1 where this > s, else 0. */
     public Tensor greater(float s) {
         return ElementwiseOps.binaryScalar(Binary.GREATER, this, s);
     }
 
+    /** 1 where this < s, else 0. */
     public Tensor less(float s) {
         return ElementwiseOps.binaryScalar(Binary.LESS, this, s);
     }
@@ -367,10 +377,12 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- unary
 
+    /** -x. */
     public Tensor neg() {
         return ElementwiseOps.unary(Unary.NEG, 0, 0, this);
     }
 
+    /** |x|. */
     public Tensor abs() {
         return ElementwiseOps.unary(Unary.ABS, 0, 0, this);
     }
@@ -380,6 +392,7 @@ public final class Tensor {
         return ElementwiseOps.unary(Unary.SIGN, 0, 0, this);
     }
 
+    /** e^x. */
     public Tensor exp() {
         return ElementwiseOps.unary(Unary.EXP, 0, 0, this);
     }
@@ -389,6 +402,7 @@ public final class Tensor {
         return ElementwiseOps.unary(Unary.LOG, 0, 0, this);
     }
 
+    /** Square root (NaN below 0). */
     public Tensor sqrt() {
         return ElementwiseOps.unary(Unary.SQRT, 0, 0, this);
     }
@@ -398,10 +412,12 @@ public final class Tensor {
         return ElementwiseOps.unary(Unary.RSQRT, 0, 0, this);
     }
 
+    /** x * x. */
     public Tensor square() {
         return ElementwiseOps.unary(Unary.SQUARE, 0, 0, this);
     }
 
+    /** Hyperbolic tangent. */
     public Tensor tanh() {
         return ElementwiseOps.unary(Unary.TANH, 0, 0, this);
     }
@@ -440,6 +456,7 @@ public final class Tensor {
         return sum(false);
     }
 
+    /** Sum over {@code axes} (all when none; negative ones count from the end); keepDims leaves them as 1. */
     public Tensor sum(boolean keepDims, int... axes) {
         return Reductions.reduce("sum", Reduce.Op.SUM, this, Reductions.mask("sum", shape.length, axes), keepDims);
     }
@@ -449,6 +466,7 @@ public final class Tensor {
         return mean(false);
     }
 
+    /** Mean over {@code axes} (all when none). */
     public Tensor mean(boolean keepDims, int... axes) {
         boolean[] red = Reductions.mask("mean", shape.length, axes);
         int n = Reductions.count(shape, red);
@@ -460,10 +478,12 @@ public final class Tensor {
         return s;
     }
 
+    /** Maximum over {@code axes} (all when none); NaN propagates. */
     public Tensor max(boolean keepDims, int... axes) {
         return Reductions.reduce("max", Reduce.Op.MAX, this, Reductions.mask("max", shape.length, axes), keepDims);
     }
 
+    /** Minimum over {@code axes} (all when none); NaN propagates. */
     public Tensor min(boolean keepDims, int... axes) {
         return Reductions.reduce("min", Reduce.Op.MIN, this, Reductions.mask("min", shape.length, axes), keepDims);
     }
@@ -481,7 +501,7 @@ public final class Tensor {
         return Reductions.argmax(this, axis, keepDims);
     }
 
-    /** log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m the maximum, so it neither overflows nor underflows. */
+    /** log(sum(exp(x))) as m + log(sum(exp(x - m))), m the maximum: no overflow, no underflow to log(0). */
     public Tensor logsumexp(boolean keepDims, int... axes) {
         boolean[] red = Reductions.mask("logsumexp", shape.length, axes);
         Tensor m = Reductions.reduce("logsumexp", Reduce.Op.MAX, this, red, true);
@@ -502,12 +522,13 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- in place (optimizers, gradient accumulation)
 
+    /** Sets every element to {@code value}; returns this. */
     public Tensor fill(float value) {
         Arrays.fill(data, offset, offset + size, value);
         return this;
     }
 
-    /** this += other, where other broadcasts to this shape. */
+    /** this += other, where other broadcasts to this shape; returns this. */
     public Tensor addInPlace(Tensor other) {
         int[] b = sameShape(other) ? shape : Shapes.broadcast("addInPlace", shape, other.shape);
         if (!Arrays.equals(b, shape)) {
@@ -518,12 +539,13 @@ public final class Tensor {
         return this;
     }
 
+    /** this *= s; returns this. */
     public Tensor mulInPlace(float s) {
         ElementwiseOps.binaryScalarInto(Binary.MUL, this, s, this);
         return this;
     }
 
-    /** this += alpha * x (same shape). */
+    /** this += alpha * x (same shape); returns this. */
     public Tensor axpyInPlace(float alpha, Tensor x) {
         requireSameShape("axpyInPlace", x);
         Parallel.forRange(size, ElementwiseOps.GRAIN, (s, e) ->
@@ -531,6 +553,7 @@ public final class Tensor {
         return this;
     }
 
+    /** this = min(max(this, lo), hi); returns this. */
     public Tensor clampInPlace(float lo, float hi) {
         checkRange("clampInPlace", lo, hi);
         ElementwiseOps.unaryInto(Unary.CLAMP, lo, hi, this, this);

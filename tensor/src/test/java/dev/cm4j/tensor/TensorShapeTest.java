@@ -24,23 +24,50 @@ class TensorShapeTest {
         assertEquals("squeeze: axis 0 of shape [2, 1, 3] has size 2, not 1", e.getMessage());
     }
 
+    /** All permutations of 0..n-1. */
+    static java.util.List<int[]> permutations(int n) {
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        if (n == 0) {
+            out.add(new int[0]);
+            return out;
+        }
+        for (int[] q : permutations(n - 1)) {
+            for (int at = 0; at < n; at++) {
+                int[] p = new int[n];
+                for (int d = 0, k = 0; d < n; d++) {
+                    p[d] = d == at ? n - 1 : q[k++];
+                }
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
     @Test
     void permuteMatchesIndexMapping() {
         Rng rng = new Rng(51);
-        int[] shape = {2, 3, 4, 5};
-        Tensor x = NaiveRef.random(rng, shape);
-        int[][] perms = {{0, 1, 2, 3}, {3, 2, 1, 0}, {0, 2, 3, 1}, {1, 0, 3, 2}, {0, 1, 3, 2}, {2, 0, 1, 3}};
-        for (int[] p : perms) {
-            Tensor y = x.permute(p);
-            for (int i = 0; i < y.size(); i++) {
-                int[] o = NaiveRef.unravel(i, y.shape());
-                int[] src = new int[4];
-                for (int d = 0; d < 4; d++) {
-                    src[p[d]] = o[d];
+        // size-1 axes, tiles with remainders (37, 70 > 32), and axes that merge
+        int[][] shapes = {{2, 3, 4, 5}, {3, 37, 70}, {2, 1, 33, 5}, {1, 1, 7}, {40, 1, 1, 33}, {5, 1}};
+        for (int[] shape : shapes) {
+            Tensor x = NaiveRef.random(rng, shape);
+            int rank = shape.length;
+            for (int[] p : permutations(rank)) {
+                Tensor y = x.permute(p);
+                float[] yd = y.toArray();
+                for (int i = 0; i < y.size(); i++) {
+                    int[] o = NaiveRef.unravel(i, y.shape());
+                    int[] src = new int[rank];
+                    for (int d = 0; d < rank; d++) {
+                        src[p[d]] = o[d];
+                    }
+                    if (x.get(src) != yd[i]) {
+                        throw new AssertionError("permute " + Shapes.str(shape) + " by " + java.util.Arrays.toString(p)
+                                + " at " + java.util.Arrays.toString(o));
+                    }
                 }
-                assertEquals(x.get(src), y.toArray()[i], java.util.Arrays.toString(p));
             }
         }
+        Tensor x = NaiveRef.random(rng, 2, 3, 4, 5);
         Tensor m = NaiveRef.random(rng, 33, 9);
         Tensor t = m.transpose(0, -1);
         assertArrayEquals(new int[] {9, 33}, t.shape());

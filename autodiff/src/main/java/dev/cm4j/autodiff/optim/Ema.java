@@ -85,6 +85,12 @@ public final class Ema {
 
     /** Restores saved averages; names and shapes must match exactly, else nothing changes. */
     public void load(Map<String, Tensor> saved) {
+        checkLoadable(saved);
+        shadow.forEach((k, t) -> t.copyFrom(saved.get(k)));
+    }
+
+    /** Throws what {@link #load(Map)} would throw, without changing anything. */
+    public void checkLoadable(Map<String, Tensor> saved) {
         List<String> problems = new ArrayList<>();
         shadow.forEach((k, t) -> {
             Tensor s = saved.get(k);
@@ -96,7 +102,6 @@ public final class Ema {
         });
         saved.keySet().stream().filter(k -> !shadow.containsKey(k)).forEach(k -> problems.add("unexpected " + k));
         check(problems.isEmpty(), "load: " + problems);
-        shadow.forEach((k, t) -> t.copyFrom(saved.get(k)));
     }
 
     private static void check(boolean ok, String message) {

@@ -131,6 +131,13 @@ public abstract class Optimizer {
      * be exactly this optimizer's; otherwise nothing changes and the exception lists what differs.
      */
     public void loadState(Map<String, Tensor> tensors, Map<String, Long> stepCounts) {
+        checkState(tensors, stepCounts);
+        state.forEach((k, dst) -> dst.copyFrom(tensors.get(k)));
+        stepCounts.forEach((k, v) -> steps.get(k)[0] = v);
+    }
+
+    /** Throws what {@link #loadState} would throw, without changing anything. */
+    public void checkState(Map<String, Tensor> tensors, Map<String, Long> stepCounts) {
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
             Tensor src = tensors.get(e.getKey());
@@ -157,7 +164,5 @@ public abstract class Optimizer {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ".loadState: " + problems);
         }
-        state.forEach((k, dst) -> dst.copyFrom(tensors.get(k)));
-        stepCounts.forEach((k, v) -> steps.get(k)[0] = v);
     }
 }

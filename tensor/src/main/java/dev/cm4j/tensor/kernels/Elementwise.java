@@ -103,6 +103,15 @@ public final class Elementwise {
         }
     }
 
+    /** out[i] = c[i] != 0 ? a[i] : b[i] (a NaN condition counts as true, as in Java). */
+    public static void select(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, float[] out, int oOff, int n) {
+        if (Simd.ENABLED) {
+            ElementwiseVector.select(c, cOff, a, aOff, b, bOff, out, oOff, n);
+        } else {
+            ElementwiseScalar.select(c, cOff, a, aOff, b, bOff, out, oOff, n);
+        }
+    }
+
     /** y[i] += alpha * x[i] (multiply, then add: no fused rounding, so both paths agree bit for bit). */
     public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         if (Simd.ENABLED) {

@@ -68,6 +68,13 @@ public final class ElementwiseScalar {
         }
     }
 
+    // c (n), a (n), b (n) -> out (n)
+    public static void select(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, float[] out, int oOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[oOff + i] = c[cOff + i] != 0 ? a[aOff + i] : b[bOff + i];
+        }
+    }
+
     // x (n), y (n) -> y (n)
     public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) {

@@ -3,7 +3,6 @@ package dev.cm4j.tensor.kernels;
 import dev.cm4j.tensor.kernels.Elementwise.Binary;
 import dev.cm4j.tensor.kernels.Elementwise.Unary;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -11,13 +10,15 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API elementwise loops, the fast twins of {@link ElementwiseScalar}. Only referenced behind
  * {@code Simd.ENABLED}.
  *
- * <p>Each operation has its own loop with a constant operator: the Vector API compiles {@code lanewise(op, ...)} to
- * machine instructions only when {@code op} is a constant at JIT time, so a loop that takes the operator as a
- * parameter would fall back to boxed, per-lane code. Tails (fewer than one vector) run the scalar definition.
+ * <p>Every operation is its own small method with a constant operator. The Vector API compiles a lanewise operation
+ * to machine instructions only when the operator is a JIT-time constant and the method is compiled by C2; one large
+ * method holding every loop was measured 10-100x slower (it stays interpreted or deoptimises as the profile changes),
+ * so the switch only dispatches. Tails shorter than a vector run the scalar expression.
  *
- * <p>Add, sub, mul, div, max, min, comparisons, neg, abs, sign, square, sqrt and clamp give the same bits as the
- * scalar twins. Exp, log, tanh, pow (and sigmoid, SiLU through exp) use the Vector API's math intrinsics, which are
- * within a few ulp of {@code Math}; rsqrt rounds the square root to float before dividing.
+ * <p>Add, sub, mul, div, max, min, comparisons, neg, abs, sign, square, sqrt and clamp give the same bits as the scalar
+ * twins. Exp, log, tanh (and sigmoid, SiLU through exp) use {@link ElementwiseVectorMath}, within ~2 ulp of
+ * {@code Math} and reproducible in every JIT mode; rsqrt rounds the square root to float before dividing (1 ulp from
+ * the double-based scalar). Pow runs the scalar loop.
  */
 public final class ElementwiseVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -28,148 +29,276 @@ public final class ElementwiseVector {
 
     // a (n), b (n) -> out (n)
     public static void binary(Binary op, float[] a, int aOff, float[] b, int bOff, float[] out, int oOff, int n) {
-        int end = S.loopBound(n);
-        int i = 0;
         switch (op) {
-            case ADD -> { for (; i < end; i += L) load(a, aOff + i).add(load(b, bOff + i)).intoArray(out, oOff + i); }
-            case SUB -> { for (; i < end; i += L) load(a, aOff + i).sub(load(b, bOff + i)).intoArray(out, oOff + i); }
-            case MUL -> { for (; i < end; i += L) load(a, aOff + i).mul(load(b, bOff + i)).intoArray(out, oOff + i); }
-            case DIV -> { for (; i < end; i += L) load(a, aOff + i).div(load(b, bOff + i)).intoArray(out, oOff + i); }
-            case MAX -> { for (; i < end; i += L) load(a, aOff + i).max(load(b, bOff + i)).intoArray(out, oOff + i); }
-            case MIN -> { for (; i < end; i += L) load(a, aOff + i).min(load(b, bOff + i)).intoArray(out, oOff + i); }
-            case GREATER -> {
-                for (; i < end; i += L) {
-                    mask(load(a, aOff + i).compare(VectorOperators.GT, load(b, bOff + i))).intoArray(out, oOff + i);
-                }
-            }
-            case LESS -> {
-                for (; i < end; i += L) {
-                    mask(load(a, aOff + i).compare(VectorOperators.LT, load(b, bOff + i))).intoArray(out, oOff + i);
-                }
-            }
-        }
-        for (; i < n; i++) {
-            out[oOff + i] = op.apply(a[aOff + i], b[bOff + i]);
+            case ADD -> add(a, aOff, b, bOff, out, oOff, n);
+            case SUB -> sub(a, aOff, b, bOff, out, oOff, n);
+            case MUL -> mul(a, aOff, b, bOff, out, oOff, n);
+            case DIV -> div(a, aOff, b, bOff, out, oOff, n);
+            case MAX -> max(a, aOff, b, bOff, out, oOff, n);
+            case MIN -> min(a, aOff, b, bOff, out, oOff, n);
+            case GREATER -> greater(a, aOff, b, bOff, out, oOff, n);
+            case LESS -> greater(b, bOff, a, aOff, out, oOff, n);
         }
     }
 
     // a (n), s () -> out (n)
     public static void binaryRight(Binary op, float[] a, int aOff, float s, float[] out, int oOff, int n) {
-        int end = S.loopBound(n);
-        int i = 0;
-        FloatVector vs = FloatVector.broadcast(S, s);
         switch (op) {
-            case ADD -> { for (; i < end; i += L) load(a, aOff + i).add(vs).intoArray(out, oOff + i); }
-            case SUB -> { for (; i < end; i += L) load(a, aOff + i).sub(vs).intoArray(out, oOff + i); }
-            case MUL -> { for (; i < end; i += L) load(a, aOff + i).mul(vs).intoArray(out, oOff + i); }
-            case DIV -> { for (; i < end; i += L) load(a, aOff + i).div(vs).intoArray(out, oOff + i); }
-            case MAX -> { for (; i < end; i += L) load(a, aOff + i).max(vs).intoArray(out, oOff + i); }
-            case MIN -> { for (; i < end; i += L) load(a, aOff + i).min(vs).intoArray(out, oOff + i); }
-            case GREATER -> {
-                for (; i < end; i += L) mask(load(a, aOff + i).compare(VectorOperators.GT, vs)).intoArray(out, oOff + i);
-            }
-            case LESS -> {
-                for (; i < end; i += L) mask(load(a, aOff + i).compare(VectorOperators.LT, vs)).intoArray(out, oOff + i);
-            }
-        }
-        for (; i < n; i++) {
-            out[oOff + i] = op.apply(a[aOff + i], s);
+            case ADD -> addS(a, aOff, s, out, oOff, n);
+            case SUB -> addS(a, aOff, -s, out, oOff, n); // a - s == a + (-s) exactly
+            case MUL -> mulS(a, aOff, s, out, oOff, n);
+            case DIV -> divS(a, aOff, s, out, oOff, n);
+            case MAX -> maxS(a, aOff, s, out, oOff, n);
+            case MIN -> minS(a, aOff, s, out, oOff, n);
+            case GREATER -> greaterS(a, aOff, s, out, oOff, n);
+            case LESS -> lessS(a, aOff, s, out, oOff, n);
         }
     }
 
-    // s (), b (n) -> out (n)
+    // s (), b (n) -> out (n): the commutative operations reuse the right-hand forms
     public static void binaryLeft(Binary op, float s, float[] b, int bOff, float[] out, int oOff, int n) {
-        int end = S.loopBound(n);
-        int i = 0;
-        FloatVector vs = FloatVector.broadcast(S, s);
         switch (op) {
-            case ADD -> { for (; i < end; i += L) vs.add(load(b, bOff + i)).intoArray(out, oOff + i); }
-            case SUB -> { for (; i < end; i += L) vs.sub(load(b, bOff + i)).intoArray(out, oOff + i); }
-            case MUL -> { for (; i < end; i += L) vs.mul(load(b, bOff + i)).intoArray(out, oOff + i); }
-            case DIV -> { for (; i < end; i += L) vs.div(load(b, bOff + i)).intoArray(out, oOff + i); }
-            case MAX -> { for (; i < end; i += L) vs.max(load(b, bOff + i)).intoArray(out, oOff + i); }
-            case MIN -> { for (; i < end; i += L) vs.min(load(b, bOff + i)).intoArray(out, oOff + i); }
-            case GREATER -> {
-                for (; i < end; i += L) mask(vs.compare(VectorOperators.GT, load(b, bOff + i))).intoArray(out, oOff + i);
-            }
-            case LESS -> {
-                for (; i < end; i += L) mask(vs.compare(VectorOperators.LT, load(b, bOff + i))).intoArray(out, oOff + i);
-            }
-        }
-        for (; i < n; i++) {
-            out[oOff + i] = op.apply(s, b[bOff + i]);
+            case SUB -> sSub(s, b, bOff, out, oOff, n);
+            case DIV -> sDiv(s, b, bOff, out, oOff, n);
+            case GREATER -> lessS(b, bOff, s, out, oOff, n);
+            case LESS -> greaterS(b, bOff, s, out, oOff, n);
+            default -> binaryRight(op, b, bOff, s, out, oOff, n);
         }
     }
 
     // x (n) -> out (n)
     public static void unary(Unary op, float p, float q, float[] x, int xOff, float[] out, int oOff, int n) {
-        int end = S.loopBound(n);
-        int i = 0;
-        FloatVector one = FloatVector.broadcast(S, 1f);
         switch (op) {
-            case NEG -> { for (; i < end; i += L) load(x, xOff + i).neg().intoArray(out, oOff + i); }
-            case ABS -> { for (; i < end; i += L) load(x, xOff + i).abs().intoArray(out, oOff + i); }
-            case SQUARE -> { for (; i < end; i += L) { FloatVector v = load(x, xOff + i); v.mul(v).intoArray(out, oOff + i); } }
-            case SQRT -> { for (; i < end; i += L) load(x, xOff + i).sqrt().intoArray(out, oOff + i); }
-            case RSQRT -> { for (; i < end; i += L) one.div(load(x, xOff + i).sqrt()).intoArray(out, oOff + i); }
-            case SIGN -> {
-                // +-0 and NaN keep their value, as Math.signum does
-                FloatVector minusOne = FloatVector.broadcast(S, -1f);
-                for (; i < end; i += L) {
-                    FloatVector v = load(x, xOff + i);
-                    v.blend(one, v.compare(VectorOperators.GT, 0f)).blend(minusOne, v.compare(VectorOperators.LT, 0f))
-                            .intoArray(out, oOff + i);
-                }
-            }
-            case CLAMP -> {
-                FloatVector lo = FloatVector.broadcast(S, p);
-                FloatVector hi = FloatVector.broadcast(S, q);
-                for (; i < end; i += L) load(x, xOff + i).max(lo).min(hi).intoArray(out, oOff + i);
-            }
-            case EXP -> { for (; i < end; i += L) load(x, xOff + i).lanewise(VectorOperators.EXP).intoArray(out, oOff + i); }
-            case LOG -> { for (; i < end; i += L) load(x, xOff + i).lanewise(VectorOperators.LOG).intoArray(out, oOff + i); }
-            case TANH -> { for (; i < end; i += L) load(x, xOff + i).lanewise(VectorOperators.TANH).intoArray(out, oOff + i); }
-            case POW -> {
-                FloatVector vp = FloatVector.broadcast(S, p);
-                for (; i < end; i += L) load(x, xOff + i).lanewise(VectorOperators.POW, vp).intoArray(out, oOff + i);
-            }
-            case SIGMOID -> {
-                // 1 / (1 + e^-x): e^-x = inf for very negative x gives 0, never NaN
-                for (; i < end; i += L) {
-                    one.div(one.add(load(x, xOff + i).neg().lanewise(VectorOperators.EXP))).intoArray(out, oOff + i);
-                }
-            }
-            case SILU -> {
-                for (; i < end; i += L) {
-                    FloatVector v = load(x, xOff + i);
-                    v.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoArray(out, oOff + i);
-                }
-            }
-        }
-        for (; i < n; i++) {
-            out[oOff + i] = op.apply(x[xOff + i], p, q);
+            case NEG -> neg(x, xOff, out, oOff, n);
+            case ABS -> abs(x, xOff, out, oOff, n);
+            case SIGN -> sign(x, xOff, out, oOff, n);
+            case SQUARE -> mul(x, xOff, x, xOff, out, oOff, n);
+            case SQRT -> sqrt(x, xOff, out, oOff, n);
+            case RSQRT -> rsqrt(x, xOff, out, oOff, n);
+            case CLAMP -> clamp(x, xOff, p, q, out, oOff, n);
+            case EXP -> exp(x, xOff, out, oOff, n);
+            case LOG -> log(x, xOff, out, oOff, n);
+            case TANH -> tanh(x, xOff, out, oOff, n);
+            // Math.pow's special cases (negative bases with integer exponents, ...) do not fit exp(p log x)
+            case POW -> ElementwiseScalar.unary(op, p, q, x, xOff, out, oOff, n);
+            case SIGMOID -> sigmoid(x, xOff, out, oOff, n);
+            case SILU -> silu(x, xOff, out, oOff, n);
         }
     }
 
-    // x (n), y (n) -> y (n)
+    // x (n), y (n) -> y (n): multiply then add, as the scalar twin (no fused rounding)
     public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        int end = S.loopBound(n);
-        int i = 0;
         FloatVector va = FloatVector.broadcast(S, alpha);
-        for (; i < end; i += L) {
-            load(x, xOff + i).mul(va).add(load(y, yOff + i)).intoArray(y, yOff + i);
-        }
-        for (; i < n; i++) {
-            y[yOff + i] += alpha * x[xOff + i];
-        }
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(x, xOff + i).mul(va).add(v(y, yOff + i)).intoArray(y, yOff + i);
+        for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
     }
 
-    private static FloatVector load(float[] a, int off) {
+    // c (n), a (n), b (n) -> out (n): a blend instead of a branch, which random masks would mispredict half the time
+    public static void select(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, float[] out, int oOff, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) {
+            v(b, bOff + i).blend(v(a, aOff + i), v(c, cOff + i).compare(VectorOperators.NE, 0f)).intoArray(out, oOff + i);
+        }
+        for (; i < n; i++) out[oOff + i] = c[cOff + i] != 0 ? a[aOff + i] : b[bOff + i];
+    }
+
+    // ---------------------------------------------------------------- binary, both operands contiguous
+
+    private static void add(float[] a, int ai, float[] b, int bi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(a, ai + i).add(v(b, bi + i)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = a[ai + i] + b[bi + i];
+    }
+
+    private static void sub(float[] a, int ai, float[] b, int bi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(a, ai + i).sub(v(b, bi + i)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = a[ai + i] - b[bi + i];
+    }
+
+    private static void mul(float[] a, int ai, float[] b, int bi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(a, ai + i).mul(v(b, bi + i)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = a[ai + i] * b[bi + i];
+    }
+
+    private static void div(float[] a, int ai, float[] b, int bi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(a, ai + i).div(v(b, bi + i)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = a[ai + i] / b[bi + i];
+    }
+
+    private static void max(float[] a, int ai, float[] b, int bi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(a, ai + i).max(v(b, bi + i)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = Math.max(a[ai + i], b[bi + i]);
+    }
+
+    private static void min(float[] a, int ai, float[] b, int bi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(a, ai + i).min(v(b, bi + i)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = Math.min(a[ai + i], b[bi + i]);
+    }
+
+    private static void greater(float[] a, int ai, float[] b, int bi, float[] o, int oi, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) {
+            zero.blend(1f, v(a, ai + i).compare(VectorOperators.GT, v(b, bi + i))).intoArray(o, oi + i);
+        }
+        for (; i < n; i++) o[oi + i] = a[ai + i] > b[bi + i] ? 1f : 0f;
+    }
+
+    // ---------------------------------------------------------------- binary with one repeated operand
+
+    private static void addS(float[] a, int ai, float s, float[] o, int oi, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(a, ai + i).add(vs).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = a[ai + i] + s;
+    }
+
+    private static void mulS(float[] a, int ai, float s, float[] o, int oi, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(a, ai + i).mul(vs).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = a[ai + i] * s;
+    }
+
+    private static void divS(float[] a, int ai, float s, float[] o, int oi, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(a, ai + i).div(vs).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = a[ai + i] / s;
+    }
+
+    private static void maxS(float[] a, int ai, float s, float[] o, int oi, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(a, ai + i).max(vs).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = Math.max(a[ai + i], s);
+    }
+
+    private static void minS(float[] a, int ai, float s, float[] o, int oi, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(a, ai + i).min(vs).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = Math.min(a[ai + i], s);
+    }
+
+    private static void greaterS(float[] a, int ai, float s, float[] o, int oi, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) zero.blend(1f, v(a, ai + i).compare(VectorOperators.GT, s)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = a[ai + i] > s ? 1f : 0f;
+    }
+
+    private static void lessS(float[] a, int ai, float s, float[] o, int oi, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) zero.blend(1f, v(a, ai + i).compare(VectorOperators.LT, s)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = a[ai + i] < s ? 1f : 0f;
+    }
+
+    private static void sSub(float s, float[] b, int bi, float[] o, int oi, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) vs.sub(v(b, bi + i)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = s - b[bi + i];
+    }
+
+    private static void sDiv(float s, float[] b, int bi, float[] o, int oi, int n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) vs.div(v(b, bi + i)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = s / b[bi + i];
+    }
+
+    // ---------------------------------------------------------------- unary
+
+    private static void neg(float[] x, int xi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(x, xi + i).neg().intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = -x[xi + i];
+    }
+
+    private static void abs(float[] x, int xi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(x, xi + i).abs().intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = Math.abs(x[xi + i]);
+    }
+
+    // +-0 and NaN keep their value, as Math.signum does
+    private static void sign(float[] x, int xi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) {
+            FloatVector vx = v(x, xi + i);
+            vx.blend(1f, vx.compare(VectorOperators.GT, 0f)).blend(-1f, vx.compare(VectorOperators.LT, 0f))
+                    .intoArray(o, oi + i);
+        }
+        for (; i < n; i++) o[oi + i] = Math.signum(x[xi + i]);
+    }
+
+    private static void sqrt(float[] x, int xi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(x, xi + i).sqrt().intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = (float) Math.sqrt(x[xi + i]);
+    }
+
+    private static void rsqrt(float[] x, int xi, float[] o, int oi, int n) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) one.div(v(x, xi + i).sqrt()).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = (float) (1.0 / Math.sqrt(x[xi + i]));
+    }
+
+    private static void clamp(float[] x, int xi, float lo, float hi, float[] o, int oi, int n) {
+        FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) v(x, xi + i).max(vlo).min(vhi).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = Math.min(Math.max(x[xi + i], lo), hi);
+    }
+
+    private static void exp(float[] x, int xi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) ElementwiseVectorMath.exp(v(x, xi + i)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = (float) Math.exp(x[xi + i]);
+    }
+
+    private static void log(float[] x, int xi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) ElementwiseVectorMath.log(v(x, xi + i)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = (float) Math.log(x[xi + i]);
+    }
+
+    private static void tanh(float[] x, int xi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) ElementwiseVectorMath.tanh(v(x, xi + i)).intoArray(o, oi + i);
+        for (; i < n; i++) o[oi + i] = (float) Math.tanh(x[xi + i]);
+    }
+
+    // 1 / (1 + e^-x): e^-x = inf for very negative x gives 0, never NaN
+    private static void sigmoid(float[] x, int xi, float[] o, int oi, int n) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) {
+            one.div(one.add(ElementwiseVectorMath.exp(v(x, xi + i).neg()))).intoArray(o, oi + i);
+        }
+        for (; i < n; i++) o[oi + i] = Unary.SIGMOID.apply(x[xi + i], 0, 0);
+    }
+
+    private static void silu(float[] x, int xi, float[] o, int oi, int n) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) {
+            FloatVector vx = v(x, xi + i);
+            vx.div(one.add(ElementwiseVectorMath.exp(vx.neg()))).intoArray(o, oi + i);
+        }
+        for (; i < n; i++) o[oi + i] = Unary.SILU.apply(x[xi + i], 0, 0);
+    }
+
+    private static FloatVector v(float[] a, int off) {
         return FloatVector.fromArray(S, a, off);
-    }
-
-    /** 1 where the mask is set, 0 elsewhere. */
-    private static FloatVector mask(VectorMask<Float> m) {
-        return FloatVector.zero(S).blend(1f, m);
     }
 }

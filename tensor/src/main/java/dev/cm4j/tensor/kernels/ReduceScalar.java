@@ -18,24 +18,14 @@ public final class ReduceScalar {
 
     // x (n) -> op(x); NaN propagates through MAX and MIN as in Math.max
     public static float reduce(Op op, float[] x, int off, int n) {
-        switch (op) {
-            case SUM:
-                return (float) sum(x, off, n);
-            case MAX: {
-                float m = Float.NEGATIVE_INFINITY;
-                for (int i = 0; i < n; i++) {
-                    m = Math.max(m, x[off + i]);
-                }
-                return m;
-            }
-            default: {
-                float m = Float.POSITIVE_INFINITY;
-                for (int i = 0; i < n; i++) {
-                    m = Math.min(m, x[off + i]);
-                }
-                return m;
-            }
+        if (op == Op.SUM) {
+            return (float) sum(x, off, n);
         }
+        float m = op.identity();
+        for (int i = 0; i < n; i++) {
+            m = op.combine(m, x[off + i]);
+        }
+        return m;
     }
 
     // x (rows, len) -> out (rows)

@@ -27,8 +27,8 @@ public final class ReduceVector {
     public static float reduce(Op op, float[] x, int off, int n) {
         return switch (op) {
             case SUM -> reduceSum(x, off, n);
-            case MAX -> reduceMax(x, off, n);
-            case MIN -> reduceMin(x, off, n);
+            case MAX -> reduceExtreme(true, x, off, n);
+            case MIN -> reduceExtreme(false, x, off, n);
         };
     }
 
@@ -44,49 +44,37 @@ public final class ReduceVector {
         for (int end = S.loopBound(n); i < end; i += L) {
             a0 = a0.add(load(x, off + i));
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = ElementwiseVectorMath.sumLanes(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) {
             s += x[off + i];
         }
         return s;
     }
 
-    private static float reduceMax(float[] x, int off, int n) {
-        FloatVector a0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), a1 = a0, a2 = a0, a3 = a0;
+    /** MAX or MIN: one loop, the choice is loop-invariant so the JIT unswitches it. */
+    private static float reduceExtreme(boolean max, float[] x, int off, int n) {
+        FloatVector a0 = FloatVector.broadcast(S, max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
+        FloatVector a1 = a0, a2 = a0, a3 = a0;
         int i = 0;
         for (int end4 = n - 4 * L; i <= end4; i += 4 * L) {
-            a0 = a0.max(load(x, off + i));
-            a1 = a1.max(load(x, off + i + L));
-            a2 = a2.max(load(x, off + i + 2 * L));
-            a3 = a3.max(load(x, off + i + 3 * L));
+            a0 = extreme(max, a0, load(x, off + i));
+            a1 = extreme(max, a1, load(x, off + i + L));
+            a2 = extreme(max, a2, load(x, off + i + 2 * L));
+            a3 = extreme(max, a3, load(x, off + i + 3 * L));
         }
         for (int end = S.loopBound(n); i < end; i += L) {
-            a0 = a0.max(load(x, off + i));
+            a0 = extreme(max, a0, load(x, off + i));
         }
-        float m = a0.max(a1).max(a2.max(a3)).reduceLanes(VectorOperators.MAX);
+        FloatVector a = extreme(max, extreme(max, a0, a1), extreme(max, a2, a3));
+        float m = a.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
         for (; i < n; i++) {
-            m = Math.max(m, x[off + i]);
+            m = max ? Math.max(m, x[off + i]) : Math.min(m, x[off + i]);
         }
         return m;
     }
 
-    private static float reduceMin(float[] x, int off, int n) {
-        FloatVector a0 = FloatVector.broadcast(S, Float.POSITIVE_INFINITY), a1 = a0, a2 = a0, a3 = a0;
-        int i = 0;
-        for (int end4 = n - 4 * L; i <= end4; i += 4 * L) {
-            a0 = a0.min(load(x, off + i));
-            a1 = a1.min(load(x, off + i + L));
-            a2 = a2.min(load(x, off + i + 2 * L));
-            a3 = a3.min(load(x, off + i + 3 * L));
-        }
-        for (int end = S.loopBound(n); i < end; i += L) {
-            a0 = a0.min(load(x, off + i));
-        }
-        float m = a0.min(a1).min(a2.min(a3)).reduceLanes(VectorOperators.MIN);
-        for (; i < n; i++) {
-            m = Math.min(m, x[off + i]);
-        }
-        return m;
+    private static FloatVector extreme(boolean max, FloatVector a, FloatVector b) {
+        return max ? a.max(b) : a.min(b);
     }
 
     // x (rows, len) -> out (rows)

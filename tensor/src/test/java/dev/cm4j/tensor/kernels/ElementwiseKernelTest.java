@@ -149,6 +149,25 @@ class ElementwiseKernelTest {
     }
 
     @Test
+    void selectPicksByNonZeroCondition() {
+        Rng rng = new Rng(14);
+        for (int n : SIZES) {
+            float[] c = data(rng, n + 1), a = data(rng, n + 2), b = data(rng, n + 3);
+            for (int i = 0; i < c.length; i += 3) {
+                c[i] = i % 2 == 0 ? 0f : i % 7 == 0 ? -0f : Float.NaN; // zeros of both signs pick b, NaN picks a
+            }
+            float[] s = new float[n], v = new float[n];
+            ElementwiseScalar.select(c, 1, a, 2, b, 3, s, 0, n);
+            ElementwiseVector.select(c, 1, a, 2, b, 3, v, 0, n);
+            for (int i = 0; i < n; i++) {
+                float want = c[1 + i] != 0 ? a[2 + i] : b[3 + i];
+                assertEquals(want, s[i], "scalar n=" + n + " i=" + i);
+                assertEquals(want, v[i], "vector n=" + n + " i=" + i);
+            }
+        }
+    }
+
+    @Test
     void axpyMatchesAndBothPathsAgreeBitForBit() {
         Rng rng = new Rng(13);
         for (int n : SIZES) {

@@ -1,0 +1,38 @@
+package dev.cm4j.autodiff.kernels;
+
+import dev.cm4j.tensor.Parallel;
+import dev.cm4j.tensor.Simd;
+
+/**
+ * The SiLU derivative fused with the chain rule, the one backward of the U-Net and MLP hot loops that has no forward
+ * kernel to lean on: dx = g s (1 + x (1 - s)) with s = sigmoid(x), in one pass instead of six tensor passes.
+ *
+ * <p>Dispatches to {@link SiluGradVector} when {@link Simd#ENABLED}, else the scalar twin {@link #scalar}; both are
+ * element-wise, so the split over threads never changes a bit.
+ */
+public final class SiluGrad {
+    private static final int GRAIN = 1 << 14;
+
+    private SiluGrad() {
+    }
+
+    // g (n), x (n) -> dx (n)
+    public static void apply(float[] g, int gOff, float[] x, int xOff, float[] dx, int dOff, int n) {
+        Parallel.forRange(n, GRAIN, (s, e) -> {
+            if (Simd.ENABLED) {
+                SiluGradVector.apply(g, gOff + s, x, xOff + s, dx, dOff + s, e - s);
+            } else {
+                scalar(g, gOff + s, x, xOff + s, dx, dOff + s, e - s);
+            }
+        });
+    }
+
+    /** The plain twin and reference: sigmoid in double, rounded once. */
+    public static void scalar(float[] g, int gOff, float[] x, int xOff, float[] dx, int dOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float xi = x[xOff + i];
+            float s = (float) (1.0 / (1.0 + Math.exp(-xi)));
+            dx[dOff + i] = g[gOff + i] * s * (1f + xi * (1f - s));
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.cm4j.tensor.kernels;
+
+/**
+ * The scalar micro-kernel: a 4 x 4 tile held in 16 local accumulators. It is the fallback when the Vector API is
+ * unavailable and the twin the vector kernel is tested beside (same driver, same packing, plain Java arithmetic).
+ */
+final class GemmScalarKernel extends GemmMicroKernel {
+    static final int MR = 4;
+    static final int NR = 4;
+    static final GemmScalarKernel INSTANCE = new GemmScalarKernel();
+
+    private GemmScalarKernel() {
+        super(MR, NR);
+    }
+
+    // pa (kc, MR) panel, pb (kc, NR) panel -> C tile (rows, cols) at c[ic], row stride ldc
+    @Override
+    void tile(int kc, float[] pa, int ia, float[] pb, int ib, float alpha, float beta,
+                     float[] c, int ic, int ldc, int rows, int cols, float[] scratch) {
+        float c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+        float c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        float c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+        float c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (int p = 0; p < kc; p++) {
+            float b0 = pb[ib], b1 = pb[ib + 1], b2 = pb[ib + 2], b3 = pb[ib + 3];
+            float a0 = pa[ia], a1 = pa[ia + 1], a2 = pa[ia + 2], a3 = pa[ia + 3];
+            c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+            c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+            c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+            c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+            ia += MR;
+            ib += NR;
+        }
+        // Always through the scratch tile: the scalar path is not the fast one, and one store routine keeps
+        // full and edge tiles identical.
+        float[] t = scratch;
+        t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
+        t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
+        t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
+        t[12] = c30; t[13] = c31; t[14] = c32; t[15] = c33;
+        GemmMicroKernel.storeScalar(t, NR, rows, cols, alpha, beta, c, ic, ldc);
+    }
+}

@@ -1,0 +1,228 @@
+package dev.cm4j.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.cm4j.tensor.Rng;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** The blocked GEMMs (vector and scalar micro-kernel, and the dispatcher) against {@link GemmReference}. */
+class GemmTest {
+    /** One implementation under test; maxThreads as in {@link Gemm#sgemm(int, boolean, boolean, int, int, int,
+     * float, float[], int, int, float[], int, int, float, float[], int, int)}. */
+    interface Impl {
+        void sgemm(int maxThreads, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                   float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc);
+    }
+
+    private static final Impl VECTOR = GemmVector::sgemm;
+    private static final Impl SCALAR = Gemm::sgemmScalar;
+    private static final Impl DISPATCH = Gemm::sgemm;
+
+    /** Sizes around the tile sizes (MR 4/6, NR 4/16/32) and KC (256), plus 1 and odd ones. */
+    private static final int[] SIZES = {1, 2, 3, 5, 6, 7, 12, 13, 16, 17, 31, 32, 33, 47, 64, 97};
+    private static final int[] DEPTHS = {1, 2, 7, 16, 33, 100, 255, 256, 257, 300, 513};
+
+    /** A GEMM problem with random operands embedded in larger arrays (offsets, padded leading dimensions). */
+    private record Problem(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta,
+                           float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+
+        static Problem random(Rng rng, boolean transA, boolean transB, int m, int n, int k, float alpha, float beta) {
+            int lda = (transA ? m : k) + rng.nextInt(3);
+            int ldb = (transB ? k : n) + rng.nextInt(3);
+            int ldc = n + rng.nextInt(3);
+            int aOff = rng.nextInt(5);
+            int bOff = rng.nextInt(5);
+            int cOff = rng.nextInt(5);
+            float[] a = new float[aOff + (transA ? k : m) * lda + 3];
+            float[] b = new float[bOff + (transB ? n : k) * ldb + 3];
+            float[] c = new float[cOff + m * ldc + 3];
+            rng.fillUniform(a, 0, a.length, -1f, 1f);
+            rng.fillUniform(b, 0, b.length, -1f, 1f);
+            rng.fillUniform(c, 0, c.length, -1f, 1f);
+            return new Problem(transA, transB, m, n, k, alpha, beta, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        }
+
+        float[] run(Impl impl, int maxThreads) {
+            float[] out = c.clone();
+            impl.sgemm(maxThreads, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, out, cOff, ldc);
+            return out;
+        }
+
+        float[] reference() {
+            float[] out = c.clone();
+            GemmReference.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, out, cOff, ldc);
+            return out;
+        }
+
+        /** Bound on the float error of element (i, j): k-term sums of |a||b| rounding at most k times. */
+        double tolerance(int i, int j) {
+            double abs = 0;
+            for (int p = 0; p < k; p++) {
+                float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                abs += Math.abs((double) av * bv);
+            }
+            double scale = Math.abs(alpha) * abs + (beta == 0 ? 0 : Math.abs(beta * c[cOff + i * ldc + j]));
+            return (k + 3) * 0x1p-23 * scale + 1e-30;
+        }
+
+        @Override
+        public String toString() {
+            return "sgemm(transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k + ", alpha="
+                    + alpha + ", beta=" + beta + ", aOff=" + aOff + ", lda=" + lda + ", bOff=" + bOff + ", ldb=" + ldb
+                    + ", cOff=" + cOff + ", ldc=" + ldc + ")";
+        }
+    }
+
+    /** Checks the m x n window against the reference and every element outside it for being untouched. */
+    private static void assertClose(Problem p, float[] expected, float[] actual, String impl) {
+        double maxDiff = 0;
+        for (int idx = 0; idx < actual.length; idx++) {
+            int rel = idx - p.cOff;
+            int i = rel >= 0 ? rel / p.ldc : -1;
+            int j = rel >= 0 ? rel % p.ldc : -1;
+            boolean inside = rel >= 0 && i < p.m && j < p.n;
+            if (!inside) {
+                if (Float.floatToRawIntBits(actual[idx]) != Float.floatToRawIntBits(p.c[idx])) {
+                    fail(impl + " " + p + " wrote outside C at array index " + idx);
+                }
+                continue;
+            }
+            double diff = Math.abs((double) actual[idx] - expected[idx]);
+            maxDiff = Math.max(maxDiff, diff);
+            if (!(diff <= p.tolerance(i, j))) {
+                fail(impl + " " + p + " differs at (" + i + ", " + j + "): " + actual[idx] + " vs reference "
+                        + expected[idx] + ", max diff so far " + maxDiff);
+            }
+        }
+    }
+
+    private static void checkAll(Problem p) {
+        float[] ref = p.reference();
+        assertClose(p, ref, p.run(VECTOR, 1), "vector");
+        assertClose(p, ref, p.run(SCALAR, 1), "scalar");
+        assertClose(p, ref, p.run(DISPATCH, Integer.MAX_VALUE), "dispatch");
+    }
+
+    @Test
+    void randomShapesAllTransposesMatchReference() {
+        Rng rng = new Rng(2);
+        float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {0.5f, -1.25f}, {-2f, 0f}, {1f, 0.5f}};
+        for (int trial = 0; trial < 240; trial++) {
+            boolean transA = (trial & 1) != 0;
+            boolean transB = (trial & 2) != 0;
+            int m = SIZES[rng.nextInt(SIZES.length)];
+            int n = SIZES[rng.nextInt(SIZES.length)];
+            int k = DEPTHS[rng.nextInt(DEPTHS.length)];
+            float[] ab = alphaBeta[(trial >> 2) % alphaBeta.length];
+            checkAll(Problem.random(rng, transA, transB, m, n, k, ab[0], ab[1]));
+        }
+    }
+
+    @Test
+    void blockRemaindersMatchReference() {
+        // m and n past MC (144) and NC blocks, with tile remainders, for every transpose combination
+        Rng rng = new Rng(3);
+        int[][] shapes = {{151, 70, 260}, {6, 200, 1}, {145, 33, 512}, {13, 4097, 3}, {300, 17, 40}};
+        for (int[] s : shapes) {
+            for (int t = 0; t < 4; t++) {
+                checkAll(Problem.random(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 1f, t == 3 ? 0.75f : 0f));
+            }
+        }
+    }
+
+    @Test
+    void betaZeroIgnoresNaNInC() {
+        Rng rng = new Rng(4);
+        for (Impl impl : new Impl[] {VECTOR, SCALAR, DISPATCH}) {
+            Problem p = Problem.random(rng, false, true, 19, 37, 21, 1f, 0f);
+            for (int i = 0; i < p.m; i++) {
+                Arrays.fill(p.c, p.cOff + i * p.ldc, p.cOff + i * p.ldc + p.n, Float.NaN);
+            }
+            float[] out = p.run(impl, 1);
+            for (int i = 0; i < p.m; i++) {
+                for (int j = 0; j < p.n; j++) {
+                    assertTrue(Float.isFinite(out[p.cOff + i * p.ldc + j]), "NaN leaked at (" + i + ", " + j + ")");
+                }
+            }
+            assertClose(p, p.reference(), out, "NaN C");
+        }
+    }
+
+    @Test
+    void zeroDepthScalesC() {
+        Rng rng = new Rng(5);
+        for (float beta : new float[] {0f, 1f, -0.5f}) {
+            Problem p = Problem.random(rng, false, false, 7, 9, 0, 1f, beta);
+            float[] ref = p.reference();
+            assertArrayEquals(ref, p.run(VECTOR, 1));
+            assertArrayEquals(ref, p.run(SCALAR, 1));
+        }
+        // empty m or n: nothing is written
+        Problem p = Problem.random(rng, false, false, 0, 9, 4, 1f, 0f);
+        assertArrayEquals(p.c, p.run(VECTOR, 2));
+    }
+
+    /** Any partition of C into blocks gives the bits of the whole, so the thread count cannot change a result. */
+    @Test
+    void partitionsAreBitIdentical() {
+        Rng rng = new Rng(6);
+        for (GemmMicroKernel kernel : new GemmMicroKernel[] {GemmVectorKernel.INSTANCE, GemmScalarKernel.INSTANCE}) {
+            for (int t = 0; t < 4; t++) {
+                Problem p = Problem.random(rng, (t & 1) != 0, (t & 2) != 0, 53, 71, 300, 1.5f, t == 0 ? 0f : 0.5f);
+                float[] whole = p.c.clone();
+                blockOf(kernel, p, whole, 0, p.m, 0, p.n);
+                float[] parts = p.c.clone();
+                // columns split at a non-multiple of NR, then the left part's rows split at a non-multiple of MR
+                blockOf(kernel, p, parts, 0, 29, 0, 23);
+                blockOf(kernel, p, parts, 29, p.m, 0, 23);
+                blockOf(kernel, p, parts, 0, p.m, 23, p.n);
+                assertArrayEquals(whole, parts, "partition changed bits: " + p);
+            }
+        }
+    }
+
+    private static void blockOf(GemmMicroKernel kernel, Problem p, float[] c, int i0, int i1, int j0, int j1) {
+        GemmBlocked.block(kernel, p.transA, p.transB, i0, i1, j0, j1, p.k, p.alpha, p.a, p.aOff, p.lda,
+                p.b, p.bOff, p.ldb, p.beta, c, p.cOff, p.ldc);
+    }
+
+    @Test
+    void oneAndTwoThreadsAreBitIdentical() {
+        // large enough to be split over the pool (m*n*k >= PARALLEL_MIN_WORK), both split directions
+        Rng rng = new Rng(7);
+        int[][] shapes = {{150, 260, 90}, {270, 100, 95}};
+        for (int[] s : shapes) {
+            assertTrue((long) s[0] * s[1] * s[2] >= Gemm.PARALLEL_MIN_WORK);
+            for (Impl impl : new Impl[] {VECTOR, SCALAR}) {
+                Problem p = Problem.random(rng, false, true, s[0], s[1], s[2], 1f, 0f);
+                float[] one = p.run(impl, 1);
+                float[] two = p.run(impl, 2);
+                assertArrayEquals(one, two, "thread count changed bits: " + p);
+                assertClose(p, p.reference(), two, "2 threads");
+            }
+        }
+    }
+
+    @Test
+    void badArgumentsAreRejected() {
+        float[] a = new float[12];
+        float[] b = new float[12];
+        float[] c = new float[12];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.sgemm(false, false, 3, 3, 4, 1f, a, 0, 4, b, 1, 3, 0f, c, 0, 3));
+        assertEquals("sgemm: B (4 x 3, offset 1, leading dimension 3) needs elements up to 13 but the array has 12",
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.sgemm(true, false, 3, 2, 4, 1f, a, 0, 2, b, 0, 2, 0f, c, 0, 2));
+        assertEquals("sgemm: leading dimension of A is 2 but its rows hold 3 elements (4 x 3)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> GemmVector.sgemm(1, false, false, -1, 2, 2, 1f, a, 0, 2, b, 0, 2, 0f, c, 0, 2));
+        assertEquals("sgemm: negative size m=-1, n=2, k=2", e.getMessage());
+    }
+}
