@@ -4,6 +4,7 @@ import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.backend.Backend;
 import dev.cm4j.tensor.backend.Backends;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -19,11 +20,12 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Attention core softmax(q^T k / sqrt(d)) v from a fused qkv (B, 3C, T), batch 64, C = 128, as in BASELINES.md
- * section c. FLOPs: forward 4*B*T^2*C, forward+backward 3x that.
+ * section c. The primary score is passes per second (ms per pass = 1000 / score); the {@code gflop} counter is GFLOPS
+ * with the peer's conventions: forward 4*B*T^2*C, forward+backward 3x that.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
@@ -47,6 +49,13 @@ public class AttentionBenchmark {
     private float[] dout;
     private float[] dqkv;
 
+    /** GFLOP done, reported by JMH as a rate: GFLOPS. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Flops {
+        public double gflop;
+    }
+
     @Setup
     public void setup() {
         backend = Backends.current();
@@ -59,15 +68,22 @@ public class AttentionBenchmark {
     }
 
     @Benchmark
-    public void forward(Blackhole bh) {
+    public void forward(Blackhole bh, Flops flops) {
         backend.qkvAttention(batch, heads, channels / heads, tokens, qkv, 0, out, 0, probs, 0);
         bh.consume(out);
+        flops.gflop += forwardGflop();
     }
 
     @Benchmark
-    public void forwardBackward(Blackhole bh) {
+    public void forwardBackward(Blackhole bh, Flops flops) {
         backend.qkvAttention(batch, heads, channels / heads, tokens, qkv, 0, out, 0, probs, 0);
         backend.qkvAttentionBackward(batch, heads, channels / heads, tokens, dout, 0, qkv, 0, probs, 0, dqkv, 0);
         bh.consume(dqkv);
+        flops.gflop += 3 * forwardGflop();
+    }
+
+    /** GFLOP of one forward pass: two (T x T x d) products per (batch, head). */
+    private double forwardGflop() {
+        return 4e-9 * batch * (double) tokens * tokens * channels;
     }
 }

@@ -6,6 +6,7 @@ import dev.cm4j.tensor.backend.Backends;
 import dev.cm4j.tensor.kernels.Conv2dReference;
 import dev.cm4j.tensor.kernels.Conv2dShape;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,12 +22,14 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * conv2d 3x3, padding 1, stride 1, with bias, batch 64, at the shapes of the peer table (BASELINES.md section b).
- * FLOPs: forward 2*B*Cout*H*W*Cin*9; forward+backward (data, weight, bias) counted as 3x forward.
- * Runs on {@link Backends#current()}; {@code -jvmArgsAppend -Dcm4j.simd=false} measures the scalar path.
+ * The primary score is passes per second (ms per pass = 1000 / score); the {@code gflop} counter is GFLOPS with the
+ * peer's conventions: forward 2*B*Cout*H*W*Cin*9, forward+backward (data, weight, bias) 3x forward. Runs on
+ * {@link Backends#current()}; {@code -jvmArgsAppend -Dcm4j.simd=false} measures the scalar path. One shape:
+ * {@code java -jar benchmarks/target/benchmarks.jar Conv2dBenchmark -p shape=64-64-28}.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
@@ -49,6 +52,13 @@ public class Conv2dBenchmark {
     private float[] dw;
     private float[] db;
 
+    /** GFLOP done, reported by JMH as a rate: GFLOPS. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Flops {
+        public double gflop;
+    }
+
     @Setup
     public void setup() {
         String[] p = shape.split("-");
@@ -68,24 +78,26 @@ public class Conv2dBenchmark {
         db = new float[cout];
     }
 
-    /** GFLOP of one forward pass, for converting the times. */
-    public double forwardGflop() {
-        return 2.0 * s.n() * s.k() * s.outPlane() * s.patch() / 1e9;
+    /** GFLOP of one forward pass. */
+    private double forwardGflop() {
+        return 2e-9 * s.n() * s.k() * s.outPlane() * s.patch();
     }
 
     @Benchmark
-    public void forward(Blackhole bh) {
+    public void forward(Blackhole bh, Flops flops) {
         backend.conv2d(s, x, 0, w, 0, bias, 0, y, 0);
         bh.consume(y);
+        flops.gflop += forwardGflop();
     }
 
     @Benchmark
-    public void forwardBackward(Blackhole bh) {
+    public void forwardBackward(Blackhole bh, Flops flops) {
         backend.conv2d(s, x, 0, w, 0, bias, 0, y, 0);
         backend.conv2dBackwardData(s, dy, 0, w, 0, dx, 0);
         backend.conv2dBackwardWeight(s, dy, 0, x, 0, dw, 0);
         Conv2dReference.backwardBias(s.n(), s.k(), s.outPlane(), dy, 0, db, 0);
         bh.consume(dx);
         bh.consume(dw);
+        flops.gflop += 3 * forwardGflop();
     }
 }
