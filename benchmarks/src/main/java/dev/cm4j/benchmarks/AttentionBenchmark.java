@@ -4,7 +4,6 @@ import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.backend.Backend;
 import dev.cm4j.tensor.backend.Backends;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -49,13 +48,6 @@ public class AttentionBenchmark {
     private float[] dout;
     private float[] dqkv;
 
-    /** GFLOP done, reported by JMH as a rate: GFLOPS. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Flops {
-        public double gflop;
-    }
-
     @Setup
     public void setup() {
         backend = Backends.current();
@@ -68,14 +60,14 @@ public class AttentionBenchmark {
     }
 
     @Benchmark
-    public void forward(Blackhole bh, Flops flops) {
+    public void forward(Blackhole bh, Gflops flops) {
         backend.qkvAttention(batch, heads, channels / heads, tokens, qkv, 0, out, 0, probs, 0);
         bh.consume(out);
         flops.gflop += forwardGflop();
     }
 
     @Benchmark
-    public void forwardBackward(Blackhole bh, Flops flops) {
+    public void forwardBackward(Blackhole bh, Gflops flops) {
         backend.qkvAttention(batch, heads, channels / heads, tokens, qkv, 0, out, 0, probs, 0);
         backend.qkvAttentionBackward(batch, heads, channels / heads, tokens, dout, 0, qkv, 0, probs, 0, dqkv, 0);
         bh.consume(dqkv);

@@ -6,7 +6,6 @@ import dev.cm4j.tensor.backend.Backends;
 import dev.cm4j.tensor.kernels.Conv2dReference;
 import dev.cm4j.tensor.kernels.Conv2dShape;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -52,13 +51,6 @@ public class Conv2dBenchmark {
     private float[] dw;
     private float[] db;
 
-    /** GFLOP done, reported by JMH as a rate: GFLOPS. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Flops {
-        public double gflop;
-    }
-
     @Setup
     public void setup() {
         String[] p = shape.split("-");
@@ -84,14 +76,14 @@ public class Conv2dBenchmark {
     }
 
     @Benchmark
-    public void forward(Blackhole bh, Flops flops) {
+    public void forward(Blackhole bh, Gflops flops) {
         backend.conv2d(s, x, 0, w, 0, bias, 0, y, 0);
         bh.consume(y);
         flops.gflop += forwardGflop();
     }
 
     @Benchmark
-    public void forwardBackward(Blackhole bh, Flops flops) {
+    public void forwardBackward(Blackhole bh, Gflops flops) {
         backend.conv2d(s, x, 0, w, 0, bias, 0, y, 0);
         backend.conv2dBackwardData(s, dy, 0, w, 0, dx, 0);
         backend.conv2dBackwardWeight(s, dy, 0, x, 0, dw, 0);
