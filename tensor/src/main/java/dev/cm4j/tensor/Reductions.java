@@ -133,11 +133,12 @@ final class Reductions {
     private static void reduceGroup(Op op, float[] x, int xOff, int outer, int len, int inner, float[] out) {
         int grainRows = Math.max(1, ElementwiseOps.GRAIN / Math.max(1, len * inner));
         if (inner == 1) {
-            if (op == Op.SUM && len > BLOCK) {
-                // long rows: blocked sums (parallel over blocks when there is a single row)
+            if (len > BLOCK) {
+                // long rows: blocked (parallel over blocks when there is a single row)
                 Parallel.forRange(outer, 1, (r0, r1) -> {
                     for (int r = r0; r < r1; r++) {
-                        out[r] = (float) blockedSum(x, xOff + r * len, len);
+                        out[r] = op == Op.SUM ? (float) blockedSum(x, xOff + r * len, len)
+                                : blockedExtreme(op, x, xOff + r * len, len);
                     }
                 });
             } else {
@@ -165,6 +166,22 @@ final class Reductions {
         double[] partial = new double[blocks];
         Parallel.forRange(blocks, 2, (b0, b1) -> blockSums(x, off, n, b0, b1, partial));
         return combine(partial);
+    }
+
+    /** MAX or MIN of x[off, off + n) over blocks in parallel (exact in any order; blocked like the sums). */
+    static float blockedExtreme(Op op, float[] x, int off, int n) {
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        float[] partial = new float[blocks];
+        Parallel.forRange(blocks, 2, (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                partial[b] = Reduce.reduce(op, x, off + b * BLOCK, Math.min(BLOCK, n - b * BLOCK));
+            }
+        });
+        float m = op.identity();
+        for (float p : partial) {
+            m = op.combine(m, p);
+        }
+        return m;
     }
 
     /** partial[b] = sum of block b of x[off, off + n), for blocks [b0, b1). */

@@ -164,4 +164,28 @@ class TensorShapeTest {
         e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(4, 3).sumTo(2, 3));
         assertEquals("sumTo: shape [4, 3] is not a broadcast of [2, 3]", e.getMessage());
     }
+
+    @Test
+    void everyOpReadsAViewAtItsOffset() {
+        Rng rng = new Rng(53);
+        Tensor base = NaiveRef.random(rng, 5, 3, 9);
+        Tensor view = base.slice(0, 2, 4); // offset 54 into the shared array
+        Tensor copy = view.copy();
+        assertEquals(54, view.offset());
+        Tensor other = NaiveRef.random(rng, 3, 9);
+        Tensor[][] pairs = {
+            {view.add(other), copy.add(other)}, {other.sub(view), other.sub(copy)}, {view.mul(2f), copy.mul(2f)},
+            {view.exp(), copy.exp()}, {view.sum(false, 1), copy.sum(false, 1)}, {view.max(true), copy.max(true)},
+            {view.sum(), copy.sum()}, {view.permute(2, 0, 1), copy.permute(2, 0, 1)},
+            {view.slice(1, 1, 2), copy.slice(1, 1, 2)}, {view.pad(new int[] {1, 0, 0}, new int[] {0, 0, 1}, 0f),
+                copy.pad(new int[] {1, 0, 0}, new int[] {0, 0, 1}, 0f)}, {Tensor.concat(0, view, other.unsqueeze(0)),
+                Tensor.concat(0, copy, other.unsqueeze(0))}, {view.broadcastTo(3, 2, 3, 9), copy.broadcastTo(3, 2, 3, 9)},
+            {view.sumTo(3, 1), copy.sumTo(3, 1)}, {Tensor.where(view, other, view), Tensor.where(copy, other, copy)},
+            {view.argmax(2, false), copy.argmax(2, false)}, {view.logsumexp(false, 0), copy.logsumexp(false, 0)},
+        };
+        for (int k = 0; k < pairs.length; k++) {
+            assertArrayEquals(pairs[k][1].shape(), pairs[k][0].shape(), "op " + k);
+            assertArrayEquals(pairs[k][1].toArray(), pairs[k][0].toArray(), "op " + k);
+        }
+    }
 }

@@ -1,12 +1,14 @@
 package dev.cm4j.autodiff.kernels;
 
+import dev.cm4j.tensor.kernels.ElementwiseVectorMath;
+
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API twin of {@link SiluGrad#scalar}; only referenced behind {@code Simd.ENABLED}. The exponential is the
- * Vector API's (a few ulp from {@code Math.exp}); the tail runs the scalar expression.
+ * Vector API twin of {@link SiluGrad#scalar}; only referenced behind {@code Simd.ENABLED}. The exponential is
+ * {@link ElementwiseVectorMath#exp} (fma-only, so bit-reproducible whether or not the JIT has compiled it); the tail
+ * runs the scalar expression.
  */
 public final class SiluGradVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -20,7 +22,7 @@ public final class SiluGradVector {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += S.length()) {
             FloatVector vx = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector s = one.div(one.add(vx.neg().lanewise(VectorOperators.EXP)));
+            FloatVector s = one.div(one.add(ElementwiseVectorMath.exp(vx.neg())));
             FloatVector d = vx.mul(one.sub(s)).add(one).mul(s);
             FloatVector.fromArray(S, g, gOff + i).mul(d).intoArray(dx, dOff + i);
         }
