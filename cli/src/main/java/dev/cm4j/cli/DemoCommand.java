@@ -68,6 +68,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--width", description = "Hidden units per MLP layer (default: ${DEFAULT-VALUE}).")
     int width = 128;
 
+    @Option(names = "--noise-scale", description = "Factor on c_noise = ln(sigma)/4 before the MLP's sinusoidal "
+            + "embedding (default: ${DEFAULT-VALUE}).")
+    double noiseScale = 10;
+
     @Option(names = "--samples", description = "Samples per method for the scores (default: ${DEFAULT-VALUE}).")
     int samples = 10_000;
 
@@ -81,7 +85,7 @@ public final class DemoCommand implements Callable<Integer> {
         Toy2d toy = Toy2d.parse(data);
         Files.createDirectories(out);
         KarrasSchedule grid = KarrasSchedule.DEFAULT;
-        ToyMlp.Config net = new ToyMlp.Config(2, width, 3, 32, 100, 0f);
+        ToyMlp.Config net = new ToyMlp.Config(2, width, 3, 32, noiseScale, 0f);
         Preconditioning cm = Preconditioning.consistency(0.5, grid.sigmaMin());
         console.printf("cm4j demo: %s, seed %d, %d threads, Vector API %s%n", toy, seed, Parallel.threads(),
                 Simd.ENABLED ? "on" : "off (add --add-modules jdk.incubator.vector)");
@@ -105,9 +109,9 @@ public final class DemoCommand implements Callable<Integer> {
         // 3. improved consistency training from scratch
         ImprovedConsistencyTraining ict = new ImprovedConsistencyTraining(
                 new Preconditioned(ToyMlpNet.create(net, new Rng(seed).fork(3)), cm), toy::sample,
-                new ImprovedConsistencyTraining.Config(new IctSchedule(10, 160, ictSteps, -1.1, 2.0, grid),
+                new ImprovedConsistencyTraining.Config(new IctSchedule(10, 320, ictSteps, -1.1, 2.0, grid),
                         Distance.ictHuberC(2)),
-                OptimConfig.adam(ictSteps, batch, 1e-3).withBetas(0.9, 0.995).withEvalEma(0.995), seed + 3);
+                OptimConfig.adam(ictSteps, batch, 2e-3).withBetas(0.9, 0.995).withEvalEma(0.995), seed + 3);
         double ictTime = train(ict, ictSteps, "3/3 improved consistency training");
 
         // 4. sampling and scores against fresh data; the middle times are searched on a separate validation draw
