@@ -7,9 +7,9 @@ import dev.cm4j.tensor.Parallel;
  * beta * C, row-major.
  *
  * <p>Loops, outermost first: columns in NC blocks (jc); k in KC blocks (pc), packing a KC x NC block of op(B) into
- * NR-column panels; rows in MC blocks (ic), packing an MC x KC block of op(A) into MR-row panels; then NR column panels
- * (jr) and MR row panels (ir) of that block, one micro-kernel call each. A packed B panel (KC x NR, 16 KiB) stays in
- * L1 while the MC x KC block of A (144 KiB) streams from L2; the KC x NC block of B lives in L3.
+ * NR-column panels; rows in MC blocks (ic); then NR column panels (jr) and MR row panels (ir) of that block, one
+ * micro-kernel call each. A packed B panel (KC x NR, 16 KiB with AVX2) stays in L1 while the MC x KC block of A
+ * (144 KiB, copied row-major) streams from L2; the KC x NC block of B lives in L3.
  *
  * <p>Threads split C into contiguous column (or row) ranges, each computed by one thread with its own packing buffers.
  * Every element of C is summed over k in the same order (KC blocks in order, each accumulated from zero in k order)
@@ -87,7 +87,7 @@ final class GemmBlocked {
         int ncMax = Math.max(nr, NC / nr * nr);
         int kcMax = Math.max(1, KC);
         Buffers buf = BUFFERS.get();
-        float[] pa = buf.a = grow(buf.a, roundUp(Math.min(mcMax, i1 - i0), mr) * Math.min(kcMax, k));
+        float[] pa = buf.a = grow(buf.a, Math.min(mcMax, i1 - i0) * Math.min(kcMax, k));
         float[] pb = buf.b = grow(buf.b, roundUp(Math.min(ncMax, j1 - j0), nr) * Math.min(kcMax, k));
         float[] tile = buf.tile = grow(buf.tile, mr * nr);
         for (int jc = j0; jc < j1; jc += ncMax) {
@@ -99,12 +99,12 @@ final class GemmBlocked {
                 GemmPack.packB(transB, b, bOff, ldb, pc, kc, jc, nc, nr, pb);
                 for (int ic = i0; ic < i1; ic += mcMax) {
                     int mc = Math.min(mcMax, i1 - ic);
-                    GemmPack.packA(transA, a, aOff, lda, ic, mc, pc, kc, mr, pa);
+                    GemmPack.packA(transA, a, aOff, lda, ic, mc, pc, kc, pa);
                     for (int jr = 0; jr < nc; jr += nr) {
                         int cols = Math.min(nr, nc - jr);
                         int cCol = cOff + jc + jr;
                         for (int ir = 0; ir < mc; ir += mr) {
-                            kernel.tile(kc, pa, ir * kc, pb, jr * kc, alpha, betaBlock,
+                            kernel.tile(kc, pa, ir * kc, kc, pb, jr * kc, alpha, betaBlock,
                                     c, cCol + (ic + ir) * ldc, ldc, Math.min(mr, mc - ir), cols, tile);
                         }
                     }

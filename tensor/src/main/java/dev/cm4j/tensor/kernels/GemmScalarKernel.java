@@ -13,23 +13,27 @@ final class GemmScalarKernel extends GemmMicroKernel {
         super(MR, NR);
     }
 
-    // pa (kc, MR) panel, pb (kc, NR) panel -> C tile (rows, cols) at c[ic], row stride ldc
+    // A rows (4, kc) at a[a0 + i*rs + p], pb (kc, 4) panel -> C tile (rows, cols) at c[ic], row stride ldc
     @Override
-    void tile(int kc, float[] pa, int ia, float[] pb, int ib, float alpha, float beta,
-                     float[] c, int ic, int ldc, int rows, int cols, float[] scratch) {
+    void tile(int kc, float[] a, int a0, int rs, float[] pb, int ib, float alpha, float beta,
+              float[] c, int ic, int ldc, int rows, int cols, float[] scratch) {
+        // rows past the edge re-read the last row; their results are never stored
+        int r0 = a0;
+        int r1 = a0 + Math.min(1, rows - 1) * rs;
+        int r2 = a0 + Math.min(2, rows - 1) * rs;
+        int r3 = a0 + Math.min(3, rows - 1) * rs;
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0;
         float c10 = 0, c11 = 0, c12 = 0, c13 = 0;
         float c20 = 0, c21 = 0, c22 = 0, c23 = 0;
         float c30 = 0, c31 = 0, c32 = 0, c33 = 0;
         for (int p = 0; p < kc; p++) {
-            float b0 = pb[ib], b1 = pb[ib + 1], b2 = pb[ib + 2], b3 = pb[ib + 3];
-            float a0 = pa[ia], a1 = pa[ia + 1], a2 = pa[ia + 2], a3 = pa[ia + 3];
-            c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-            c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-            c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-            c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
-            ia += MR;
-            ib += NR;
+            int ob = ib + p * NR;
+            float b0 = pb[ob], b1 = pb[ob + 1], b2 = pb[ob + 2], b3 = pb[ob + 3];
+            float a0v = a[r0 + p], a1v = a[r1 + p], a2v = a[r2 + p], a3v = a[r3 + p];
+            c00 += a0v * b0; c01 += a0v * b1; c02 += a0v * b2; c03 += a0v * b3;
+            c10 += a1v * b0; c11 += a1v * b1; c12 += a1v * b2; c13 += a1v * b3;
+            c20 += a2v * b0; c21 += a2v * b1; c22 += a2v * b2; c23 += a2v * b3;
+            c30 += a3v * b0; c31 += a3v * b1; c32 += a3v * b2; c33 += a3v * b3;
         }
         // Always through the scratch tile: the scalar path is not the fast one, and one store routine keeps
         // full and edge tiles identical.

@@ -1,7 +1,8 @@
 package dev.cm4j.tensor.kernels;
 
 /**
- * Entry point of the Vector API GEMM: the blocked loop nest with {@link GemmVectorKernel}. Only referenced behind
+ * Entry point of the Vector API GEMM: the blocked loop nest with {@link GemmVectorKernel}, or {@link GemmVectorSmall}
+ * for products of at most 4 rows, where packing B would cost more than the arithmetic. Only referenced behind
  * {@code Simd.ENABLED}; callers that need the vector path whatever the switch says (tests, benchmarks) call it
  * directly.
  */
@@ -14,6 +15,11 @@ public final class GemmVector {
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
         Gemm.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        if (m <= GemmVectorSmall.MAX_ROWS && m > 0 && n > 0 && k > 0) {
+            GemmVectorSmall.sgemm(maxThreads, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb,
+                    beta, c, cOff, ldc);
+            return;
+        }
         GemmBlocked.sgemm(GemmVectorKernel.INSTANCE, maxThreads, transA, transB, m, n, k, alpha,
                 a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }

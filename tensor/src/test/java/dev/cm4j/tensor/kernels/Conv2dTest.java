@@ -27,7 +27,14 @@ class Conv2dTest {
             new Conv2dShape(1, 2, 4, 4, 3, 4, 4, 1, 0),      // kernel as large as the image
             new Conv2dShape(2, 16, 6, 6, 17, 3, 3, 1, 1),
             new Conv2dShape(5, 3, 6, 5, 2, 5, 5, 2, 2),
-            new Conv2dShape(9, 2, 5, 5, 3, 3, 3, 1, 1));     // more images than weight groups
+            new Conv2dShape(9, 2, 5, 5, 3, 3, 3, 1, 1),      // more images than weight groups
+            new Conv2dShape(5, 3, 7, 7, 4, 3, 3, 1, 1),      // 4 images per GEMM, then a unit of one
+            new Conv2dShape(2, 2, 15, 14, 3, 3, 3, 1, 1),    // planes >= 196: one image per GEMM
+            new Conv2dShape(3, 4, 14, 14, 4, 1, 1, 1, 0),    // pointwise, one image per GEMM, no im2col
+            new Conv2dShape(2, 2, 5, 5, 8, 3, 3, 1, 1),
+            new Conv2dShape(2, 3, 6, 6, 4, 3, 3, 1, 3),      // padding > kh - 1
+            new Conv2dShape(3, 3, 9, 20, 4, 3, 3, 1, 1),     // rows >= Im2col.VECTOR_ROW: vector col2im
+            new Conv2dShape(1, 2, 10, 24, 3, 3, 3, 1, 2));
 
     @Test
     void forwardMatchesDoubleReference() {
@@ -129,10 +136,16 @@ class Conv2dTest {
             float[] col = Close.randn(14, s.patch() * s.outPlane());
             float[] xCol = new float[col.length];
             float[] colX = new float[x.length];
-            Im2col.im2col(s, x, 0, xCol, 0);
-            Im2col.col2im(s, col, 0, colX, 0);
+            Im2col.im2col(s, x, 0, xCol, 0, s.outPlane());
+            Im2col.col2im(s, col, 0, s.outPlane(), colX, 0);
             assertEquals(Close.dot(xCol, col), Close.dot(x, colX), 1e-6 * (1 + col.length), "im2col adjoint " + s);
         }
+    }
+
+    @Test
+    void smallPlanesShareAGemm() {
+        assertEquals(4, Conv2d.imagesPerGemm(new Conv2dShape(64, 8, 7, 7, 8, 3, 3, 1, 1)));
+        assertEquals(1, Conv2d.imagesPerGemm(new Conv2dShape(64, 8, 14, 14, 8, 3, 3, 1, 1)));
     }
 
     @Test

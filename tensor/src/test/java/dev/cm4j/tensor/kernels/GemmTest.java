@@ -19,7 +19,12 @@ class GemmTest {
                    float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc);
     }
 
+    /** The Vector API entry: the blocked kernel, or the unpacked path for m <= 4. */
     private static final Impl VECTOR = GemmVector::sgemm;
+    /** The blocked loop nest with the vector micro-kernel for every m. */
+    private static final Impl VECTOR_BLOCKED = (t, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff,
+                                                ldc) -> GemmBlocked.sgemm(GemmVectorKernel.INSTANCE, t, ta, tb, m, n,
+            k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     private static final Impl SCALAR = Gemm::sgemmScalar;
     private static final Impl DISPATCH = Gemm::sgemm;
 
@@ -105,6 +110,7 @@ class GemmTest {
     private static void checkAll(Problem p) {
         float[] ref = p.reference();
         assertClose(p, ref, p.run(VECTOR, 1), "vector");
+        assertClose(p, ref, p.run(VECTOR_BLOCKED, 1), "vector blocked");
         assertClose(p, ref, p.run(SCALAR, 1), "scalar");
         assertClose(p, ref, p.run(DISPATCH, Integer.MAX_VALUE), "dispatch");
     }
@@ -137,10 +143,28 @@ class GemmTest {
     }
 
     @Test
+    void fewRowsMatchReference() {
+        // m <= 4 takes the unpacked path: column blocks past 1024, k tails past the vector length
+        Rng rng = new Rng(8);
+        int[] ns = {1, 2, 7, 33, 1500};
+        int[] ks = {1, 5, 17, 300};
+        for (int m = 1; m <= 4; m++) {
+            for (int t = 0; t < 4; t++) {
+                for (int n : ns) {
+                    int k = ks[rng.nextInt(ks.length)];
+                    float beta = (n + t) % 3 == 0 ? 0f : (n + t) % 3 == 1 ? 1f : -0.5f;
+                    checkAll(Problem.random(rng, (t & 1) != 0, (t & 2) != 0, m, n, k, 0.75f, beta));
+                }
+            }
+        }
+    }
+
+    @Test
     void betaZeroIgnoresNaNInC() {
         Rng rng = new Rng(4);
-        for (Impl impl : new Impl[] {VECTOR, SCALAR, DISPATCH}) {
-            Problem p = Problem.random(rng, false, true, 19, 37, 21, 1f, 0f);
+        for (Impl impl : new Impl[] {VECTOR, VECTOR_BLOCKED, SCALAR, DISPATCH}) {
+            for (int m : new int[] {19, 3}) {
+            Problem p = Problem.random(rng, false, (m & 1) != 0, m, 37, 21, 1f, 0f);
             for (int i = 0; i < p.m; i++) {
                 Arrays.fill(p.c, p.cOff + i * p.ldc, p.cOff + i * p.ldc + p.n, Float.NaN);
             }
@@ -151,6 +175,7 @@ class GemmTest {
                 }
             }
             assertClose(p, p.reference(), out, "NaN C");
+            }
         }
     }
 
@@ -196,15 +221,17 @@ class GemmTest {
     void oneAndTwoThreadsAreBitIdentical() {
         // large enough to be split over the pool (m*n*k >= PARALLEL_MIN_WORK), both split directions
         Rng rng = new Rng(7);
-        int[][] shapes = {{150, 260, 90}, {270, 100, 95}};
+        int[][] shapes = {{150, 260, 90}, {270, 100, 95}, {3, 3001, 700}};
         for (int[] s : shapes) {
             assertTrue((long) s[0] * s[1] * s[2] >= Gemm.PARALLEL_MIN_WORK);
             for (Impl impl : new Impl[] {VECTOR, SCALAR}) {
-                Problem p = Problem.random(rng, false, true, s[0], s[1], s[2], 1f, 0f);
+                for (boolean transB : new boolean[] {false, true}) {
+                Problem p = Problem.random(rng, false, transB, s[0], s[1], s[2], 1f, 0f);
                 float[] one = p.run(impl, 1);
                 float[] two = p.run(impl, 2);
                 assertArrayEquals(one, two, "thread count changed bits: " + p);
                 assertClose(p, p.reference(), two, "2 threads");
+                }
             }
         }
     }

@@ -1,0 +1,95 @@
+package dev.cm4j.benchmarks;
+
+import dev.cm4j.tensor.Rng;
+import dev.cm4j.tensor.backend.Backend;
+import dev.cm4j.tensor.backend.Backends;
+import dev.cm4j.tensor.kernels.Conv2dReference;
+import dev.cm4j.tensor.kernels.Conv2dShape;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * conv2d 3x3, padding 1, stride 1, with bias, batch 64, at the shapes of the peer table (BASELINES.md section b).
+ * The primary score is passes per second (ms per pass = 1000 / score); the {@code gflop} counter is GFLOPS with the
+ * peer's conventions: forward 2*B*Cout*H*W*Cin*9, forward+backward (data, weight, bias) 3x forward. Runs on
+ * {@link Backends#current()}; {@code -jvmArgsAppend -Dcm4j.simd=false} measures the scalar path. One shape:
+ * {@code java -jar benchmarks/target/benchmarks.jar Conv2dBenchmark -p shape=64-64-28}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class Conv2dBenchmark {
+    /** Cin-Cout-HW */
+    @Param({"1-64-28", "64-64-28", "128-128-14", "256-256-7", "64-64-32", "128-128-16"})
+    public String shape;
+
+    @Param("64")
+    public int batch;
+
+    private Backend backend;
+    private Conv2dShape s;
+    private float[] x;
+    private float[] w;
+    private float[] bias;
+    private float[] y;
+    private float[] dy;
+    private float[] dx;
+    private float[] dw;
+    private float[] db;
+
+    @Setup
+    public void setup() {
+        String[] p = shape.split("-");
+        int cin = Integer.parseInt(p[0]);
+        int cout = Integer.parseInt(p[1]);
+        int hw = Integer.parseInt(p[2]);
+        s = new Conv2dShape(batch, cin, hw, hw, cout, 3, 3, 1, 1);
+        backend = Backends.current();
+        Rng rng = new Rng(42);
+        x = rng.normal(batch, cin, hw, hw).toArray();
+        w = rng.normal(cout, cin, 3, 3).toArray();
+        bias = rng.normal(cout).toArray();
+        dy = rng.normal(batch, cout, hw, hw).toArray();
+        y = new float[(int) s.outputSize()];
+        dx = new float[(int) s.inputSize()];
+        dw = new float[(int) s.weightSize()];
+        db = new float[cout];
+    }
+
+    /** GFLOP of one forward pass. */
+    private double forwardGflop() {
+        return 2e-9 * s.n() * s.k() * s.outPlane() * s.patch();
+    }
+
+    @Benchmark
+    public void forward(Blackhole bh, Gflops flops) {
+        backend.conv2d(s, x, 0, w, 0, bias, 0, y, 0);
+        bh.consume(y);
+        flops.gflop += forwardGflop();
+    }
+
+    @Benchmark
+    public void forwardBackward(Blackhole bh, Gflops flops) {
+        backend.conv2d(s, x, 0, w, 0, bias, 0, y, 0);
+        backend.conv2dBackwardData(s, dy, 0, w, 0, dx, 0);
+        backend.conv2dBackwardWeight(s, dy, 0, x, 0, dw, 0);
+        Conv2dReference.backwardBias(s.n(), s.k(), s.outPlane(), dy, 0, db, 0);
+        bh.consume(dx);
+        bh.consume(dw);
+        flops.gflop += 3 * forwardGflop();
+    }
+}

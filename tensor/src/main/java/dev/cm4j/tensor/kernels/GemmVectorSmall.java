@@ -1,0 +1,167 @@
+package dev.cm4j.tensor.kernels;
+
+import dev.cm4j.tensor.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * GEMM for a handful of rows (m <= {@link #MAX_ROWS}) with the Vector API, without packing B.
+ *
+ * <p>The blocked path copies every element of B into panels once per call, which pays off when each element then
+ * serves many rows of A; with m = 1 (a convolution with one output channel, a batch of one) the copy costs ten times
+ * the arithmetic. Here B is streamed once, in place:
+ * <ul>
+ *   <li>B not transposed: C rows accumulate {@code A[i, p] * B[p, :]} over p in a buffer of {@link #JB} columns,
+ *       reading B row by row (sequential, prefetched);</li>
+ *   <li>B transposed: each C element is a dot product of an A row and a row of B^T, both contiguous in k.</li>
+ * </ul>
+ * Columns are split over threads in fixed chunks, and each element's arithmetic does not depend on its chunk (column
+ * tails use {@link Math#fma}, which rounds exactly like a vector lane), so results do not depend on the thread count.
+ *
+ * <p>Only referenced behind {@code Simd.ENABLED}.
+ */
+final class GemmVectorSmall {
+    /** Largest m this path takes. */
+    static final int MAX_ROWS = 4;
+    /** Columns of C accumulated at once when B is not transposed (4 rows x 1024 floats = 16 KiB, L1-resident). */
+    private static final int JB = 1024;
+
+    private static final VectorSpecies<Float> S = GemmVectorKernel.S;
+    private static final int L = S.length();
+
+    /** Per-thread row accumulators (not transposed B) or A rows copied contiguous (transposed A and B). */
+    private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private GemmVectorSmall() {
+    }
+
+    /** C = alpha * op(A) * op(B) + beta * C for m <= MAX_ROWS; arguments as in {@link Gemm}. */
+    static void sgemm(int maxThreads, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float beta, float[] c, int cOff, int ldc) {
+        int threads = (long) m * n * k < Gemm.PARALLEL_MIN_WORK ? 1 : Math.min(maxThreads, Parallel.threads());
+        int grain = Math.max(1, n / Math.max(1, threads));
+        Parallel.forRange(n, grain, (j0, j1) -> {
+            if (transB) {
+                dotRows(transA, m, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            } else {
+                axpyRows(transA, m, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            }
+        });
+    }
+
+    private static float[] buffer(int size) {
+        float[][] holder = BUFFER.get();
+        if (holder[0].length < size) {
+            holder[0] = new float[size];
+        }
+        return holder[0];
+    }
+
+    // A (m, k) [transA: (k, m)], B (k, n) -> C columns [j0, j1): acc[i] += A[i, p] * B[p, :] for p in order
+    private static void axpyRows(boolean transA, int m, int j0, int j1, int k, float alpha,
+                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                 float beta, float[] c, int cOff, int ldc) {
+        float[] acc = buffer(m * JB);
+        for (int jb = j0; jb < j1; jb += JB) {
+            int w = Math.min(JB, j1 - jb);
+            int wv = w - w % L;
+            java.util.Arrays.fill(acc, 0, m * JB, 0f);
+            for (int p = 0; p < k; p++) {
+                int row = bOff + p * ldb + jb;
+                for (int i = 0; i < m; i++) {
+                    float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                    FloatVector va = FloatVector.broadcast(S, av);
+                    int o = i * JB;
+                    for (int j = 0; j < wv; j += L) {
+                        va.fma(FloatVector.fromArray(S, b, row + j), FloatVector.fromArray(S, acc, o + j))
+                                .intoArray(acc, o + j);
+                    }
+                    for (int j = wv; j < w; j++) {
+                        acc[o + j] = Math.fma(av, b[row + j], acc[o + j]);
+                    }
+                }
+            }
+            GemmMicroKernel.storeScalar(acc, JB, m, w, alpha, beta, c, cOff + jb, ldc);
+        }
+    }
+
+    // A (m, k) [transA: (k, m)], B^T (n, k) -> C columns [j0, j1): C[i, j] = dot(A[i, :], B^T[j, :])
+    private static void dotRows(boolean transA, int m, int j0, int j1, int k, float alpha,
+                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                float beta, float[] c, int cOff, int ldc) {
+        // rows of A contiguous in k: in place, or copied when A is transposed
+        float[] ar = a;
+        int a0 = aOff;
+        int ra = lda;
+        if (transA) {
+            ar = buffer(m * k);
+            for (int p = 0; p < k; p++) {
+                for (int i = 0; i < m; i++) {
+                    ar[i * k + p] = a[aOff + p * lda + i];
+                }
+            }
+            a0 = 0;
+            ra = k;
+        }
+        int kv = k - k % L;
+        float[] lanes = new float[L];
+        int j = j0;
+        // two columns at a time, each pair of B^T rows read once (then from L1) for all m rows of A
+        for (; j + 1 < j1; j += 2) {
+            int b0 = bOff + j * ldb;
+            int b1 = b0 + ldb;
+            for (int i = 0; i < m; i++) {
+                int ai = a0 + i * ra;
+                FloatVector s0 = FloatVector.zero(S);
+                FloatVector s1 = FloatVector.zero(S);
+                for (int p = 0; p < kv; p += L) {
+                    FloatVector va = FloatVector.fromArray(S, ar, ai + p);
+                    s0 = va.fma(FloatVector.fromArray(S, b, b0 + p), s0);
+                    s1 = va.fma(FloatVector.fromArray(S, b, b1 + p), s1);
+                }
+                float d0 = tail(sum(s0, lanes), ar, ai, b, b0, kv, k);
+                float d1 = tail(sum(s1, lanes), ar, ai, b, b1, kv, k);
+                store(d0, alpha, beta, c, cOff + i * ldc + j);
+                store(d1, alpha, beta, c, cOff + i * ldc + j + 1);
+            }
+        }
+        for (; j < j1; j++) {
+            int b0 = bOff + j * ldb;
+            for (int i = 0; i < m; i++) {
+                int ai = a0 + i * ra;
+                FloatVector s0 = FloatVector.zero(S);
+                for (int p = 0; p < kv; p += L) {
+                    s0 = FloatVector.fromArray(S, ar, ai + p).fma(FloatVector.fromArray(S, b, b0 + p), s0);
+                }
+                store(tail(sum(s0, lanes), ar, ai, b, b0, kv, k), alpha, beta, c,
+                        cOff + i * ldc + j);
+            }
+        }
+    }
+
+    /**
+     * The lanes summed in lane order. Not {@code reduceLanes(ADD)}: its float order is unspecified and differs
+     * between the interpreter and compiled code, which would make results depend on JIT timing.
+     */
+    private static float sum(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        float s = 0f;
+        for (int l = 0; l < L; l++) {
+            s += lanes[l];
+        }
+        return s;
+    }
+
+    /** Adds the k % L products past the last full vector, in k order. */
+    private static float tail(float sum, float[] a, int ai, float[] b, int bi, int kv, int k) {
+        for (int p = kv; p < k; p++) {
+            sum = Math.fma(a[ai + p], b[bi + p], sum);
+        }
+        return sum;
+    }
+
+    private static void store(float acc, float alpha, float beta, float[] c, int o) {
+        c[o] = beta == 0f ? alpha * acc : alpha * acc + beta * c[o];
+    }
+}
