@@ -1,0 +1,37 @@
+package dev.cm4j.cli;
+
+import dev.cm4j.tensor.Tensor;
+import java.util.List;
+
+/** The demo's result table in Markdown. */
+final class ResultTable {
+    /**
+     * One method's scores.
+     *
+     * @param method what sampled
+     * @param nfe network evaluations per sample batch
+     * @param sw sliced Wasserstein-1 distance to the reference draw
+     * @param energy energy distance (square root) to the reference draw
+     * @param millis wall time of sampling the whole batch
+     * @param samples the samples (n, 2)
+     */
+    record Row(String method, int nfe, double sw, double energy, double millis, Tensor samples) {
+    }
+
+    private ResultTable() {
+    }
+
+    /** A Markdown table; the ratio column divides each SW1 by {@code teacherSw}. */
+    static String markdown(List<Row> rows, double teacherSw) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("| %-38s | %4s | %8s | %10s | %8s | %10s |%n", "method", "NFE", "SW1", "/ teacher",
+                "energy", "time (ms)"));
+        sb.append(String.format("|%s|%s|%s|%s|%s|%s|%n", "-".repeat(40), "-".repeat(5) + ":", "-".repeat(9) + ":",
+                "-".repeat(11) + ":", "-".repeat(9) + ":", "-".repeat(11) + ":"));
+        for (Row r : rows) {
+            sb.append(String.format("| %-38s | %4d | %8.4f | %9.2fx | %8.4f | %10.1f |%n", r.method(), r.nfe(), r.sw(),
+                    r.sw() / teacherSw, r.energy(), r.millis()));
+        }
+        return sb.toString();
+    }
+}

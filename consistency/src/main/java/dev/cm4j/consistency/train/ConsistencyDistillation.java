@@ -1,0 +1,92 @@
+package dev.cm4j.consistency.train;
+
+import dev.cm4j.autodiff.NoGrad;
+import dev.cm4j.autodiff.Var;
+import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.consistency.sampling.Denoiser;
+import dev.cm4j.consistency.sampling.OdeSolver;
+import dev.cm4j.tensor.Tensor;
+
+/**
+ * Consistency distillation, Algorithm 2 of Song et al. 2023 (CM-SPEC section 6):
+ * <pre>
+ *   x ~ data, i ~ U{0..N-2}, z ~ N(0, I), x_t = x + sigma_i z
+ *   x^ = one solver step of the frozen teacher from sigma_i to sigma_{i+1}
+ *   L = d( f_theta(x_t, sigma_i), f_theta-(x^, sigma_{i+1}) )          (lambda = 1; no gradient into theta-)
+ *   optimizer step; eval EMA; theta- = mu theta- + (1 - mu) theta
+ * </pre>
+ * The teacher is any {@link Denoiser} (a network's EMA weights in eval mode, or an exact formula); the target network
+ * runs in training mode, as in the released code. theta and theta- start equal (normally copies of the teacher).
+ */
+public final class ConsistencyDistillation extends TargetNetworkTrainer {
+    /**
+     * @param n grid points N (18 for CIFAR-10, 40 for ImageNet-64)
+     * @param solver HEUN (the released code) or EULER
+     * @param mu target EMA rate (0 for CIFAR-10, 0.95 for ImageNet-64 and LSUN)
+     * @param distance the distance d
+     * @param huberC the pseudo-Huber constant (unused by L1 and L2)
+     * @param grid sigmaMin, sigmaMax and rho of the grid
+     */
+    public record Config(int n, OdeSolver solver, double mu, Distance distance, float huberC, KarrasSchedule grid) {
+        public Config {
+            if (n < 2) {
+                throw new IllegalArgumentException("ConsistencyDistillation.Config: the grid needs N >= 2, got " + n);
+            }
+            if (!(mu >= 0 && mu < 1)) {
+                throw new IllegalArgumentException("ConsistencyDistillation.Config: the target EMA rate mu must be in "
+                        + "[0, 1), got " + mu);
+            }
+            if (solver == null || distance == null || grid == null || !(huberC >= 0)) {
+                throw new IllegalArgumentException("ConsistencyDistillation.Config: solver, distance and grid must be "
+                        + "set and huberC >= 0");
+            }
+        }
+    }
+
+    private final Denoiser teacher;
+    private final Config config;
+    private final double[] sigmas;
+
+    /**
+     * @param student the consistency model f_theta (consistency preconditioning with epsilon = the grid's sigmaMin)
+     * @param teacher the frozen teacher denoiser D_phi
+     */
+    public ConsistencyDistillation(Preconditioned student, Denoiser teacher, DataSource data, Config config,
+                                   OptimConfig optim, long seed) {
+        super("cd", student, config.grid(), data, optim, seed);
+        this.teacher = teacher;
+        this.config = config;
+        this.sigmas = config.grid().sigmas(config.n());
+    }
+
+    @Override
+    protected Var loss(long k) {
+        int batch = optim.batch();
+        Tensor x = data.sample(batch, rng);
+        float[] t = new float[batch];
+        float[] tNext = new float[batch];
+        for (int b = 0; b < batch; b++) {
+            int i = rng.nextInt(config.n() - 1);
+            t[b] = (float) sigmas[i];
+            tNext[b] = (float) sigmas[i + 1];
+        }
+        Tensor xt = addNoise(x, t, rng.normal(x.shape()));
+        Tensor targetOut;
+        try (NoGrad ignored = NoGrad.enter()) {
+            Tensor xHat = config.solver().step(teacher, xt, t, tNext);
+            targetOut = target.forward(xHat, tNext).value();
+        }
+        Var online = model.forward(xt, t);
+        return config.distance().perSample(online, Var.constant(targetOut), config.huberC()).mean();
+    }
+
+    @Override
+    protected double mu(long k) {
+        return config.mu();
+    }
+
+    @Override
+    protected String settings() {
+        return config + " " + optim + " " + model.preconditioning();
+    }
+}

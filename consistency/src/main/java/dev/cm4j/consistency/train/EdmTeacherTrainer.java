@@ -1,0 +1,69 @@
+package dev.cm4j.consistency.train;
+
+import dev.cm4j.autodiff.Losses;
+import dev.cm4j.autodiff.Var;
+import dev.cm4j.tensor.Tensor;
+
+/**
+ * Trains the EDM teacher D_phi (Karras et al. 2022, section 5 and Table 1; CM-SPEC section 3): ln sigma ~
+ * N(P_mean, P_std^2), n ~ N(0, sigma^2 I), loss {@code lambda(sigma) ||D(x + n, sigma) - x||^2} with
+ * {@code lambda = (sigma^2 + sd^2) / (sigma sd)^2}, averaged over the sample's elements (the PyTorch CM reduction)
+ * and the batch. The model must use the EDM preconditioning (epsilon = 0).
+ */
+public final class EdmTeacherTrainer extends Trainer {
+    /**
+     * @param pMean mean of ln sigma (-1.2)
+     * @param pStd standard deviation of ln sigma (1.2)
+     */
+    public record Config(double pMean, double pStd) {
+        public Config {
+            if (!Double.isFinite(pMean) || !(pStd > 0) || !Double.isFinite(pStd)) {
+                throw new IllegalArgumentException("EdmTeacherTrainer.Config: need a finite P_mean and P_std > 0, got "
+                        + pMean + ", " + pStd);
+            }
+        }
+
+        /** EDM's P_mean -1.2, P_std 1.2. */
+        public static Config edm() {
+            return new Config(-1.2, 1.2);
+        }
+    }
+
+    private final Config config;
+
+    public EdmTeacherTrainer(Preconditioned model, DataSource data, Config config, OptimConfig optim, long seed) {
+        super("teacher", model, data, optim, seed);
+        if (model.preconditioning().epsilon() != 0) {
+            throw new IllegalArgumentException("EdmTeacherTrainer: the teacher uses the EDM preconditioning "
+                    + "(epsilon = 0), got epsilon = " + model.preconditioning().epsilon());
+        }
+        this.config = config;
+    }
+
+    /** EDM's loss weight lambda(sigma) = 1/sigma^2 + 1/sd^2. */
+    public static double lambda(double sigma, double sigmaData) {
+        return (sigma * sigma + sigmaData * sigmaData) / (sigma * sigma * sigmaData * sigmaData);
+    }
+
+    @Override
+    protected Var loss(long k) {
+        int batch = optim.batch();
+        Tensor x0 = data.sample(batch, rng);
+        Tensor lnSigma = rng.normal(batch);
+        float[] sigma = new float[batch];
+        float[] weight = new float[batch];
+        double sd = model.preconditioning().sigmaData();
+        for (int b = 0; b < batch; b++) {
+            sigma[b] = (float) Math.exp(config.pMean() + config.pStd() * lnSigma.data()[b]);
+            weight[b] = (float) lambda(sigma[b], sd);
+        }
+        Tensor noisy = addNoise(x0, sigma, rng.normal(x0.shape()));
+        Var denoised = model.forward(noisy, sigma);
+        return weightedMean(Losses.msePerSample(denoised, Var.constant(x0)), weight);
+    }
+
+    @Override
+    protected String settings() {
+        return config + " " + optim + " " + model.preconditioning();
+    }
+}

@@ -1,0 +1,70 @@
+package dev.cm4j.consistency.train;
+
+/**
+ * Optimisation settings shared by every trainer.
+ *
+ * @param steps total number of updates K
+ * @param batch samples per update
+ * @param lr peak learning rate
+ * @param warmupSteps linear warm-up length (0 = none; the released code warms up only the EDM teacher)
+ * @param optimizer ADAM or RADAM
+ * @param beta1 first-moment decay (0.9)
+ * @param beta2 second-moment decay (0.999; iCT uses 0.995)
+ * @param evalEmaRate rate of the evaluation EMA of the weights, updated after every step (0 = none kept)
+ */
+public record OptimConfig(long steps, int batch, double lr, long warmupSteps, Optimizer optimizer, double beta1,
+                          double beta2, double evalEmaRate) {
+    /** The optimizers the algorithms use. */
+    public enum Optimizer {
+        /** Adam (the EDM teacher, iCT). */
+        ADAM,
+        /** Rectified Adam (the released CD and CT runs). */
+        RADAM
+    }
+
+    public OptimConfig {
+        if (steps < 1 || batch < 1) {
+            throw new IllegalArgumentException("OptimConfig: steps " + steps + " and batch " + batch + " must be >= 1");
+        }
+        if (!(lr > 0) || !Double.isFinite(lr)) {
+            throw new IllegalArgumentException("OptimConfig: learning rate must be positive and finite, got " + lr);
+        }
+        if (warmupSteps < 0) {
+            throw new IllegalArgumentException("OptimConfig: warm-up steps must be >= 0, got " + warmupSteps);
+        }
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("OptimConfig: betas must be in [0, 1), got " + beta1 + ", " + beta2);
+        }
+        if (!(evalEmaRate >= 0 && evalEmaRate < 1)) {
+            throw new IllegalArgumentException("OptimConfig: the EMA rate must be in [0, 1), got " + evalEmaRate);
+        }
+        if (optimizer == null) {
+            throw new IllegalArgumentException("OptimConfig: optimizer is null");
+        }
+    }
+
+    /** Adam (0.9, 0.999) without warm-up or EMA. */
+    public static OptimConfig adam(long steps, int batch, double lr) {
+        return new OptimConfig(steps, batch, lr, 0, Optimizer.ADAM, 0.9, 0.999, 0);
+    }
+
+    public OptimConfig withWarmup(long warmup) {
+        return new OptimConfig(steps, batch, lr, warmup, optimizer, beta1, beta2, evalEmaRate);
+    }
+
+    public OptimConfig withEvalEma(double rate) {
+        return new OptimConfig(steps, batch, lr, warmupSteps, optimizer, beta1, beta2, rate);
+    }
+
+    public OptimConfig withBetas(double b1, double b2) {
+        return new OptimConfig(steps, batch, lr, warmupSteps, optimizer, b1, b2, evalEmaRate);
+    }
+
+    public OptimConfig withOptimizer(Optimizer kind) {
+        return new OptimConfig(steps, batch, lr, warmupSteps, kind, beta1, beta2, evalEmaRate);
+    }
+
+    public OptimConfig withSteps(long newSteps) {
+        return new OptimConfig(newSteps, batch, lr, warmupSteps, optimizer, beta1, beta2, evalEmaRate);
+    }
+}

@@ -1,0 +1,247 @@
+package dev.cm4j.consistency.train;
+
+import dev.cm4j.autodiff.Var;
+import dev.cm4j.autodiff.optim.Adam;
+import dev.cm4j.autodiff.optim.Ema;
+import dev.cm4j.autodiff.optim.LrSchedule;
+import dev.cm4j.autodiff.optim.Optimizer;
+import dev.cm4j.autodiff.optim.RAdam;
+import dev.cm4j.consistency.KarrasSchedule;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cm4j.models.Module;
+import dev.cm4j.models.SafeTensors;
+import dev.cm4j.models.TrainingState;
+import dev.cm4j.tensor.Rng;
+import dev.cm4j.tensor.Tensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The loop shared by every training algorithm: draw a batch, build the loss, back-propagate, update, checkpoint.
+ *
+ * <p>Per step, in the order of the released code (CM-SPEC gotcha 4): optimizer step, then the evaluation EMA
+ * ({@code ema = rate ema + (1 - rate) theta}), then the algorithm's own update (the target network's EMA with the
+ * rate of the current step, computed before the step count increments), then step += 1.
+ *
+ * <p>A loss that is not finite stops training before the update: the state of the last good step is saved (when
+ * checkpointing is on) and a {@link TrainingDivergedException} names the step. All randomness comes from one
+ * generator (and the network's own dropout generators) whose positions are saved with the weights, optimizer moments
+ * and EMAs ({@link TrainingState}), so a resumed run continues bit-identically.
+ */
+public abstract class Trainer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final String phase;
+    protected final Preconditioned model;
+    protected final DataSource data;
+    protected final OptimConfig optim;
+    /** The generator of batches, noise levels and noise. */
+    protected final Rng rng;
+    private final Optimizer optimizer;
+    private final Ema evalEma;
+    private final LrSchedule lrSchedule;
+    private final List<Double> losses = new ArrayList<>();
+    private long step;
+    private Checkpointing checkpointing;
+    private TrainingListener listener = TrainingListener.NONE;
+
+    protected Trainer(String phase, Preconditioned model, DataSource data, OptimConfig optim, long seed) {
+        if (model == null || data == null || optim == null) {
+            throw new IllegalArgumentException(phase + ": model, data and optimisation settings must not be null");
+        }
+        this.phase = phase;
+        this.model = model;
+        this.data = data;
+        this.optim = optim;
+        this.rng = new Rng(seed);
+        Map<String, Var> params = model.net().module().namedParameters();
+        this.optimizer = optim.optimizer() == OptimConfig.Optimizer.ADAM
+                ? new Adam(params, optim.lr(), optim.beta1(), optim.beta2(), 1e-8, 0, false)
+                : new RAdam(params, optim.lr(), optim.beta1(), optim.beta2(), 1e-8, 0);
+        this.evalEma = new Ema(params);
+        this.lrSchedule = LrSchedule.warmup(optim.warmupSteps(), LrSchedule.constant(optim.lr()));
+        model.net().module().train(true);
+    }
+
+    /** The loss of step {@code k} (0-based) as a scalar that records a graph through the model's parameters. */
+    protected abstract Var loss(long k);
+
+    /** The algorithm's own update after the optimizer step and the evaluation EMA (e.g. the target EMA). */
+    protected void afterUpdate(long k) {
+    }
+
+    /** Extra EMAs of the algorithm to checkpoint (e.g. the target network), by name. */
+    protected Map<String, Ema> extraEmas() {
+        return Map.of();
+    }
+
+    /** Called after a checkpoint was loaded (e.g. to copy the target EMA into the target network). */
+    protected void afterLoad() {
+    }
+
+    /** A description of the settings; a checkpoint resumes only into a trainer with the same description. */
+    protected abstract String settings();
+
+    /** Saves the full state to {@code checkpointing.file()} every {@code every} steps and at the end. */
+    public Trainer checkpointing(Checkpointing c) {
+        this.checkpointing = c;
+        return this;
+    }
+
+    public Trainer listener(TrainingListener l) {
+        this.listener = l == null ? TrainingListener.NONE : l;
+        return this;
+    }
+
+    /** Runs (or resumes) until {@code optim.steps()} steps are done. */
+    public void train() {
+        if (checkpointing != null && checkpointing.resume() && Files.exists(checkpointing.file())) {
+            load(checkpointing.file());
+        }
+        Module module = model.net().module();
+        module.train(true);
+        while (step < optim.steps()) {
+            optimizer.setLr(lrSchedule.at(step));
+            Var loss = loss(step);
+            double value = loss.item();
+            if (!Double.isFinite(value)) {
+                Path saved = null;
+                if (checkpointing != null) {
+                    save(checkpointing.file());
+                    saved = checkpointing.file();
+                }
+                throw new TrainingDivergedException(phase, step, value, saved);
+            }
+            module.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            if (optim.evalEmaRate() > 0) {
+                evalEma.update(optim.evalEmaRate());
+            }
+            afterUpdate(step);
+            step++;
+            losses.add(value);
+            listener.onStep(phase, step, optim.steps(), value);
+            if (checkpointing != null && (step % checkpointing.every() == 0 || step == optim.steps())) {
+                save(checkpointing.file());
+            }
+        }
+    }
+
+    /** Steps completed. */
+    public long step() {
+        return step;
+    }
+
+    /** The loss of every step completed by this object (after a resume: the steps since). */
+    public List<Double> losses() {
+        return Collections.unmodifiableList(losses);
+    }
+
+    public String phase() {
+        return phase;
+    }
+
+    /** The model being trained (its live weights, in training mode). */
+    public Preconditioned model() {
+        return model;
+    }
+
+    /**
+     * A copy of the model holding the evaluation EMA weights, in eval mode: what samplers should use. Without an EMA
+     * (rate 0) it holds the current weights.
+     */
+    public Preconditioned emaModel() {
+        Preconditioned copy = model.copy();
+        if (optim.evalEmaRate() > 0) {
+            evalEma.copyTo(copy.net().module().namedParameters());
+        }
+        copy.net().module().eval();
+        return copy;
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    /**
+     * The live state bound for saving or loading: weights, optimizer moments, the evaluation EMA ("eval"), the
+     * algorithm's EMAs, the batch generator ("trainer"), the dropout generators, the step, and the settings.
+     */
+    private TrainingState state() {
+        TrainingState s = new TrainingState(model.net().module(), optimizer).ema("eval", evalEma).rng("trainer", rng);
+        extraEmas().forEach(s::ema);
+        return s.setStep(step).setConfig(settingsJson());
+    }
+
+    private String settingsJson() {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("phase", phase);
+        o.put("settings", settings());
+        return o.toString();
+    }
+
+    /**
+     * Writes the full training state: the weights to {@code file} and the rest beside it
+     * ({@link TrainingState#statePath}), each atomically.
+     */
+    public void save(Path file) {
+        try {
+            state().save(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(phase + ": cannot write checkpoint " + file, e);
+        }
+    }
+
+    /**
+     * Restores a state written by {@link #save(Path)} by a trainer with the same settings. Everything is checked
+     * before anything changes; a file of other settings, names or shapes is refused with its name in the message.
+     * The loss history restarts with the resumed steps.
+     */
+    public void load(Path file) {
+        try {
+            Path stateFile = TrainingState.statePath(file);
+            String saved = SafeTensors.read(stateFile).metadata().get("config");
+            if (!settingsJson().equals(saved)) {
+                throw new IllegalArgumentException(phase + ": checkpoint " + stateFile + " was written with settings "
+                        + saved + ", not " + settingsJson());
+            }
+            TrainingState s = state();
+            s.load(file);
+            step = s.step();
+        } catch (IOException e) {
+            throw new UncheckedIOException(phase + ": cannot read checkpoint " + file, e);
+        }
+        losses.clear();
+        afterLoad();
+    }
+
+    // ---------------------------------------------------------------- helpers for the algorithms
+
+    /** A consistency model's epsilon must be the grid's sigmaMin, so that f(x, sigmaMin) = x holds exactly. */
+    protected static void requireEpsilon(String phase, Preconditioned student, KarrasSchedule grid) {
+        if (student.preconditioning().epsilon() != grid.sigmaMin()) {
+            throw new IllegalArgumentException(phase + ": the consistency model's epsilon "
+                    + student.preconditioning().epsilon() + " must equal the grid's sigmaMin " + grid.sigmaMin()
+                    + " so that f(x, sigmaMin) = x");
+        }
+    }
+
+    /** {@code x + scale_b z} per sample. */
+    protected static Tensor addNoise(Tensor x, float[] scale, Tensor z) {
+        return dev.cm4j.consistency.PerSample.combine("Trainer.addNoise", x, dev.cm4j.consistency.PerSample.fill(
+                scale.length, 1), z, scale);
+    }
+
+    /** The weighted batch mean {@code mean_b w_b d_b} of per-sample values d (B). */
+    protected static Var weightedMean(Var perSample, float[] weights) {
+        if (weights == null) {
+            return perSample.mean();
+        }
+        return perSample.mul(Var.constant(Tensor.wrap(weights, new int[] {weights.length}))).mean();
+    }
+}

@@ -1,0 +1,210 @@
+package dev.cm4j.consistency.train;
+
+import static dev.cm4j.consistency.train.TrainingTestSupport.maxDiff;
+import static dev.cm4j.consistency.train.TrainingTestSupport.snapshot;
+import static dev.cm4j.consistency.train.TrainingTestSupport.values;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cm4j.autodiff.Var;
+import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.consistency.Preconditioning;
+import dev.cm4j.consistency.analytic.GaussianData;
+import dev.cm4j.consistency.data.Toy2d;
+import dev.cm4j.consistency.sampling.OdeSolver;
+import dev.cm4j.consistency.schedule.CtSchedule;
+import dev.cm4j.consistency.schedule.IctSchedule;
+import dev.cm4j.models.ToyMlp;
+import dev.cm4j.models.TrainingState;
+import dev.cm4j.tensor.Rng;
+import dev.cm4j.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Update order, exact resume, NaN handling and settings checks of the training loops. */
+class TrainerMechanicsTest {
+    private static final ToyMlp.Config NET = new ToyMlp.Config(2, 32, 2, 16, 100, 0f);
+    private static final KarrasSchedule GRID = KarrasSchedule.DEFAULT;
+    private static final Preconditioning CM = Preconditioning.consistency(0.5, 0.002);
+
+    private static Preconditioned student(long seed) {
+        return new Preconditioned(ToyMlpNet.create(NET, new Rng(seed)), CM);
+    }
+
+    private static ConsistencyDistillation cd(Preconditioned student, long steps, double mu) {
+        // a teacher that is exact for N(0, 0.25 I) data; the toy data differ, which does not matter for mechanics
+        return new ConsistencyDistillation(student, new GaussianData(0.5).denoiser(), Toy2d.TWO_MOONS::sample,
+                new ConsistencyDistillation.Config(10, OdeSolver.HEUN, mu, Distance.L2, 0f, GRID),
+                OptimConfig.adam(steps, 64, 1e-3).withEvalEma(0.9), 7);
+    }
+
+    @Test
+    void cdUpdatesTheEvalEmaThenTheTargetAfterTheOptimizerStep() {
+        Preconditioned s = student(1);
+        // give the output layer non-zero weights so that the first step moves every parameter
+        s.net().module().namedParameters().values().forEach(p -> {
+            if (p.value().size() > 0 && allZero(p.value())) {
+                new Rng(3).fillNormal(p.value().data(), p.value().offset(), p.value().size(), 0f, 0.1f);
+            }
+        });
+        ConsistencyDistillation trainer = cd(s, 1, 0.95);
+        Map<String, Var> params = s.net().module().namedParameters();
+        Map<String, Tensor> before = snapshot(params);
+        trainer.train();
+        Map<String, Tensor> after = snapshot(params);
+        assertTrue(maxDiff(before, after) > 0, "the optimizer moved the weights");
+        // theta- = mu theta-_0 + (1 - mu) theta_1 and ema = r ema_0 + (1 - r) theta_1, with theta-_0 = ema_0 = theta_0
+        Map<String, Tensor> target = values(trainer.target().net().module().namedParameters());
+        Map<String, Tensor> ema = values(trainer.emaModel().net().module().namedParameters());
+        Map<String, Tensor> expectTarget = new java.util.LinkedHashMap<>();
+        Map<String, Tensor> expectEma = new java.util.LinkedHashMap<>();
+        before.forEach((k, t0) -> {
+            expectTarget.put(k, t0.mul(0.95f).add(after.get(k).mul(0.05f)));
+            expectEma.put(k, t0.mul(0.9f).add(after.get(k).mul(0.1f)));
+        });
+        assertTrue(maxDiff(expectTarget, target) < 1e-6, "target EMA with mu after the step");
+        assertTrue(maxDiff(expectEma, ema) < 1e-6, "evaluation EMA after the step");
+    }
+
+    @Test
+    void ctUsesMuOfTheStepJustTaken() {
+        Preconditioned s = student(2);
+        CtSchedule schedule = new CtSchedule(2, 150, 0.9, 100, CtSchedule.Form.CODE);
+        ConsistencyTraining trainer = new ConsistencyTraining(s, Toy2d.TWO_MOONS::sample,
+                new ConsistencyTraining.Config(schedule, Distance.L2, 0f, GRID), OptimConfig.adam(1, 64, 1e-2), 3);
+        Map<String, Tensor> before = snapshot(s.net().module().namedParameters());
+        trainer.train();
+        Map<String, Tensor> after = snapshot(s.net().module().namedParameters());
+        double mu = schedule.mu(0);
+        assertEquals(0.81, mu, 1e-12);
+        Map<String, Tensor> expect = new java.util.LinkedHashMap<>();
+        before.forEach((k, t0) -> expect.put(k, t0.mul((float) mu).add(after.get(k).mul((float) (1 - mu)))));
+        assertTrue(maxDiff(expect, values(trainer.target().net().module().namedParameters())) < 1e-6);
+    }
+
+    @Test
+    void resumeContinuesBitIdentically(@TempDir Path dir) {
+        ConsistencyDistillation straight = cd(student(4), 12, 0.9);
+        straight.train();
+
+        Path file = dir.resolve("cd.safetensors");
+        ConsistencyDistillation first = cd(student(4), 12, 0.9);
+        first.checkpointing(new Checkpointing(file, 5, true));
+        first.train();
+        assertTrue(Files.exists(file));
+        ConsistencyDistillation resumed = cd(student(99), 12, 0.9);
+        // the final checkpoint holds the finished state: a fresh trainer loads exactly the same weights
+        resumed.load(file);
+        assertEquals(12, resumed.step());
+        assertEquals(0f, maxDiff(values(straight.model().net().module().namedParameters()),
+                values(resumed.model().net().module().namedParameters())));
+
+        // a real interruption: save mid-run, then a new trainer picks up from the file and finishes
+        Path mid = dir.resolve("mid.safetensors");
+        ConsistencyDistillation partial = cd(student(4), 12, 0.9);
+        partial.listener((phase, step, total, loss) -> {
+            if (step == 5) {
+                partial.save(mid);
+            }
+        });
+        partial.train();
+        ConsistencyDistillation rest = cd(student(42), 12, 0.9);
+        rest.checkpointing(new Checkpointing(mid, 100, true));
+        rest.train();
+        assertEquals(12, rest.step());
+        assertEquals(0f, maxDiff(values(straight.model().net().module().namedParameters()),
+                values(rest.model().net().module().namedParameters())), "weights");
+        assertEquals(0f, maxDiff(values(straight.target().net().module().namedParameters()),
+                values(rest.target().net().module().namedParameters())), "target weights");
+        assertEquals(0f, maxDiff(values(straight.emaModel().net().module().namedParameters()),
+                values(rest.emaModel().net().module().namedParameters())), "EMA weights");
+        // the loss values agree to rounding only: a full float sum (ReduceVector.reduceSum's reduceLanes) may add its
+        // lanes in another order once the JIT compiles it; the weights above are bit-identical
+        for (int i = 0; i < 7; i++) {
+            assertEquals(straight.losses().get(5 + i), rest.losses().get(i), 1e-6 * straight.losses().get(5 + i),
+                    "loss of resumed step " + (6 + i));
+        }
+    }
+
+    @Test
+    void nanLossStopsWithTheLastGoodStateSavedAndTheStepNamed(@TempDir Path dir) {
+        int[] calls = {0};
+        DataSource poisoned = (n, rng) -> {
+            Tensor x = Toy2d.TWO_MOONS.sample(n, rng);
+            if (calls[0]++ == 3) {
+                x.data()[x.offset()] = Float.NaN;
+            }
+            return x;
+        };
+        Preconditioned s = student(5);
+        EdmTeacherTrainer trainer = new EdmTeacherTrainer(new Preconditioned(s.net(), Preconditioning.edm(0.5)),
+                poisoned, EdmTeacherTrainer.Config.edm(), OptimConfig.adam(10, 32, 1e-3), 1);
+        Path file = dir.resolve("teacher.safetensors");
+        trainer.checkpointing(new Checkpointing(file, 100, false));
+        Map<String, Tensor> good = new java.util.LinkedHashMap<>();
+        trainer.listener((phase, step, total, loss) -> {
+            if (step == 3) {
+                good.putAll(snapshot(s.net().module().namedParameters()));
+            }
+        });
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, trainer::train);
+        assertEquals(3, e.step());
+        assertTrue(e.getMessage().contains("at step 3") && e.getMessage().contains(file.toString()), e.getMessage());
+        assertTrue(Files.exists(file));
+        EdmTeacherTrainer reloaded = new EdmTeacherTrainer(new Preconditioned(student(8).net(),
+                Preconditioning.edm(0.5)), poisoned, EdmTeacherTrainer.Config.edm(), OptimConfig.adam(10, 32, 1e-3), 1);
+        reloaded.load(file);
+        assertEquals(3, reloaded.step());
+        assertEquals(0f, maxDiff(good, values(reloaded.model().net().module().namedParameters())));
+    }
+
+    @Test
+    void aCheckpointOfOtherSettingsIsRefused(@TempDir Path dir) {
+        Path file = dir.resolve("cd.safetensors");
+        ConsistencyDistillation a = cd(student(1), 2, 0.9);
+        a.train();
+        a.save(file);
+        ConsistencyDistillation b = cd(student(1), 2, 0.5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.load(file));
+        assertTrue(e.getMessage().contains(TrainingState.statePath(file).toString())
+                && e.getMessage().contains("mu=0.5"), e.getMessage());
+    }
+
+    @Test
+    void badSettingsGiveClearErrors() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ConsistencyDistillation.Config(1, OdeSolver.HEUN, 0.9, Distance.L2, 0f, GRID));
+        assertTrue(e.getMessage().contains("N >= 2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new ConsistencyDistillation.Config(18, OdeSolver.HEUN, -0.5, Distance.L2, 0f, GRID));
+        assertTrue(e.getMessage().contains("mu"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> OptimConfig.adam(10, 8, -1e-3));
+        assertTrue(e.getMessage().contains("learning rate"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> OptimConfig.adam(10, 8, 1e-3).withEvalEma(-0.1));
+        assertTrue(e.getMessage().contains("EMA rate"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new KarrasSchedule(1.0, 1.0, 7));
+        assertTrue(e.getMessage().contains("sigmaMin < sigmaMax"), e.getMessage());
+        // a consistency model whose epsilon is not the grid's sigmaMin would break f(x, eps) = x
+        e = assertThrows(IllegalArgumentException.class, () -> new ImprovedConsistencyTraining(
+                new Preconditioned(ToyMlpNet.create(NET, new Rng(1)), Preconditioning.consistency(0.5, 0.01)),
+                Toy2d.TWO_MOONS::sample, new ImprovedConsistencyTraining.Config(IctSchedule.paper(10), 0.001f),
+                OptimConfig.adam(10, 8, 1e-3), 1));
+        assertTrue(e.getMessage().contains("epsilon"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new EdmTeacherTrainer(student(1),
+                Toy2d.TWO_MOONS::sample, EdmTeacherTrainer.Config.edm(), OptimConfig.adam(10, 8, 1e-3), 1));
+        assertTrue(e.getMessage().contains("epsilon = 0"), e.getMessage());
+    }
+
+    private static boolean allZero(Tensor t) {
+        for (int i = 0; i < t.size(); i++) {
+            if (t.data()[t.offset() + i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
