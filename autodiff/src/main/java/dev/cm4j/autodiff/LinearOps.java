@@ -1,64 +1,49 @@
 package dev.cm4j.autodiff;
 
+import dev.cm4j.tensor.MatMul;
 import dev.cm4j.tensor.Shapes;
 import dev.cm4j.tensor.Tensor;
 import dev.cm4j.tensor.kernels.Gemm;
 
-import java.util.Arrays;
-
 /**
- * Matrix products on the GEMM kernel: matmul (with transposed operands, batched) and the affine layer
- * {@code x W^T + b}. Transposes are never materialised: GEMM reads either operand transposed.
+ * Matrix products: matmul with transposed operands and broadcast batch axes (on {@link MatMul}), and the affine layer
+ * {@code x W^T + b} (on the GEMM kernel). Transposes are never materialised: GEMM reads either operand transposed.
  */
 public final class LinearOps {
     private LinearOps() {
     }
 
     /**
-     * C = op(A) op(B), where op transposes the last two axes when asked; rank 2, or rank >= 3 with equal batch
-     * dimensions: a (..., m, k), b (..., k, n) -> c (..., m, n) (before transposition).
+     * C = op(A) op(B), where op transposes the last two axes when asked: a (..., m, k), b (..., k, n) -> c (batch...,
+     * m, n) (before transposition), the leading axes broadcast as in NumPy (a rank-2 operand is one matrix shared by
+     * every batch entry). The gradient of a broadcast operand is summed back to its shape.
      */
     public static Var matmul(Var a, Var b, boolean transA, boolean transB) {
         Tensor av = a.value(), bv = b.value();
-        Tensor c = product(av, bv, transA, transB);
+        Tensor c = MatMul.matmul(av, bv, transA, transB);
+        int[] sa = a.shape(), sb = b.shape();
         return Var.result("matmul", c, g -> {
             // dOp(A) = dC op(B)^T and dOp(B) = op(A)^T dC, transposed back when the operand was stored transposed
             if (a.needsGrad()) {
-                a.accumulateGrad(transA ? product(bv, g, transB, true) : product(g, bv, false, !transB));
+                Tensor da = transA ? MatMul.matmul(bv, g, transB, true) : MatMul.matmul(g, bv, false, !transB);
+                a.accumulateGrad(Arithmetic.unbroadcast(da, sa));
             }
             if (b.needsGrad()) {
-                b.accumulateGrad(transB ? product(g, av, true, transA) : product(av, g, !transA, false));
+                b.accumulateGrad(Arithmetic.unbroadcast(gradB(av, bv, g, transA, transB), sb));
             }
         }, a, b);
     }
 
-    /** The batched product of two tensors: one GEMM per batch entry. */
-    static Tensor product(Tensor a, Tensor b, boolean transA, boolean transB) {
-        int[] as = a.shape(), bs = b.shape();
-        int r = as.length;
-        if (r < 2 || bs.length != r || !Arrays.equals(Arrays.copyOf(as, r - 2), Arrays.copyOf(bs, r - 2))) {
-            throw new IllegalArgumentException("matmul: shapes " + Shapes.str(as) + " and " + Shapes.str(bs)
-                    + " need rank >= 2 and equal batch dimensions");
+    /** The gradient of op(B), over the broadcast batch (summed to B's shape by the caller). */
+    private static Tensor gradB(Tensor av, Tensor bv, Tensor g, boolean transA, boolean transB) {
+        if (bv.rank() == 2 && !transA && av.rank() > 2) {
+            // one B shared by a batch of A's consecutive rows: a single GEMM over all rows instead of a
+            // (batch, k, n) stack of products summed afterwards
+            int k = av.dim(-1), n = g.dim(-1);
+            Tensor a2 = av.reshape(-1, k), g2 = g.reshape(-1, n);
+            return transB ? MatMul.matmul(g2, a2, true, false) : MatMul.matmul(a2, g2, true, false);
         }
-        int m = transA ? as[r - 1] : as[r - 2];
-        int k = transA ? as[r - 2] : as[r - 1];
-        int kb = transB ? bs[r - 1] : bs[r - 2];
-        int n = transB ? bs[r - 2] : bs[r - 1];
-        if (k != kb) {
-            throw new IllegalArgumentException("matmul: " + (transA ? "A^T" : "A") + " of " + Shapes.str(as)
-                    + " has " + k + " columns but " + (transB ? "B^T" : "B") + " of " + Shapes.str(bs) + " has "
-                    + kb + " rows");
-        }
-        int[] cs = as.clone();
-        cs[r - 2] = m;
-        cs[r - 1] = n;
-        Tensor c = Tensor.zeros(cs);
-        int batch = c.size() / Math.max(1, m * n);
-        for (int q = 0; q < batch; q++) {
-            Gemm.sgemm(transA, transB, m, n, k, 1f, a.data(), a.offset() + q * m * k, as[r - 1],
-                    b.data(), b.offset() + q * k * n, bs[r - 1], 0f, c.data(), q * m * n, n);
-        }
-        return c;
+        return transB ? MatMul.matmul(g, av, true, transA) : MatMul.matmul(av, g, !transA, false);
     }
 
     /**

@@ -41,10 +41,14 @@ public final class Pointwise {
         return Var.result("square", xv.square(), g -> x.accumulateGrad(g.mul(xv).mul(2f)), x);
     }
 
-    // y = x^p: dx = g p x^(p-1)
+    // y = x^p: dx = g p x^(p-1), PyTorch's pow_backward: 0 for p = 0 (y is the constant 1; x^-1 would make 0 * inf =
+    // NaN at x = 0); otherwise p x^(p-1) as Math.pow gives it, so at x = 0 it is 1 for p = 1, 0 for p > 1 and +inf for
+    // 0 < p < 1 (the one-sided limit PyTorch also returns)
     public static Var pow(Var x, float p) {
         Tensor xv = x.value();
-        return Var.result("pow", xv.pow(p), g -> x.accumulateGrad(g.mul(xv.pow(p - 1f)).mul(p)), x);
+        return Var.result("pow", xv.pow(p), g -> {
+            x.accumulateGrad(p == 0f ? Tensor.zeros(xv.shape()) : g.mul(xv.pow(p - 1f).mul(p)));
+        }, x);
     }
 
     // y = tanh x: dx = g (1 - y^2)

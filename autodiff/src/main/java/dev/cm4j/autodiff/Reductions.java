@@ -19,7 +19,7 @@ public final class Reductions {
             return kept;
         }
         for (int a : axes) {
-            kept[Shapes.axis(op, a, shape.length)] = 1;
+            kept[Shapes.axis(op, a, shape)] = 1;
         }
         return kept;
     }

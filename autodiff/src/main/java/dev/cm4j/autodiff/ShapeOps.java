@@ -38,7 +38,7 @@ public final class ShapeOps {
         }
         int[] inverse = new int[rank];
         for (int i = 0; i < rank; i++) {
-            inverse[Shapes.axis("permute", axes[i], rank)] = i;
+            inverse[Shapes.axis("permute", axes[i], x.shape())] = i;
         }
         return Var.result("permute", x.value().permute(axes), g -> x.accumulateGrad(g.permute(inverse)), x);
     }
@@ -51,7 +51,7 @@ public final class ShapeOps {
     // y = x[..., start:end, ...] along axis: dx = g zero-padded back to x's extent
     public static Var slice(Var x, int axis, int start, int end) {
         int[] in = x.shape();
-        int ax = Shapes.axis("slice", axis, in.length);
+        int ax = Shapes.axis("slice", axis, in);
         Tensor y = x.value().slice(ax, start, end);
         return Var.result("slice", y, g -> {
             int[] before = new int[in.length], after = new int[in.length];
@@ -66,7 +66,7 @@ public final class ShapeOps {
         if (xs.length == 0) {
             throw new IllegalArgumentException("concat: no inputs");
         }
-        int ax = Shapes.axis("concat", axis, xs[0].rank());
+        int ax = Shapes.axis("concat", axis, xs[0].shape());
         Tensor[] vs = new Tensor[xs.length];
         int[] starts = new int[xs.length + 1];
         for (int i = 0; i < xs.length; i++) {

@@ -22,6 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Leaf gradients accumulate across backward calls until {@link #zeroGrad()}; gradients of broadcast inputs are
  * summed back to the input's shape. Inside {@link NoGrad} nothing is recorded.
+ *
+ * <p>A recorded node remembers the {@link Tensor#version()} of its inputs' values and of its own value, the tensors
+ * its backward rule may read. If one of them is written in place before the backward pass reaches the node (an
+ * optimizer step, {@code Ema.copyTo}, a checkpoint load), the rule would compute a wrong gradient without a sign;
+ * backward throws instead, naming the op and the shape.
  */
 public final class Var {
     /** Recorded nodes whose graph has not been freed by a backward pass yet (a leak detector for tests). */
@@ -35,6 +40,8 @@ public final class Var {
     /** True while {@link #grad} may be referenced elsewhere (then it is replaced, never updated in place). */
     private boolean gradShared;
     private Var[] inputs;
+    /** Versions at record time: [0] this value's, [1 + i] input i's value's. */
+    private int[] versions;
     private Backward rule;
     private boolean freed;
     private long visitEpoch;
@@ -76,6 +83,12 @@ public final class Var {
         Var out = new Var(value, true, op);
         out.inputs = inputs;
         out.rule = rule;
+        int[] versions = new int[inputs.length + 1];
+        versions[0] = value.version();
+        for (int i = 0; i < inputs.length; i++) {
+            versions[i + 1] = inputs[i].value.version();
+        }
+        out.versions = versions;
         LIVE_NODES.incrementAndGet();
         return out;
     }
@@ -110,6 +123,7 @@ public final class Var {
         return grad;
     }
 
+    /** True when gradients flow into this value (a trainable leaf or a result recorded from one). */
     public boolean requiresGrad() {
         return requiresGrad;
     }
@@ -133,22 +147,27 @@ public final class Var {
         return op;
     }
 
+    /** A copy of the value's shape. */
     public int[] shape() {
         return value.shape();
     }
 
+    /** Size of dimension {@code axis} of the value; negative axes count from the end. */
     public int dim(int axis) {
         return value.dim(axis);
     }
 
+    /** Number of dimensions of the value. */
     public int rank() {
         return value.rank();
     }
 
+    /** Number of elements of the value. */
     public int size() {
         return value.size();
     }
 
+    /** The value of a one-element value (a loss). */
     public float item() {
         return value.item();
     }
@@ -195,6 +214,12 @@ public final class Var {
                     + " does not match value " + Shapes.str(value.shape()));
         }
         List<Var> order = topologicalOrder();
+        // before any rule runs, so a refused pass leaves every gradient as it was
+        for (Var v : order) {
+            if (v.rule != null) {
+                v.checkUnmodified();
+            }
+        }
         accumulateGrad(seed);
         // reverse topological order: every node's gradient is complete before its rule runs
         for (int i = order.size() - 1; i >= 0; i--) {
@@ -228,10 +253,23 @@ public final class Var {
         }
     }
 
+    /** Throws when a tensor the rule may read was written in place after this node was recorded. */
+    private void checkUnmodified() {
+        for (int i = 0; i < versions.length; i++) {
+            Tensor t = i == 0 ? value : inputs[i - 1].value;
+            if (t.version() != versions[i]) {
+                throw new IllegalStateException("backward of " + op + ": " + (i == 0 ? "its output" : "an input")
+                        + " of shape " + Shapes.str(t.shape()) + " was modified in place after the forward pass"
+                        + " (version " + versions[i] + " -> " + t.version() + ")");
+            }
+        }
+    }
+
     /** Drops the rule, the inputs and the intermediate gradient: the forward's buffers become garbage. */
     private void free() {
         rule = null;
         inputs = null;
+        versions = null;
         grad = null;
         gradShared = false;
         freed = true;
@@ -302,98 +340,122 @@ public final class Var {
 
     // ---------------------------------------------------------------- ops as methods (see the op classes)
 
+    /** this + b with NumPy broadcasting; the gradient of a broadcast operand is summed back to its shape. */
     public Var add(Var b) {
         return Arithmetic.add(this, b);
     }
 
+    /** this - b with broadcasting. */
     public Var sub(Var b) {
         return Arithmetic.sub(this, b);
     }
 
+    /** this * b with broadcasting. */
     public Var mul(Var b) {
         return Arithmetic.mul(this, b);
     }
 
+    /** this / b with broadcasting. */
     public Var div(Var b) {
         return Arithmetic.div(this, b);
     }
 
+    /** this + s. */
     public Var add(float s) {
         return Arithmetic.add(this, s);
     }
 
+    /** this - s. */
     public Var sub(float s) {
         return Arithmetic.add(this, -s);
     }
 
+    /** this * s. */
     public Var mul(float s) {
         return Arithmetic.mul(this, s);
     }
 
+    /** this / s. */
     public Var div(float s) {
         return Arithmetic.div(this, s);
     }
 
+    /** -this. */
     public Var neg() {
         return Arithmetic.neg(this);
     }
 
+    /** Elementwise maximum with broadcasting; on ties the gradient is split evenly. */
     public Var maximum(Var b) {
         return Arithmetic.maximum(this, b);
     }
 
+    /** Elementwise minimum with broadcasting; on ties the gradient is split evenly. */
     public Var minimum(Var b) {
         return Arithmetic.minimum(this, b);
     }
 
+    /** e^x. */
     public Var exp() {
         return Pointwise.exp(this);
     }
 
+    /** Natural logarithm. */
     public Var log() {
         return Pointwise.log(this);
     }
 
+    /** Square root. */
     public Var sqrt() {
         return Pointwise.sqrt(this);
     }
 
+    /** 1 / sqrt(x). */
     public Var rsqrt() {
         return Pointwise.rsqrt(this);
     }
 
+    /** x * x. */
     public Var square() {
         return Pointwise.square(this);
     }
 
+    /** x^p; the gradient follows PyTorch at x = 0 (0 for p = 0, and p x^(p-1) as Math.pow gives it otherwise). */
     public Var pow(float p) {
         return Pointwise.pow(this, p);
     }
 
+    /** Hyperbolic tangent. */
     public Var tanh() {
         return Pointwise.tanh(this);
     }
 
+    /** 1 / (1 + e^-x). */
     public Var sigmoid() {
         return Pointwise.sigmoid(this);
     }
 
+    /** x sigmoid(x) (SiLU), with a fused backward kernel. */
     public Var silu() {
         return Pointwise.silu(this);
     }
 
+    /** |x|; the gradient at 0 is 0, as in PyTorch. */
     public Var abs() {
         return Pointwise.abs(this);
     }
 
+    /** min(max(x, lo), hi); the gradient passes where lo <= x <= hi. */
     public Var clamp(float lo, float hi) {
         return Pointwise.clamp(this, lo, hi);
     }
 
+    /** Sine (evaluated in double). */
     public Var sin() {
         return Pointwise.sin(this);
     }
 
+    /** Cosine (evaluated in double). */
     public Var cos() {
         return Pointwise.cos(this);
     }
@@ -403,6 +465,7 @@ public final class Var {
         return Reductions.sum(this);
     }
 
+    /** Sum over {@code axes} (all when none); keepDims leaves them as length 1. */
     public Var sum(boolean keepDims, int... axes) {
         return Reductions.sum(this, keepDims, axes);
     }
@@ -412,42 +475,52 @@ public final class Var {
         return Reductions.mean(this);
     }
 
+    /** Mean over {@code axes} (all when none); keepDims leaves them as length 1. */
     public Var mean(boolean keepDims, int... axes) {
         return Reductions.mean(this, keepDims, axes);
     }
 
+    /** Same elements, another shape (one dimension may be -1). */
     public Var reshape(int... shape) {
         return ShapeOps.reshape(this, shape);
     }
 
+    /** The elements as a vector. */
     public Var flatten() {
         return ShapeOps.reshape(this, value.size());
     }
 
+    /** Removes {@code axis}, which must have length 1. */
     public Var squeeze(int axis) {
         return ShapeOps.squeeze(this, axis);
     }
 
+    /** Inserts an axis of length 1 at {@code axis}. */
     public Var unsqueeze(int axis) {
         return ShapeOps.unsqueeze(this, axis);
     }
 
+    /** Reorders the axes: axis d of the result is axis {@code axes[d]} of this. */
     public Var permute(int... axes) {
         return ShapeOps.permute(this, axes);
     }
 
+    /** Swaps two axes. */
     public Var transpose(int a, int b) {
         return ShapeOps.transpose(this, a, b);
     }
 
+    /** Indices [start, end) of {@code axis}. */
     public Var slice(int axis, int start, int end) {
         return ShapeOps.slice(this, axis, start, end);
     }
 
+    /** Repeats this value along broadcast dimensions to {@code shape}. */
     public Var broadcastTo(int... shape) {
         return ShapeOps.broadcastTo(this, shape);
     }
 
+    /** Matrix product over the last two axes, leading (batch) axes broadcast as in NumPy. */
     public Var matmul(Var b) {
         return LinearOps.matmul(this, b, false, false);
     }

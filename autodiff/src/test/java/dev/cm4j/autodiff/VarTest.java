@@ -189,4 +189,52 @@ class VarTest {
                 () -> LinearOps.linear(a, Var.param(Tensor.ones(5, 4)), null));
         assertEquals("linear: input [2, 3] does not match weight [5, 4] (expected (..., 4))", l.getMessage());
     }
+
+    @Test
+    void writingASavedValueInPlaceBeforeBackwardIsRefused() {
+        // an optimizer step between forward and backward: w is read by mul's backward rule
+        Var w = Var.param(Tensor.of(new float[] {1, 2, 3}, 3));
+        Var x = Var.param(Tensor.of(new float[] {4, 5, 6}, 3));
+        Var loss = w.mul(x).sum();
+        w.value().axpyInPlace(-0.1f, Tensor.ones(3));
+        IllegalStateException e = assertThrows(IllegalStateException.class, loss::backward);
+        assertEquals("backward of mul: an input of shape [3] was modified in place after the forward pass"
+                + " (version 0 -> 1)", e.getMessage());
+        assertNull(x.grad(), "nothing accumulated by a refused pass");
+
+        // a raw write through data() counts once it is marked, and a view shares its base's counter
+        Var v = Var.param(Tensor.of(new float[] {1, 2, 3, 4}, 2, 2));
+        Var y = v.exp().sum();
+        v.value().reshape(4).data()[0] = 5f;
+        v.value().reshape(4).markModified();
+        e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().startsWith("backward of exp: an input of shape [2, 2] was modified"), e.getMessage());
+
+        // an op's own output, read by its rule (exp: dx = g y), is checked too
+        Var z = Var.param(Tensor.of(new float[] {0.5f}, 1));
+        Var ez = z.exp();
+        Var out = ez.mul(Var.scalar(2f)).sum();
+        ez.value().fill(0f);
+        e = assertThrows(IllegalStateException.class, out::backward);
+        assertTrue(e.getMessage().startsWith("backward of exp: its output of shape [1]"), e.getMessage());
+
+        // writes after backward (the normal optimizer step) are fine: the next forward records the new version
+        Var loss2 = w.mul(x).sum();
+        loss2.backward();
+        w.value().fill(1f);
+        w.mul(x).sum().backward();
+        assertArrayEquals(new float[] {8, 10, 12}, w.grad().toArray());
+    }
+
+    @Test
+    void powGradientAtZeroFollowsPyTorch() {
+        Tensor zero = Tensor.of(new float[] {0f, 2f}, 2);
+        float[][] expect = {{0f, 0f}, {1f, 1f}, {0f, 4f}, {0f, 12f}, {Float.POSITIVE_INFINITY, 0.35355338f}};
+        float[] ps = {0f, 1f, 2f, 3f, 0.5f};
+        for (int i = 0; i < ps.length; i++) {
+            Var x = Var.param(zero.copy());
+            x.pow(ps[i]).sum().backward();
+            assertArrayEquals(expect[i], x.grad().toArray(), 1e-6f, "d/dx x^" + ps[i] + " at 0 and 2");
+        }
+    }
 }

@@ -6,11 +6,18 @@ import dev.cm4j.tensor.kernels.Elementwise.Unary;
 
 /**
  * Drives the flat elementwise kernels over whole tensors: picks the fast pattern for each broadcast, and splits large
- * outputs over {@link Parallel}. Elementwise results do not depend on the split (every element is computed alone).
+ * outputs over {@link Parallel}.
+ *
+ * <p>Results do not depend on the split, for two reasons that each suffice: the vector kernels treat their tails
+ * with the same vector arithmetic as their bodies (a masked vector op, or a scalar expression that rounds the same),
+ * so an element's value does not depend on where its run ends; and flat runs are split at multiples of
+ * {@link #ALIGN}, so every chunk starts on the vector boundary a one-thread pass would use.
  */
 final class ElementwiseOps {
     /** Elements below which a loop stays on one thread: the hand-off costs more than the work. */
     static final int GRAIN = 1 << 15;
+    /** Chunk boundaries of flat splits: a multiple of every SIMD width (64 floats = 4 vectors of 512 bits). */
+    static final int ALIGN = 64;
 
     private ElementwiseOps() {
     }
@@ -33,13 +40,13 @@ final class ElementwiseOps {
         int n = out.size();
         if (a.size() == n && b.size() == n) {
             // same elements in the same order (the shapes differ at most by leading 1s)
-            Parallel.forRange(n, GRAIN, (s, e) -> Elementwise.binary(op, ad, ao + s, bd, bo + s, od, oo + s, e - s));
+            Parallel.forRange(n, GRAIN, ALIGN, (s, e) -> Elementwise.binary(op, ad, ao + s, bd, bo + s, od, oo + s, e - s));
         } else if (b.size() == 1 && a.size() == n) {
             float s1 = bd[bo];
-            Parallel.forRange(n, GRAIN, (s, e) -> Elementwise.binaryRight(op, ad, ao + s, s1, od, oo + s, e - s));
+            Parallel.forRange(n, GRAIN, ALIGN, (s, e) -> Elementwise.binaryRight(op, ad, ao + s, s1, od, oo + s, e - s));
         } else if (a.size() == 1 && b.size() == n) {
             float s1 = ad[ao];
-            Parallel.forRange(n, GRAIN, (s, e) -> Elementwise.binaryLeft(op, s1, bd, bo + s, od, oo + s, e - s));
+            Parallel.forRange(n, GRAIN, ALIGN, (s, e) -> Elementwise.binaryLeft(op, s1, bd, bo + s, od, oo + s, e - s));
         } else {
             // bias over the last axis, per-channel scales, outer products: inner runs are contiguous or repeated
             Broadcast plan = Broadcast.to(out.shape(), a.shape(), b.shape());
@@ -73,7 +80,14 @@ final class ElementwiseOps {
     static void binaryScalarInto(Binary op, Tensor a, float s, Tensor out) {
         float[] ad = a.data(), od = out.data();
         int ao = a.offset(), oo = out.offset();
-        Parallel.forRange(a.size(), GRAIN, (b, e) -> Elementwise.binaryRight(op, ad, ao + b, s, od, oo + b, e - b));
+        Parallel.forRange(a.size(), GRAIN, ALIGN, (b, e) -> Elementwise.binaryRight(op, ad, ao + b, s, od, oo + b, e - b));
+    }
+
+    /** Throws unless lo <= hi (clamp bounds; NaN fails). */
+    static void checkRange(String op, float lo, float hi) {
+        if (!(lo <= hi)) {
+            throw new IllegalArgumentException(op + ": lower bound " + lo + " is not <= upper bound " + hi);
+        }
     }
 
     /** out = op(x) with parameters p, q. */
@@ -89,7 +103,7 @@ final class ElementwiseOps {
         int xo = x.offset(), oo = out.offset();
         // transcendentals cost ~10x a load: split them earlier
         int grain = op.transcendental() ? GRAIN / 8 : GRAIN;
-        Parallel.forRange(x.size(), grain, (b, e) -> Elementwise.unary(op, p, q, xd, xo + b, od, oo + b, e - b));
+        Parallel.forRange(x.size(), grain, ALIGN, (b, e) -> Elementwise.unary(op, p, q, xd, xo + b, od, oo + b, e - b));
     }
 
     // cond, a, b (broadcast together) -> out: a where cond != 0, else b

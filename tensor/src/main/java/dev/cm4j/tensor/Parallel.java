@@ -41,24 +41,48 @@ public final class Parallel {
      * long. Runs inline when there is one chunk or when called from inside another parallel loop.
      */
     public static void forRange(int n, int grain, RangeBody body) {
+        forRange(n, grain, 1, body);
+    }
+
+    /**
+     * As {@link #forRange(int, int, RangeBody)}, with every chunk boundary a multiple of {@code align} (the last chunk
+     * ends at n). Flat elementwise and reduction loops pass a multiple of every SIMD width, so each chunk starts on the
+     * same vector boundary as a single-threaded pass and no element's vector or tail treatment depends on the split.
+     */
+    public static void forRange(int n, int grain, int align, RangeBody body) {
         if (n <= 0) {
             return;
         }
-        int chunks = Math.min(THREADS, Math.max(1, n / Math.max(1, grain)));
+        if (align < 1) {
+            throw new IllegalArgumentException("Parallel.forRange: align " + align + " must be >= 1");
+        }
+        int chunks = Math.min(THREADS, Math.max(1, n / Math.max(1, Math.max(grain, align))));
         if (chunks <= 1 || POOL == null || INSIDE.get()) {
             body.run(0, n);
             return;
         }
-        forChunks(n, chunks, body);
+        forChunks(n, chunks, align, body);
     }
 
-    /** Runs chunk {@code c} of {@code chunks} equal parts of [0, n) on its own worker; chunk 0 runs on the caller. */
-    private static void forChunks(int n, int chunks, RangeBody body) {
+    /** Start of chunk {@code c} of {@code chunks} near-equal parts of [0, n), rounded down to a multiple of align. */
+    private static int boundary(int n, int c, int chunks, int align) {
+        if (c >= chunks) {
+            return n;
+        }
+        int b = (int) ((long) n * c / chunks);
+        return b - b % align;
+    }
+
+    /** Runs chunk {@code c} of {@code chunks} parts of [0, n) on its own worker; chunk 0 runs on the caller. */
+    private static void forChunks(int n, int chunks, int align, RangeBody body) {
         @SuppressWarnings("unchecked")
         Future<?>[] futures = new Future<?>[chunks - 1];
         for (int c = 1; c < chunks; c++) {
-            int start = (int) ((long) n * c / chunks);
-            int end = (int) ((long) n * (c + 1) / chunks);
+            int start = boundary(n, c, chunks, align);
+            int end = boundary(n, c + 1, chunks, align);
+            if (start >= end) {
+                continue; // rounding emptied this chunk
+            }
             futures[c - 1] = POOL.submit(() -> {
                 INSIDE.set(Boolean.TRUE);
                 try {
@@ -71,13 +95,19 @@ public final class Parallel {
         RuntimeException failure = null;
         INSIDE.set(Boolean.TRUE);
         try {
-            body.run(0, (int) ((long) n / chunks));
+            int end0 = boundary(n, 1, chunks, align);
+            if (end0 > 0) {
+                body.run(0, end0);
+            }
         } catch (RuntimeException e) {
             failure = e;
         } finally {
             INSIDE.set(Boolean.FALSE);
         }
         for (Future<?> f : futures) {
+            if (f == null) {
+                continue;
+            }
             try {
                 f.get();
             } catch (java.util.concurrent.ExecutionException e) {

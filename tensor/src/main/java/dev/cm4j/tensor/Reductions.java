@@ -1,5 +1,7 @@
 package dev.cm4j.tensor;
 
+import dev.cm4j.tensor.kernels.Elementwise.Binary;
+import dev.cm4j.tensor.kernels.Elementwise.Unary;
 import dev.cm4j.tensor.kernels.Reduce;
 import dev.cm4j.tensor.kernels.Reduce.Op;
 import dev.cm4j.tensor.kernels.ReduceScalar;
@@ -21,21 +23,89 @@ final class Reductions {
     private Reductions() {
     }
 
-    /** Which axes an operation reduces: all of them when {@code axes} is empty. */
-    static boolean[] mask(String op, int rank, int[] axes) {
-        boolean[] red = new boolean[rank];
+    /** Which axes of {@code shape} an operation reduces: all of them when {@code axes} is empty. */
+    static boolean[] mask(String op, int[] shape, int[] axes) {
+        boolean[] red = new boolean[shape.length];
         if (axes.length == 0) {
             Arrays.fill(red, true);
             return red;
         }
         for (int a : axes) {
-            int ax = Shapes.axis(op, a, rank);
+            int ax = Shapes.axis(op, a, shape);
             if (red[ax]) {
-                throw new IllegalArgumentException(op + ": axis " + a + " repeated in " + Arrays.toString(axes));
+                throw new IllegalArgumentException(op + ": axis " + a + " repeated in " + Arrays.toString(axes)
+                        + " for shape " + Shapes.str(shape));
             }
             red[ax] = true;
         }
         return red;
+    }
+
+    // x (any), axes -> sum / count
+    static Tensor mean(Tensor x, boolean keepDims, int[] axes) {
+        int[] shape = x.shape();
+        boolean[] red = mask("mean", shape, axes);
+        int n = count(shape, red);
+        if (n == 0) {
+            throw new IllegalArgumentException("mean: cannot average over an empty axis of shape " + Shapes.str(shape));
+        }
+        Tensor s = reduce("mean", Op.SUM, x, red, keepDims);
+        ElementwiseOps.binaryScalarInto(Binary.DIV, s, n, s);
+        return s;
+    }
+
+    // x (any), axes -> mean of squared deviations from the mean (population variance)
+    static Tensor variance(Tensor x, boolean keepDims, int[] axes) {
+        mask("variance", x.shape(), axes);
+        Tensor d = x.sub(mean(x, true, axes));
+        ElementwiseOps.unaryInto(Unary.SQUARE, 0, 0, d, d);
+        return mean(d, keepDims, axes);
+    }
+
+    // x (any), axes -> m + log(sum(exp(x - m))), m the maximum
+    static Tensor logsumexp(Tensor x, boolean keepDims, int[] axes) {
+        int[] shape = x.shape();
+        boolean[] red = mask("logsumexp", shape, axes);
+        Tensor m = reduce("logsumexp", Op.MAX, x, red, true);
+        // an infinite maximum (all -inf, or some +inf) would give inf - inf = NaN: shift by 0 there instead
+        float[] md = m.data();
+        for (int i = 0; i < md.length; i++) {
+            if (Float.isInfinite(md[i])) {
+                md[i] = 0;
+            }
+        }
+        Tensor e = x.sub(m);
+        ElementwiseOps.unaryInto(Unary.EXP, 0, 0, e, e);
+        Tensor out = reduce("logsumexp", Op.SUM, e, red, true);
+        ElementwiseOps.unaryInto(Unary.LOG, 0, 0, out, out);
+        ElementwiseOps.binaryInto(Binary.ADD, out, m, out);
+        return out.reshape(outShape(shape, red, keepDims));
+    }
+
+    // a (s), b (s) -> every |a - b| <= atol + rtol |b|
+    static boolean allClose(Tensor a, Tensor b, float rtol, float atol) {
+        float[] ad = a.data(), bd = b.data();
+        for (int i = 0, ao = a.offset(), bo = b.offset(); i < a.size(); i++) {
+            float x = ad[ao + i], y = bd[bo + i];
+            if (!(Math.abs(x - y) <= atol + rtol * Math.abs(y))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // a (s), b (s) -> max |a - b|, NaN when any difference is NaN
+    static float maxAbsDiff(Tensor a, Tensor b) {
+        float[] ad = a.data(), bd = b.data();
+        float m = 0;
+        for (int i = 0, ao = a.offset(), bo = b.offset(); i < a.size(); i++) {
+            float d = Math.abs(ad[ao + i] - bd[bo + i]);
+            if (Float.isNaN(d)) {
+                return d;
+            }
+            m = Math.max(m, d);
+        }
+        return m;
     }
 
     /** Shape of the result: reduced axes become 1 with {@code keepDims}, else disappear. */
@@ -152,7 +222,7 @@ final class Reductions {
                 }
             });
         } else {
-            Parallel.forRange(inner, Math.max(64, ElementwiseOps.GRAIN / len), (c0, c1) ->
+            Parallel.forRange(inner, Math.max(64, ElementwiseOps.GRAIN / len), ElementwiseOps.ALIGN, (c0, c1) ->
                     Reduce.columns(op, x, xOff, len, inner, c0, c1, out, 0));
         }
     }
@@ -204,7 +274,7 @@ final class Reductions {
     // x (any), axis -> indices (as floats) of the first maximum along axis
     static Tensor argmax(Tensor x, int axis, boolean keepDims) {
         int[] shape = x.shape();
-        int ax = Shapes.axis("argmax", axis, shape.length);
+        int ax = Shapes.axis("argmax", axis, shape);
         if (shape[ax] == 0) {
             throw new IllegalArgumentException("argmax: cannot reduce over an empty axis of shape " + Shapes.str(shape));
         }

@@ -7,30 +7,38 @@ package dev.cm4j.tensor;
  * {@code p + i / 4}: a pure function of (seed, stream, position, i). Bulk draws are split over threads without
  * changing a single bit. The state to save for an exact resume is {@link #position()}.
  *
- * <p>Not thread-safe: one {@code Rng} per consumer; use {@link #fork(long)} for independent streams.
+ * <p>Not thread-safe: one {@code Rng} per consumer; use {@link #fork(long)} for independent streams. Forks get
+ * negative stream ids, so a fork never shares a stream with a generator made by {@link #Rng(long, long)} with a
+ * stream id {@code >= 0} (negative ids are best left to forks).
  */
 public final class Rng {
     private static final double TWO_PI = 2 * Math.PI;
     private static final double INV_2_32 = 1.0 / 4294967296.0;
     private static final int BLOCKS_PER_TASK = 4096;
+    /** Key tweak for deriving fork ids, so they are not the words the parent stream itself draws. */
+    private static final int FORK_TWEAK = 0x6A09E667;
 
     private final long seed;
     private final long stream;
     private long position;
 
+    /** Stream 0 of {@code seed}, at position 0. */
     public Rng(long seed) {
         this(seed, 0L);
     }
 
+    /** Stream {@code stream} of {@code seed}, at position 0 (ids >= 0 never meet a {@link #fork}). */
     public Rng(long seed, long stream) {
         this.seed = seed;
         this.stream = stream;
     }
 
+    /** The key of every block. */
     public long seed() {
         return seed;
     }
 
+    /** The stream id: the caller's for {@link #Rng(long, long)}, a derived negative id for a {@link #fork}. */
     public long stream() {
         return stream;
     }
@@ -48,9 +56,18 @@ public final class Rng {
         this.position = position;
     }
 
-    /** An independent stream of the same seed; {@code id} selects it (the parent's stream id is mixed in). */
+    /**
+     * An independent stream of the same seed, at position 0; {@code id} selects it. The child's stream id is one
+     * Philox block of (id, parent stream) under the seed with a fork-only key tweak: a pseudo-random 63-bit number
+     * with the sign bit set. It never equals a non-negative stream id, and two different (parent, id)
+     * pairs collide only with the odds of a 63-bit hash. The parent's position does not matter and does not change.
+     */
     public Rng fork(long id) {
-        return new Rng(seed, stream * 0x9E3779B97F4A7C15L + id + 1);
+        int[] w = new int[4];
+        Philox.block((int) id, (int) (id >>> 32), (int) stream, (int) (stream >>> 32), (int) seed ^ FORK_TWEAK,
+                (int) (seed >>> 32), w);
+        long child = ((long) w[1] << 32) | (w[0] & 0xFFFFFFFFL);
+        return new Rng(seed, child | Long.MIN_VALUE);
     }
 
     private void block(long blockIndex, int[] out) {

@@ -10,6 +10,40 @@ final class ShapeOps {
     /** Side of the square tiles of a blocked transpose: 32 x 32 floats of input and output fit in L1 together. */
     private static final int TILE = 32;
 
+    /** The shape {@code newShape} resolves to for a tensor of {@code shape}: one -1 is inferred from the size. */
+    static int[] reshapeTarget(int[] shape, int[] newShape) {
+        int size = Shapes.size(shape);
+        int[] s = newShape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1) {
+                if (infer >= 0) {
+                    throw new IllegalArgumentException("Tensor.reshape: more than one -1 in " + Arrays.toString(newShape));
+                }
+                infer = i;
+            } else if (s[i] < 0) {
+                throw new IllegalArgumentException("Tensor.reshape: negative dimension in " + Arrays.toString(newShape)
+                        + " for shape " + Shapes.str(shape));
+            } else {
+                known *= s[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || size % known != 0) {
+                throw new IllegalArgumentException("Tensor.reshape: cannot reshape " + Shapes.str(shape) + " ("
+                        + size + " elements) into " + Arrays.toString(newShape));
+            }
+            s[infer] = (int) (size / known);
+            known *= s[infer];
+        }
+        if (known != size) {
+            throw new IllegalArgumentException("Tensor.reshape: cannot reshape " + Shapes.str(shape) + " (" + size
+                    + " elements) into " + Arrays.toString(newShape));
+        }
+        return s;
+    }
+
     // x (d0..dn-1), axes p -> y (d_p0..d_pn-1), copied
     static Tensor permute(Tensor x, int[] axes) {
         int[] shape = x.shape();
@@ -21,7 +55,7 @@ final class ShapeOps {
         int[] p = new int[rank];
         boolean[] seen = new boolean[rank];
         for (int d = 0; d < rank; d++) {
-            p[d] = Shapes.axis("permute", axes[d], rank);
+            p[d] = Shapes.axis("permute", axes[d], shape);
             if (seen[p[d]]) {
                 throw new IllegalArgumentException("permute: axes " + Arrays.toString(axes)
                         + " are not a permutation for shape " + Shapes.str(shape));
@@ -180,7 +214,7 @@ final class ShapeOps {
     // x (.., d, ..) -> (.., end - start, ..): a view when the kept elements are contiguous
     static Tensor slice(Tensor x, int axis, int start, int end) {
         int[] shape = x.shape();
-        int ax = Shapes.axis("slice", axis, shape.length);
+        int ax = Shapes.axis("slice", axis, shape);
         if (start < 0 || end < start || end > shape[ax]) {
             throw new IllegalArgumentException("slice: range [" + start + ", " + end + ") out of bounds for axis "
                     + axis + " of shape " + Shapes.str(shape));
@@ -189,7 +223,7 @@ final class ShapeOps {
         int[] outShape = shape.clone();
         outShape[ax] = end - start;
         if (outer == 1 || (start == 0 && end == shape[ax])) {
-            return Tensor.wrap(x.data(), x.offset() + start * inner, outShape);
+            return x.view(x.offset() + start * inner, outShape);
         }
         Tensor out = Tensor.zeros(outShape);
         int run = (end - start) * inner;
@@ -205,7 +239,7 @@ final class ShapeOps {
             throw new IllegalArgumentException("concat: no tensors");
         }
         int[] first = ts[0].shape();
-        int ax = Shapes.axis("concat", axis, first.length);
+        int ax = Shapes.axis("concat", axis, first);
         int total = 0;
         for (Tensor t : ts) {
             int[] s = t.shape();

@@ -7,19 +7,42 @@ public final class Shapes {
     private Shapes() {
     }
 
-    /** Number of elements; throws when it exceeds what one Java array holds. */
+    /** Number of elements; throws when a dimension is negative or the size exceeds what one Java array holds. */
     public static int size(int... shape) {
+        return size("shape", shape);
+    }
+
+    /** {@link #size(int...)} with {@code op} named in the error ("conv2d: negative dimension in shape [..]"). */
+    public static int size(String op, int... shape) {
         long n = 1;
         for (int d : shape) {
             if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+                throw new IllegalArgumentException(op + ": negative dimension in shape " + Arrays.toString(shape));
             }
             n *= d;
             if (n > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than 2^31 elements");
+                throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape)
+                        + " has more than 2^31 elements");
             }
         }
         return (int) n;
+    }
+
+    /** Row-major flat position of {@code index} in {@code shape}; {@code op} names the caller in errors. */
+    public static int flatIndex(String op, int[] shape, int[] index) {
+        if (index.length != shape.length) {
+            throw new IllegalArgumentException(op + ": index " + Arrays.toString(index) + " has rank " + index.length
+                    + ", tensor has shape " + str(shape));
+        }
+        int flat = 0;
+        for (int i = 0; i < index.length; i++) {
+            if (index[i] < 0 || index[i] >= shape[i]) {
+                throw new IllegalArgumentException(op + ": index " + Arrays.toString(index)
+                        + " out of bounds for shape " + str(shape));
+            }
+            flat = flat * shape[i] + index[i];
+        }
+        return flat;
     }
 
     /** Row-major strides of a contiguous tensor. */
@@ -54,6 +77,16 @@ public final class Shapes {
         int a = axis < 0 ? axis + rank : axis;
         if (a < 0 || a >= rank) {
             throw new IllegalArgumentException(op + ": axis " + axis + " out of range for rank " + rank);
+        }
+        return a;
+    }
+
+    /** Normalises a possibly negative axis of {@code shape}; the error names the op and the shape. */
+    public static int axis(String op, int axis, int[] shape) {
+        int a = axis < 0 ? axis + shape.length : axis;
+        if (a < 0 || a >= shape.length) {
+            throw new IllegalArgumentException(op + ": axis " + axis + " out of range for shape " + str(shape)
+                    + " (rank " + shape.length + ")");
         }
         return a;
     }

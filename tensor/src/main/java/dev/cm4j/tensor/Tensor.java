@@ -14,34 +14,57 @@ import java.util.Arrays;
  *
  * <p>Operations never modify their inputs unless their name ends in {@code InPlace}. Every operation checks its
  * inputs and throws {@link IllegalArgumentException} naming itself and the shapes involved.
+ *
+ * <p>Every in-place write advances a {@link #version()} counter shared by a tensor and its views, so that a value
+ * saved for a backward pass can be checked for changes made after it was saved.
  */
 public final class Tensor {
     private final float[] data;
     private final int offset;
     private final int[] shape;
     private final int size;
+    private final Version version;
+
+    /** The write counter of one storage, shared by the views of it (a mutable box: views are separate objects). */
+    private static final class Version {
+        private int count;
+    }
 
     private Tensor(float[] data, int offset, int[] shape) {
+        this(data, offset, shape, new Version());
+    }
+
+    private Tensor(float[] data, int offset, int[] shape, Version version) {
         this.data = data;
         this.offset = offset;
         this.shape = shape;
-        this.size = Shapes.size(shape);
+        this.size = Shapes.size("Tensor", shape);
+        this.version = version;
         if (offset < 0 || (long) offset + size > data.length) {
             throw new IllegalArgumentException("Tensor: view [" + offset + ", " + ((long) offset + size)
                     + ") of shape " + Shapes.str(shape) + " outside an array of length " + data.length);
         }
     }
 
+    /** A view of this tensor's storage at another offset and shape; it shares the version counter. */
+    Tensor view(int newOffset, int... newShape) {
+        return new Tensor(data, newOffset, newShape.clone(), version);
+    }
+
     // ---------------------------------------------------------------- creation
 
-    /** Wraps {@code data} without copying; the tensor covers {@code data[offset, offset + size)}. */
+    /**
+     * Wraps {@code data} without copying; the tensor covers {@code data[offset, offset + size)}. It gets a version
+     * counter of its own: writes through another tensor wrapping the same array are not counted here.
+     */
     public static Tensor wrap(float[] data, int offset, int... shape) {
+        Shapes.size("Tensor.wrap", shape);
         return new Tensor(data, offset, shape.clone());
     }
 
     /** Wraps {@code data} without copying; its length must equal the shape's size. */
     public static Tensor wrap(float[] data, int... shape) {
-        if (Shapes.size(shape) != data.length) {
+        if (Shapes.size("Tensor.wrap", shape) != data.length) {
             throw new IllegalArgumentException("Tensor.wrap: array of length " + data.length + " does not match shape "
                     + Shapes.str(shape));
         }
@@ -53,20 +76,24 @@ public final class Tensor {
         return wrap(data.clone(), shape);
     }
 
+    /** A rank-0 tensor (shape {@code ()}) holding {@code value}. */
     public static Tensor scalar(float value) {
         return new Tensor(new float[] {value}, 0, new int[0]);
     }
 
+    /** A new tensor of the given shape filled with 0; no shape means rank 0. */
     public static Tensor zeros(int... shape) {
-        return new Tensor(new float[Shapes.size(shape)], 0, shape.clone());
+        return new Tensor(new float[Shapes.size("Tensor.zeros", shape)], 0, shape.clone());
     }
 
+    /** A new tensor of the given shape filled with 1. */
     public static Tensor ones(int... shape) {
         return full(1f, shape);
     }
 
+    /** A new tensor of the given shape with every element {@code value}. */
     public static Tensor full(float value, int... shape) {
-        Tensor t = zeros(shape);
+        Tensor t = new Tensor(new float[Shapes.size("Tensor.full", shape)], 0, shape.clone());
         Arrays.fill(t.data, value);
         return t;
     }
@@ -118,17 +145,20 @@ public final class Tensor {
 
     /** Size of dimension {@code axis}; negative axes count from the end. */
     public int dim(int axis) {
-        return shape[Shapes.axis("Tensor.dim", axis, shape.length)];
+        return shape[Shapes.axis("Tensor.dim", axis, shape)];
     }
 
+    /** Number of dimensions (0 for a scalar). */
     public int rank() {
         return shape.length;
     }
 
+    /** Number of elements (the product of the dimensions). */
     public int size() {
         return size;
     }
 
+    /** True when both tensors have the same dimensions. */
     public boolean sameShape(Tensor other) {
         return Arrays.equals(shape, other.shape);
     }
@@ -142,28 +172,32 @@ public final class Tensor {
         return data[offset];
     }
 
+    /** The element at {@code index} (one index per dimension, each within bounds). */
     public float get(int... index) {
-        return data[offset + flatIndex("Tensor.get", index)];
+        return data[offset + Shapes.flatIndex("Tensor.get", shape, index)];
     }
 
+    /** Writes {@code value} at {@code index} (one index per dimension); counts as an in-place write. */
     public void set(float value, int... index) {
-        data[offset + flatIndex("Tensor.set", index)] = value;
+        data[offset + Shapes.flatIndex("Tensor.set", shape, index)] = value;
+        version.count++;
     }
 
-    private int flatIndex(String op, int[] index) {
-        if (index.length != shape.length) {
-            throw new IllegalArgumentException(op + ": index " + Arrays.toString(index) + " has rank " + index.length
-                    + ", tensor has shape " + Shapes.str(shape));
-        }
-        int flat = 0;
-        for (int i = 0; i < index.length; i++) {
-            if (index[i] < 0 || index[i] >= shape[i]) {
-                throw new IllegalArgumentException(op + ": index " + Arrays.toString(index)
-                        + " out of bounds for shape " + Shapes.str(shape));
-            }
-            flat = flat * shape[i] + index[i];
-        }
-        return flat;
+    /**
+     * How many in-place writes this tensor's storage has seen: every {@code ...InPlace} method, {@link #copyFrom},
+     * {@link #fill} and {@link #set} add one, and so does {@link #markModified()}, which code that writes through
+     * {@link #data()} calls. Views made by reshape, flatten, squeeze, unsqueeze and contiguous slices share the counter
+     * with the tensor they view. Autodiff records it for the values a backward pass reads and refuses to run the
+     * backward pass once it has changed.
+     */
+    public int version() {
+        return version.count;
+    }
+
+    /** Records a write made through {@link #data()} (optimizers, loaders); returns this. */
+    public Tensor markModified() {
+        version.count++;
+        return this;
     }
 
     /** A fresh array holding the elements in row-major order. */
@@ -176,58 +210,32 @@ public final class Tensor {
         return new Tensor(toArray(), 0, shape.clone());
     }
 
-    /** Copies the elements of {@code src} (same size) into this tensor. */
+    /** Copies the elements of {@code src} (same size) into this tensor; an in-place write. */
     public Tensor copyFrom(Tensor src) {
         if (src.size != size) {
             throw new IllegalArgumentException("Tensor.copyFrom: source shape " + Shapes.str(src.shape)
                     + " does not match " + Shapes.str(shape));
         }
         System.arraycopy(src.data, src.offset, data, offset, size);
+        version.count++;
         return this;
     }
 
-    /** Same elements, another shape; one dimension may be -1. Shares the array. */
+    /** Same elements, another shape; one dimension may be -1. Shares the array (and the version counter). */
     public Tensor reshape(int... newShape) {
-        int[] s = newShape.clone();
-        int infer = -1;
-        long known = 1;
-        for (int i = 0; i < s.length; i++) {
-            if (s[i] == -1) {
-                if (infer >= 0) {
-                    throw new IllegalArgumentException("Tensor.reshape: more than one -1 in " + Arrays.toString(newShape));
-                }
-                infer = i;
-            } else if (s[i] < 0) {
-                throw new IllegalArgumentException("Tensor.reshape: negative dimension in " + Arrays.toString(newShape));
-            } else {
-                known *= s[i];
-            }
-        }
-        if (infer >= 0) {
-            if (known == 0 || size % known != 0) {
-                throw new IllegalArgumentException("Tensor.reshape: cannot reshape " + Shapes.str(shape) + " ("
-                        + size + " elements) into " + Arrays.toString(newShape));
-            }
-            s[infer] = (int) (size / known);
-            known *= s[infer];
-        }
-        if (known != size) {
-            throw new IllegalArgumentException("Tensor.reshape: cannot reshape " + Shapes.str(shape) + " (" + size
-                    + " elements) into " + Arrays.toString(newShape));
-        }
-        return new Tensor(data, offset, s);
+        return new Tensor(data, offset, ShapeOps.reshapeTarget(shape, newShape), version);
     }
 
     // ---------------------------------------------------------------- shape
 
     /** The elements as a vector (a view). */
     public Tensor flatten() {
-        return new Tensor(data, offset, new int[] {size});
+        return new Tensor(data, offset, new int[] {size}, version);
     }
 
     /** Removes {@code axis}, which must have size 1 (a view). */
     public Tensor squeeze(int axis) {
-        int ax = Shapes.axis("squeeze", axis, shape.length);
+        int ax = Shapes.axis("squeeze", axis, shape);
         if (shape[ax] != 1) {
             throw new IllegalArgumentException("squeeze: axis " + axis + " of shape " + Shapes.str(shape)
                     + " has size " + shape[ax] + ", not 1");
@@ -235,7 +243,7 @@ public final class Tensor {
         int[] s = new int[shape.length - 1];
         System.arraycopy(shape, 0, s, 0, ax);
         System.arraycopy(shape, ax + 1, s, ax, shape.length - ax - 1);
-        return new Tensor(data, offset, s);
+        return new Tensor(data, offset, s, version);
     }
 
     /** Inserts an axis of size 1 so that it becomes axis {@code axis} of the result (a view). */
@@ -245,7 +253,7 @@ public final class Tensor {
         System.arraycopy(shape, 0, s, 0, ax);
         s[ax] = 1;
         System.arraycopy(shape, ax, s, ax + 1, shape.length - ax);
-        return new Tensor(data, offset, s);
+        return new Tensor(data, offset, s, version);
     }
 
     /** Reorders the axes: axis d of the result is axis {@code axes[d]} of this (a copy). */
@@ -259,7 +267,7 @@ public final class Tensor {
         for (int d = 0; d < p.length; d++) {
             p[d] = d;
         }
-        int x = Shapes.axis("transpose", a, p.length), y = Shapes.axis("transpose", b, p.length);
+        int x = Shapes.axis("transpose", a, shape), y = Shapes.axis("transpose", b, shape);
         p[x] = y;
         p[y] = x;
         return ShapeOps.permute(this, p);
@@ -439,14 +447,8 @@ public final class Tensor {
 
     /** min(max(x, lo), hi). */
     public Tensor clamp(float lo, float hi) {
-        checkRange("clamp", lo, hi);
+        ElementwiseOps.checkRange("clamp", lo, hi);
         return ElementwiseOps.unary(Unary.CLAMP, lo, hi, this);
-    }
-
-    private static void checkRange(String op, float lo, float hi) {
-        if (!(lo <= hi)) {
-            throw new IllegalArgumentException(op + ": lower bound " + lo + " is not <= upper bound " + hi);
-        }
     }
 
     // ---------------------------------------------------------------- reductions (no axes = all axes)
@@ -458,7 +460,7 @@ public final class Tensor {
 
     /** Sum over {@code axes} (all when none; negative ones count from the end); keepDims leaves them as 1. */
     public Tensor sum(boolean keepDims, int... axes) {
-        return Reductions.reduce("sum", Reduce.Op.SUM, this, Reductions.mask("sum", shape.length, axes), keepDims);
+        return Reductions.reduce("sum", Reduce.Op.SUM, this, Reductions.mask("sum", shape, axes), keepDims);
     }
 
     /** Mean of all elements as a rank-0 tensor. */
@@ -468,32 +470,22 @@ public final class Tensor {
 
     /** Mean over {@code axes} (all when none). */
     public Tensor mean(boolean keepDims, int... axes) {
-        boolean[] red = Reductions.mask("mean", shape.length, axes);
-        int n = Reductions.count(shape, red);
-        if (n == 0) {
-            throw new IllegalArgumentException("mean: cannot average over an empty axis of shape " + Shapes.str(shape));
-        }
-        Tensor s = Reductions.reduce("mean", Reduce.Op.SUM, this, red, keepDims);
-        ElementwiseOps.binaryScalarInto(Binary.DIV, s, n, s);
-        return s;
+        return Reductions.mean(this, keepDims, axes);
     }
 
     /** Maximum over {@code axes} (all when none); NaN propagates. */
     public Tensor max(boolean keepDims, int... axes) {
-        return Reductions.reduce("max", Reduce.Op.MAX, this, Reductions.mask("max", shape.length, axes), keepDims);
+        return Reductions.reduce("max", Reduce.Op.MAX, this, Reductions.mask("max", shape, axes), keepDims);
     }
 
     /** Minimum over {@code axes} (all when none); NaN propagates. */
     public Tensor min(boolean keepDims, int... axes) {
-        return Reductions.reduce("min", Reduce.Op.MIN, this, Reductions.mask("min", shape.length, axes), keepDims);
+        return Reductions.reduce("min", Reduce.Op.MIN, this, Reductions.mask("min", shape, axes), keepDims);
     }
 
     /** Population variance (divides by n), computed as the mean of squared deviations from the mean. */
     public Tensor variance(boolean keepDims, int... axes) {
-        Reductions.mask("variance", shape.length, axes);
-        Tensor d = sub(mean(true, axes));
-        ElementwiseOps.unaryInto(Unary.SQUARE, 0, 0, d, d);
-        return d.mean(keepDims, axes);
+        return Reductions.variance(this, keepDims, axes);
     }
 
     /** Index of the first maximum along {@code axis}, as float values. */
@@ -503,21 +495,7 @@ public final class Tensor {
 
     /** log(sum(exp(x))) as m + log(sum(exp(x - m))), m the maximum: no overflow, no underflow to log(0). */
     public Tensor logsumexp(boolean keepDims, int... axes) {
-        boolean[] red = Reductions.mask("logsumexp", shape.length, axes);
-        Tensor m = Reductions.reduce("logsumexp", Reduce.Op.MAX, this, red, true);
-        // an infinite maximum (all -inf, or some +inf) would give inf - inf = NaN: shift by 0 there instead
-        float[] md = m.data;
-        for (int i = 0; i < md.length; i++) {
-            if (Float.isInfinite(md[i])) {
-                md[i] = 0;
-            }
-        }
-        Tensor e = sub(m);
-        ElementwiseOps.unaryInto(Unary.EXP, 0, 0, e, e);
-        Tensor out = Reductions.reduce("logsumexp", Reduce.Op.SUM, e, red, true);
-        ElementwiseOps.unaryInto(Unary.LOG, 0, 0, out, out);
-        ElementwiseOps.binaryInto(Binary.ADD, out, m, out);
-        return out.reshape(Reductions.outShape(shape, red, keepDims));
+        return Reductions.logsumexp(this, keepDims, axes);
     }
 
     // ---------------------------------------------------------------- in place (optimizers, gradient accumulation)
@@ -525,6 +503,7 @@ public final class Tensor {
     /** Sets every element to {@code value}; returns this. */
     public Tensor fill(float value) {
         Arrays.fill(data, offset, offset + size, value);
+        version.count++;
         return this;
     }
 
@@ -536,27 +515,31 @@ public final class Tensor {
                     + " does not broadcast to " + Shapes.str(shape));
         }
         ElementwiseOps.binaryInto(Binary.ADD, this, other, this);
+        version.count++;
         return this;
     }
 
     /** this *= s; returns this. */
     public Tensor mulInPlace(float s) {
         ElementwiseOps.binaryScalarInto(Binary.MUL, this, s, this);
+        version.count++;
         return this;
     }
 
     /** this += alpha * x (same shape); returns this. */
     public Tensor axpyInPlace(float alpha, Tensor x) {
         requireSameShape("axpyInPlace", x);
-        Parallel.forRange(size, ElementwiseOps.GRAIN, (s, e) ->
+        Parallel.forRange(size, ElementwiseOps.GRAIN, ElementwiseOps.ALIGN, (s, e) ->
                 Elementwise.axpy(alpha, x.data, x.offset + s, data, offset + s, e - s));
+        version.count++;
         return this;
     }
 
     /** this = min(max(this, lo), hi); returns this. */
     public Tensor clampInPlace(float lo, float hi) {
-        checkRange("clampInPlace", lo, hi);
+        ElementwiseOps.checkRange("clampInPlace", lo, hi);
         ElementwiseOps.unaryInto(Unary.CLAMP, lo, hi, this, this);
+        version.count++;
         return this;
     }
 
@@ -565,27 +548,13 @@ public final class Tensor {
     /** True when every |this - other| <= atol + rtol * |other| (same shape; NaN is never close). */
     public boolean allClose(Tensor other, float rtol, float atol) {
         requireSameShape("allClose", other);
-        for (int i = 0; i < size; i++) {
-            float a = data[offset + i], b = other.data[other.offset + i];
-            if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) {
-                return false;
-            }
-        }
-        return true;
+        return Reductions.allClose(this, other, rtol, atol);
     }
 
     /** max |this - other| (same shape); NaN when any difference is NaN. */
     public float maxAbsDiff(Tensor other) {
         requireSameShape("maxAbsDiff", other);
-        float m = 0;
-        for (int i = 0; i < size; i++) {
-            float d = Math.abs(data[offset + i] - other.data[other.offset + i]);
-            if (Float.isNaN(d)) {
-                return d;
-            }
-            m = Math.max(m, d);
-        }
-        return m;
+        return Reductions.maxAbsDiff(this, other);
     }
 
     private void requireSameShape(String op, Tensor other) {

@@ -56,4 +56,23 @@ class PhiloxTest {
             assertTrue(v >= -1f && v < 1f, "value " + v);
         }
     }
+
+    @Test
+    void forksNeverCollideWithPlainStreamsOrEachOther() {
+        // the old derivation made new Rng(s).fork(k) the plain stream k + 1
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        for (long k = 0; k < 1000; k++) {
+            Rng child = new Rng(7).fork(k);
+            assertTrue(child.stream() < 0, "fork ids are negative, plain ones >= 0: " + child.stream());
+            assertTrue(ids.add(child.stream()), "fork " + k + " repeats an id");
+            assertTrue(ids.add(new Rng(7, k + 1).fork(0).stream()), "fork 0 of stream " + (k + 1) + " repeats an id");
+        }
+        // same (seed, parent, id) -> same child; its numbers differ from the plain stream with the old id
+        assertEquals(new Rng(7).fork(3).stream(), new Rng(7).fork(3).stream());
+        float a = new Rng(7).fork(3).normal(4).get(0), b = new Rng(7, 4).normal(4).get(0);
+        assertTrue(a != b, "fork 3 of stream 0 draws what stream 4 draws");
+        // forks of forks stay distinct from their parents' siblings
+        Rng f = new Rng(7).fork(1);
+        assertTrue(f.fork(1).stream() != f.stream() && f.fork(1).stream() != new Rng(7).fork(2).stream());
+    }
 }

@@ -89,9 +89,9 @@ class TensorReduceTest {
         assertEquals(0f, Tensor.zeros(0, 3).sum().item());
         assertArrayEquals(new float[] {0, 0, 0}, Tensor.zeros(0, 3).sum(false, 0).toArray());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> x.sum(false, 3));
-        assertEquals("sum: axis 3 out of range for rank 3", e.getMessage());
+        assertEquals("sum: axis 3 out of range for shape [2, 3, 4] (rank 3)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> x.max(false, 1, -2));
-        assertEquals("max: axis -2 repeated in [1, -2]", e.getMessage());
+        assertEquals("max: axis -2 repeated in [1, -2] for shape [2, 3, 4]", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 0).max(false, 1));
         assertEquals("max: cannot reduce over an empty axis of shape [2, 0]", e.getMessage());
     }

@@ -3,12 +3,14 @@ package dev.cm4j.autodiff.kernels;
 import dev.cm4j.tensor.kernels.ElementwiseVectorMath;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API twin of {@link SiluGrad#scalar}; only referenced behind {@code Simd.ENABLED}. The exponential is
- * {@link ElementwiseVectorMath#exp} (fma-only, so bit-reproducible whether or not the JIT has compiled it); the tail
- * runs the scalar expression.
+ * {@link ElementwiseVectorMath#exp} (fma-only, so bit-reproducible whether or not the JIT has compiled it). The tail
+ * runs the same vector expression under a mask, so an element's bits do not depend on where its run ends (a thread's
+ * chunk or the array). The scalar twin computes sigmoid in double and differs by an ulp or two.
  */
 public final class SiluGradVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -22,10 +24,18 @@ public final class SiluGradVector {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += S.length()) {
             FloatVector vx = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector s = one.div(one.add(ElementwiseVectorMath.exp(vx.neg())));
-            FloatVector d = vx.mul(one.sub(s)).add(one).mul(s);
-            FloatVector.fromArray(S, g, gOff + i).mul(d).intoArray(dx, dOff + i);
+            FloatVector.fromArray(S, g, gOff + i).mul(derivative(one, vx)).intoArray(dx, dOff + i);
         }
-        SiluGrad.scalar(g, gOff + i, x, xOff + i, dx, dOff + i, n - i);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector vx = FloatVector.fromArray(S, x, xOff + i, m);
+            FloatVector.fromArray(S, g, gOff + i, m).mul(derivative(one, vx)).intoArray(dx, dOff + i, m);
+        }
+    }
+
+    /** s (1 + x (1 - s)) with s = sigmoid(x), per lane. */
+    private static FloatVector derivative(FloatVector one, FloatVector vx) {
+        FloatVector s = one.div(one.add(ElementwiseVectorMath.exp(vx.neg())));
+        return vx.mul(one.sub(s)).add(one).mul(s);
     }
 }

@@ -36,4 +36,23 @@ class SiluGradTest {
             assertTrue(worstDispatch <= 1, "dispatch n=" + n + ": error/tolerance " + worstDispatch);
         }
     }
+
+    /** The vector kernel's tail runs the body's arithmetic: a run split anywhere gives the bits of the whole run. */
+    @Test
+    void vectorBitsDoNotDependOnWhereARunIsSplit() {
+        Rng rng = new Rng(4);
+        int n = 1031;
+        float[] g = rng.normal(n).toArray(), x = rng.uniform(-12f, 12f, n).toArray();
+        float[] whole = new float[n];
+        SiluGradVector.apply(g, 0, x, 0, whole, 0, n);
+        for (int k : new int[] {1, 5, 9, 17, 33, 63, 1000}) {
+            float[] split = new float[n];
+            SiluGradVector.apply(g, 0, x, 0, split, 0, k);
+            SiluGradVector.apply(g, k, x, k, split, k, n - k);
+            for (int i = 0; i < n; i++) {
+                assertTrue(Float.floatToRawIntBits(whole[i]) == Float.floatToRawIntBits(split[i]), "split at " + k
+                        + ", element " + i + " (x = " + x[i] + "): " + split[i] + " vs " + whole[i] + " unsplit");
+            }
+        }
+    }
 }

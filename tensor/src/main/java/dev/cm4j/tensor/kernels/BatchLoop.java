@@ -8,7 +8,7 @@ import java.util.function.IntConsumer;
  * own scratch buffers.
  */
 final class BatchLoop {
-    private static final int SLOTS = 2;
+    private static final int SLOTS = 3;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
 
     private BatchLoop() {
@@ -34,7 +34,11 @@ final class BatchLoop {
         }
     }
 
-    /** This thread's scratch buffer number {@code slot} with at least {@code size} floats (contents undefined). */
+    /**
+     * This thread's scratch buffer number {@code slot} with at least {@code size} floats (contents undefined). Slots:
+     * 0 an item's column matrix, 1 an item's second operand or product (gathered dy, a GEMM output, attention's dS),
+     * 2 what the calling thread keeps across the whole loop (partial weight gradients). Buffers grow and stay.
+     */
     static float[] scratch(int slot, int size) {
         float[][] bufs = SCRATCH.get();
         if (bufs[slot].length < size) {

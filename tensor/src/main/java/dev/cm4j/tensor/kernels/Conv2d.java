@@ -118,9 +118,9 @@ public final class Conv2d {
         int units = Im2col.ceilDiv(s.n(), per);
         // The units are cut into a fixed number of contiguous groups; each group sums its units in order into its own
         // partial, and the partials are added in group order: the same bits on any number of threads.
+        // Group 0 sums straight into dw, the others into this thread's scratch (kept between calls).
         int groups = weightGroups(s);
-        float[] partial = groups == 1 ? dw : new float[groups * wSize];
-        int partialOff = groups == 1 ? dwOff : 0;
+        float[] partial = BatchLoop.scratch(2, (groups - 1) * wSize);
         Parallel.forRange(groups, 1, (g0, g1) -> {
             for (int g = g0; g < g1; g++) {
                 int first = (int) ((long) units * g / groups);
@@ -146,16 +146,16 @@ public final class Conv2d {
                     }
                     // dw_g (K, C*kh*kw) += dy_unit (K, cols) * col^T (cols, C*kh*kw)
                     Gemm.sgemm(false, true, s.k(), patch, cols, 1f, dyU, dyUOff, cols, col, colOff, cols,
-                            u == first ? 0f : 1f, partial, partialOff + g * wSize, patch);
+                            u == first ? 0f : 1f, g == 0 ? dw : partial, g == 0 ? dwOff : (g - 1) * wSize, patch);
                 }
             }
         });
         if (groups > 1) {
             Parallel.forRange(wSize, 4096, (start, end) -> {
                 for (int i = start; i < end; i++) {
-                    float acc = partial[i];
+                    float acc = dw[dwOff + i];
                     for (int g = 1; g < groups; g++) {
-                        acc += partial[g * wSize + i];
+                        acc += partial[(g - 1) * wSize + i];
                     }
                     dw[dwOff + i] = acc;
                 }

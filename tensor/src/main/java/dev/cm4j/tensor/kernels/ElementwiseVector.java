@@ -3,6 +3,7 @@ package dev.cm4j.tensor.kernels;
 import dev.cm4j.tensor.kernels.Elementwise.Binary;
 import dev.cm4j.tensor.kernels.Elementwise.Unary;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,12 +14,14 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Every operation is its own small method with a constant operator. The Vector API compiles a lanewise operation
  * to machine instructions only when the operator is a JIT-time constant and the method is compiled by C2; one large
  * method holding every loop was measured 10-100x slower (it stays interpreted or deoptimises as the profile changes),
- * so the switch only dispatches. Tails shorter than a vector run the scalar expression.
+ * so the switch only dispatches.
  *
  * <p>Add, sub, mul, div, max, min, comparisons, neg, abs, sign, square, sqrt and clamp give the same bits as the scalar
- * twins. Exp, log, tanh (and sigmoid, SiLU through exp) use {@link ElementwiseVectorMath}, within ~2 ulp of
- * {@code Math} and reproducible in every JIT mode; rsqrt rounds the square root to float before dividing (1 ulp from
- * the double-based scalar). Pow runs the scalar loop.
+ * twins, and their tails (shorter than a vector) run the scalar expression. Exp, log, tanh (and sigmoid, SiLU through
+ * exp) use {@link ElementwiseVectorMath}, within ~2 ulp of {@code Math} and reproducible in every JIT mode; their
+ * tails run the same polynomial as a masked vector operation, so an element's bits never depend on where its run (or
+ * a thread's chunk) ends. Rsqrt rounds the square root to float before dividing (1 ulp from the double-based scalar
+ * twin), in the body and the tail alike. Pow runs the scalar loop.
  */
 public final class ElementwiseVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -250,7 +253,9 @@ public final class ElementwiseVector {
         FloatVector one = FloatVector.broadcast(S, 1f);
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) one.div(v(x, xi + i).sqrt()).intoArray(o, oi + i);
-        for (; i < n; i++) o[oi + i] = (float) (1.0 / Math.sqrt(x[xi + i]));
+        // the vector body's rounding: a float square root (the double one rounded once to float is the same value),
+        // then a float division
+        for (; i < n; i++) o[oi + i] = 1f / (float) Math.sqrt(x[xi + i]);
     }
 
     private static void clamp(float[] x, int xi, float lo, float hi, float[] o, int oi, int n) {
@@ -263,19 +268,28 @@ public final class ElementwiseVector {
     private static void exp(float[] x, int xi, float[] o, int oi, int n) {
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) ElementwiseVectorMath.exp(v(x, xi + i)).intoArray(o, oi + i);
-        for (; i < n; i++) o[oi + i] = (float) Math.exp(x[xi + i]);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            ElementwiseVectorMath.exp(v(x, xi + i, m)).intoArray(o, oi + i, m);
+        }
     }
 
     private static void log(float[] x, int xi, float[] o, int oi, int n) {
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) ElementwiseVectorMath.log(v(x, xi + i)).intoArray(o, oi + i);
-        for (; i < n; i++) o[oi + i] = (float) Math.log(x[xi + i]);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            ElementwiseVectorMath.log(v(x, xi + i, m)).intoArray(o, oi + i, m);
+        }
     }
 
     private static void tanh(float[] x, int xi, float[] o, int oi, int n) {
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) ElementwiseVectorMath.tanh(v(x, xi + i)).intoArray(o, oi + i);
-        for (; i < n; i++) o[oi + i] = (float) Math.tanh(x[xi + i]);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            ElementwiseVectorMath.tanh(v(x, xi + i, m)).intoArray(o, oi + i, m);
+        }
     }
 
     // 1 / (1 + e^-x): e^-x = inf for very negative x gives 0, never NaN
@@ -285,7 +299,10 @@ public final class ElementwiseVector {
         for (int e = S.loopBound(n); i < e; i += L) {
             one.div(one.add(ElementwiseVectorMath.exp(v(x, xi + i).neg()))).intoArray(o, oi + i);
         }
-        for (; i < n; i++) o[oi + i] = Unary.SIGMOID.apply(x[xi + i], 0, 0);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            one.div(one.add(ElementwiseVectorMath.exp(v(x, xi + i, m).neg()))).intoArray(o, oi + i, m);
+        }
     }
 
     private static void silu(float[] x, int xi, float[] o, int oi, int n) {
@@ -295,10 +312,19 @@ public final class ElementwiseVector {
             FloatVector vx = v(x, xi + i);
             vx.div(one.add(ElementwiseVectorMath.exp(vx.neg()))).intoArray(o, oi + i);
         }
-        for (; i < n; i++) o[oi + i] = Unary.SILU.apply(x[xi + i], 0, 0);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector vx = v(x, xi + i, m);
+            vx.div(one.add(ElementwiseVectorMath.exp(vx.neg()))).intoArray(o, oi + i, m);
+        }
     }
 
     private static FloatVector v(float[] a, int off) {
         return FloatVector.fromArray(S, a, off);
+    }
+
+    /** The lanes of m loaded (a tail), the others 0: every lane is computed alone, so those never reach a result. */
+    private static FloatVector v(float[] a, int off, VectorMask<Float> m) {
+        return FloatVector.fromArray(S, a, off, m);
     }
 }

@@ -29,8 +29,12 @@ final class GemmVectorSmall {
     private static final VectorSpecies<Float> S = GemmVectorKernel.S;
     private static final int L = S.length();
 
-    /** Per-thread row accumulators (not transposed B) or A rows copied contiguous (transposed A and B). */
-    private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);
+    /**
+     * Per-thread scratch, reused so steady-state calls allocate nothing: [0] the row accumulators (B not transposed)
+     * or A rows copied contiguous (A and B transposed), [1] one vector's lanes.
+     */
+    private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[][] {
+        new float[0], new float[L]});
 
     private GemmVectorSmall() {
     }
@@ -105,7 +109,7 @@ final class GemmVectorSmall {
             ra = k;
         }
         int kv = k - k % L;
-        float[] lanes = new float[L];
+        float[] lanes = BUFFER.get()[1];
         int j = j0;
         // two columns at a time, each pair of B^T rows read once (then from L1) for all m rows of A
         for (; j + 1 < j1; j += 2) {

@@ -11,6 +11,12 @@ import java.util.Arrays;
  * and col2im is im2col's adjoint.
  */
 public final class Im2col {
+    /**
+     * Rows at least this long are added with the vector kernel: measured 1.4-1.7x faster at 28 and 32 floats,
+     * 1.2-1.4x slower at 7 and 14 (call overhead).
+     */
+    static final int VECTOR_ROW = 16;
+
     private Im2col() {
     }
 
@@ -75,8 +81,16 @@ public final class Im2col {
                             continue;
                         }
                         int dst = dxPlane + ih * s.w() + q0 * stride - pad + j;
-                        for (int q = q0; q < q1; q++, dst += stride) {
-                            dx[dst] += col[src + q];
+                        if (stride == 1 && q1 - q0 >= VECTOR_ROW) {
+                            Elementwise.axpy(1f, col, src + q0, dx, dst, q1 - q0);
+                        } else if (stride == 1) {
+                            for (int q = q0; q < q1; q++, dst++) {
+                                dx[dst] += col[src + q];
+                            }
+                        } else {
+                            for (int q = q0; q < q1; q++, dst += stride) {
+                                dx[dst] += col[src + q];
+                            }
                         }
                     }
                 }

@@ -32,7 +32,9 @@ class Conv2dTest {
             new Conv2dShape(2, 2, 15, 14, 3, 3, 3, 1, 1),    // planes >= 196: one image per GEMM
             new Conv2dShape(3, 4, 14, 14, 4, 1, 1, 1, 0),    // pointwise, one image per GEMM, no im2col
             new Conv2dShape(2, 2, 5, 5, 8, 3, 3, 1, 1),
-            new Conv2dShape(2, 3, 6, 6, 4, 3, 3, 1, 3));     // padding > kh - 1
+            new Conv2dShape(2, 3, 6, 6, 4, 3, 3, 1, 3),      // padding > kh - 1
+            new Conv2dShape(3, 3, 9, 20, 4, 3, 3, 1, 1),     // rows >= Im2col.VECTOR_ROW: vector col2im
+            new Conv2dShape(1, 2, 10, 24, 3, 3, 3, 1, 2));
 
     @Test
     void forwardMatchesDoubleReference() {

@@ -28,19 +28,29 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * the rest are warm. CPU runs get two warm-up iterations. Start it with TornadoVM's JVM flags (forks inherit them):
  * <pre>
  * java @$TORNADOVM_HOME/tornado-argfile -cp "$(cat tornado-tasks/target/test-classpath.txt)" \
- *     dev.cm4j.tornado.bench.TornadoBenchmarks [conv] [attention] [large] [scalar]
+ *     dev.cm4j.tornado.bench.TornadoBenchmarks [conv] [attention] [large] [scalar] [param=value ...]
  * </pre>
  * {@code scalar} adds the CPU backend without the Vector API (a fork with -Dcm4j.simd=false). Results go to stdout
  * and to tornado-tasks/target/tornado-benchmarks.txt.
  */
 public final class TornadoBenchmarks {
-    private static final int WARM = 3;
 
     private TornadoBenchmarks() {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        List<String> groups = args.length == 0 ? List.of("conv", "attention", "large") : List.of(args);
+        List<String> groups = new ArrayList<>();
+        Map<String, String> overrides = new TreeMap<>();    // key=value arguments narrow a parameter, e.g. tokens=49
+        for (String a : args) {
+            if (a.contains("=")) {
+                overrides.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+            } else {
+                groups.add(a);
+            }
+        }
+        if (groups.isEmpty() || groups.equals(List.of("scalar"))) {
+            groups.addAll(List.of("conv", "attention", "large"));
+        }
         boolean scalar = groups.contains("scalar");
         String tornado = TornadoBackendProvider.status();
         List<String> lines = new ArrayList<>();
@@ -50,15 +60,15 @@ public final class TornadoBenchmarks {
         String conv = TornadoConvBenchmark.class.getName() + ".conv2d";
         String attn = TornadoAttentionBenchmark.class.getName() + ".attention";
         if (groups.contains("conv")) {
-            run(lines, conv, Map.of(), scalar);
+            run(lines, conv, overrides, scalar, 2);
         }
         if (groups.contains("attention")) {
-            run(lines, attn, Map.of(), scalar);
+            run(lines, attn, overrides, scalar, 2);
         }
         if (groups.contains("large")) {
             // a 64x64 model's first level at batch 128, and attention at its 16x16 level (T = 256)
-            run(lines, conv, Map.of("batch", "128", "shape", "64x64x64"), scalar);
-            run(lines, attn, Map.of("batch", "128", "tokens", "256", "heads", "4"), scalar);
+            run(lines, conv, Map.of("batch", "128", "shape", "64x64x64"), scalar, 1);
+            run(lines, attn, Map.of("batch", "128", "tokens", "256", "heads", "4"), scalar, 1);
         }
         lines.forEach(System.out::println);
         Path out = Path.of("tornado-tasks", "target", "tornado-benchmarks.txt");
@@ -67,12 +77,12 @@ public final class TornadoBenchmarks {
         System.out.println("written to " + out.toAbsolutePath());
     }
 
-    /** CPU warm runs (and scalar ones if asked), then one fresh fork per TornadoVM implementation. */
-    private static void run(List<String> lines, String benchmark, Map<String, String> params, boolean scalar)
-            throws RunnerException {
+    /** CPU warm runs (and scalar ones if asked), then one fresh fork per TornadoVM implementation: 1 + warm calls. */
+    private static void run(List<String> lines, String benchmark, Map<String, String> params, boolean scalar,
+                            int warm) throws RunnerException {
         List<String> jvm = new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments());
         report(lines, new Runner(options(benchmark, params, jvm, "cpu").warmupIterations(2)
-                .measurementIterations(WARM).build()).run(), false);
+                .measurementIterations(3).build()).run(), false);
         if (scalar) {
             List<String> scalarJvm = new ArrayList<>(jvm);
             scalarJvm.add("-Dcm4j.simd=false");
@@ -80,7 +90,7 @@ public final class TornadoBenchmarks {
                     .measurementIterations(2).build()).run(), false);
         }
         report(lines, new Runner(options(benchmark, params, jvm, "tornado-parallel", "tornado-tiled")
-                .warmupIterations(0).measurementIterations(1 + WARM).build()).run(), true);
+                .warmupIterations(0).measurementIterations(1 + warm).build()).run(), true);
     }
 
     private static ChainedOptionsBuilder options(String benchmark, Map<String, String> params, List<String> jvm,
