@@ -11,9 +11,11 @@ package dev.cm4j.consistency.train;
  * @param beta1 first-moment decay (0.9)
  * @param beta2 second-moment decay (0.999; iCT uses 0.995)
  * @param evalEmaRate rate of the evaluation EMA of the weights, updated after every step (0 = none kept)
+ * @param finalLrFraction the learning rate decays along a cosine to this fraction of {@code lr} at the last step;
+ *                        1 keeps it constant (the papers' setting)
  */
 public record OptimConfig(long steps, int batch, double lr, long warmupSteps, Optimizer optimizer, double beta1,
-                          double beta2, double evalEmaRate) {
+                          double beta2, double evalEmaRate, double finalLrFraction) {
     /** The optimizers the algorithms use. */
     public enum Optimizer {
         /** Adam (the EDM teacher, iCT). */
@@ -41,30 +43,39 @@ public record OptimConfig(long steps, int batch, double lr, long warmupSteps, Op
         if (optimizer == null) {
             throw new IllegalArgumentException("OptimConfig: optimizer is null");
         }
+        if (!(finalLrFraction >= 0 && finalLrFraction <= 1)) {
+            throw new IllegalArgumentException("OptimConfig: the final learning-rate fraction must be in [0, 1], got "
+                    + finalLrFraction);
+        }
     }
 
     /** Adam (0.9, 0.999) without warm-up or EMA. */
     public static OptimConfig adam(long steps, int batch, double lr) {
-        return new OptimConfig(steps, batch, lr, 0, Optimizer.ADAM, 0.9, 0.999, 0);
+        return new OptimConfig(steps, batch, lr, 0, Optimizer.ADAM, 0.9, 0.999, 0, 1);
     }
 
     public OptimConfig withWarmup(long warmup) {
-        return new OptimConfig(steps, batch, lr, warmup, optimizer, beta1, beta2, evalEmaRate);
+        return new OptimConfig(steps, batch, lr, warmup, optimizer, beta1, beta2, evalEmaRate, finalLrFraction);
     }
 
     public OptimConfig withEvalEma(double rate) {
-        return new OptimConfig(steps, batch, lr, warmupSteps, optimizer, beta1, beta2, rate);
+        return new OptimConfig(steps, batch, lr, warmupSteps, optimizer, beta1, beta2, rate, finalLrFraction);
     }
 
     public OptimConfig withBetas(double b1, double b2) {
-        return new OptimConfig(steps, batch, lr, warmupSteps, optimizer, b1, b2, evalEmaRate);
+        return new OptimConfig(steps, batch, lr, warmupSteps, optimizer, b1, b2, evalEmaRate, finalLrFraction);
     }
 
     public OptimConfig withOptimizer(Optimizer kind) {
-        return new OptimConfig(steps, batch, lr, warmupSteps, kind, beta1, beta2, evalEmaRate);
+        return new OptimConfig(steps, batch, lr, warmupSteps, kind, beta1, beta2, evalEmaRate, finalLrFraction);
+    }
+
+    /** A cosine decay of the learning rate to {@code fraction} of its peak at the last step. */
+    public OptimConfig withCosineDecay(double fraction) {
+        return new OptimConfig(steps, batch, lr, warmupSteps, optimizer, beta1, beta2, evalEmaRate, fraction);
     }
 
     public OptimConfig withSteps(long newSteps) {
-        return new OptimConfig(newSteps, batch, lr, warmupSteps, optimizer, beta1, beta2, evalEmaRate);
+        return new OptimConfig(newSteps, batch, lr, warmupSteps, optimizer, beta1, beta2, evalEmaRate, finalLrFraction);
     }
 }

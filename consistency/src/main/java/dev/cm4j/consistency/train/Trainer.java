@@ -65,7 +65,9 @@ public abstract class Trainer {
                 ? new Adam(params, optim.lr(), optim.beta1(), optim.beta2(), 1e-8, 0, false)
                 : new RAdam(params, optim.lr(), optim.beta1(), optim.beta2(), 1e-8, 0);
         this.evalEma = new Ema(params);
-        this.lrSchedule = LrSchedule.warmup(optim.warmupSteps(), LrSchedule.constant(optim.lr()));
+        this.lrSchedule = LrSchedule.warmup(optim.warmupSteps(), optim.finalLrFraction() == 1
+                ? LrSchedule.constant(optim.lr())
+                : LrSchedule.cosine(optim.lr(), optim.lr() * optim.finalLrFraction(), optim.steps()));
         model.net().module().train(true);
     }
 
@@ -107,7 +109,7 @@ public abstract class Trainer {
         Module module = model.net().module();
         module.train(true);
         while (step < optim.steps()) {
-            optimizer.setLr(lrSchedule.at(step));
+            optimizer.setLr(learningRate(step));
             Var loss = loss(step);
             double value = loss.item();
             if (!Double.isFinite(value)) {
@@ -132,6 +134,11 @@ public abstract class Trainer {
                 save(checkpointing.file());
             }
         }
+    }
+
+    /** The learning rate of step {@code k} (0-based): warm-up, then constant or a cosine decay. */
+    public double learningRate(long k) {
+        return lrSchedule.at(k);
     }
 
     /** Steps completed. */

@@ -36,16 +36,23 @@ class ToyAcceptanceTest {
         assertTrue(teacherSw < untrainedSw / 10, "the teacher learned the data");
     }
 
+    /** SW1 of one-step and of the best two-step sampling of {@code f}, printed beside their ratio to the teacher. */
+    private static double[] oneAndTwoSteps(String name, Denoiser f) {
+        double one = eval.consistency(f, SIGMA_MAX).sw();
+        double mid = eval.bestMiddleSigma(f);
+        double two = eval.consistency(f, SIGMA_MAX, mid).sw();
+        System.out.printf("%s: 1 step %.4f (%.2fx teacher), 2 steps at %.3f %.4f (%.2fx)%n", name, one,
+                one / teacherSw, mid, two, two / teacherSw);
+        return new double[] {one, two};
+    }
+
     @Test
     void distillationMatchesTheTeacher() {
         var cd = PIPELINE.distillation(teacher);
         cd.train();
-        Denoiser f = cd.emaModel().denoiser();
-        double one = eval.consistency(f, SIGMA_MAX).sw();
-        double mid = eval.bestMiddleSigma(f);
-        double two = eval.consistency(f, SIGMA_MAX, mid).sw();
-        System.out.printf("CD: 1 step %.4f (%.2fx teacher), 2 steps at %.3f %.4f (%.2fx)%n", one, one / teacherSw,
-                mid, two, two / teacherSw);
+        double[] sw = oneAndTwoSteps("CD", cd.emaModel().denoiser());
+        double one = sw[0];
+        double two = sw[1];
         assertTrue(one <= 1.5 * teacherSw, "CD 1-step " + one + " vs teacher " + teacherSw);
         assertTrue(two <= 1.25 * teacherSw, "CD 2-step " + two + " vs teacher " + teacherSw);
         assertTrue(one < untrainedSw / 10, "far below the untrained model's " + untrainedSw);
@@ -55,12 +62,7 @@ class ToyAcceptanceTest {
     void improvedConsistencyTrainingFromScratchApproachesTheTeacher() {
         var ict = PIPELINE.improvedTraining();
         ict.train();
-        Denoiser f = ict.emaModel().denoiser();
-        double one = eval.consistency(f, SIGMA_MAX).sw();
-        double mid = eval.bestMiddleSigma(f);
-        double two = eval.consistency(f, SIGMA_MAX, mid).sw();
-        System.out.printf("iCT: 1 step %.4f (%.2fx teacher), 2 steps at %.3f %.4f (%.2fx)%n", one, one / teacherSw,
-                mid, two, two / teacherSw);
+        double one = oneAndTwoSteps("iCT", ict.emaModel().denoiser())[0];
         assertTrue(one <= 2 * teacherSw, "iCT 1-step " + one + " vs teacher " + teacherSw);
         assertTrue(one < untrainedSw / 10, "far below the untrained model's " + untrainedSw);
     }

@@ -175,6 +175,19 @@ class TrainerMechanicsTest {
     }
 
     @Test
+    void learningRateWarmsUpThenFollowsTheCosine() {
+        ConsistencyDistillation constant = cd(student(1), 100, 0.9);
+        assertEquals(1e-3, constant.learningRate(0), 1e-15);
+        assertEquals(1e-3, constant.learningRate(99), 1e-15);
+        ConsistencyDistillation decayed = new ConsistencyDistillation(student(1), new GaussianData(0.5).denoiser(),
+                Toy2d.TWO_MOONS::sample, new ConsistencyDistillation.Config(10, OdeSolver.HEUN, 0.9, Distance.L2, 0f,
+                GRID), OptimConfig.adam(100, 64, 1e-3).withWarmup(10).withCosineDecay(0.1), 7);
+        assertEquals(1e-4, decayed.learningRate(0), 1e-15, "first warm-up step: 1/10 of the rate");
+        assertEquals(0.55e-3, decayed.learningRate(50), 1e-12, "half way down the cosine to 1e-4");
+        assertEquals(1e-4, decayed.learningRate(100), 1e-12);
+    }
+
+    @Test
     void badSettingsGiveClearErrors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ConsistencyDistillation.Config(1, OdeSolver.HEUN, 0.9, Distance.L2, 0f, GRID));
@@ -184,6 +197,8 @@ class TrainerMechanicsTest {
         assertTrue(e.getMessage().contains("mu"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> OptimConfig.adam(10, 8, -1e-3));
         assertTrue(e.getMessage().contains("learning rate"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> OptimConfig.adam(10, 8, 1e-3).withCosineDecay(-1));
+        assertTrue(e.getMessage().contains("fraction"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> OptimConfig.adam(10, 8, 1e-3).withEvalEma(-0.1));
         assertTrue(e.getMessage().contains("EMA rate"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new KarrasSchedule(1.0, 1.0, 7));
