@@ -65,6 +65,7 @@ public final class GradCheck {
                 d[at] = (float) (saved - h);
                 double minus = probe(f, inputs, r);
                 d[at] = saved;
+                x.markModified(); // written through data(); the values are back, but a saved graph would not know
                 // divide by the step actually taken in float
                 double numeric = (plus - minus) / ((double) (float) (saved + h) - (double) (float) (saved - h));
                 double analytic = grad == null ? 0.0 : grad.data()[grad.offset() + e];

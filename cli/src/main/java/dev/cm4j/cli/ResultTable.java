@@ -1,6 +1,6 @@
 package dev.cm4j.cli;
 
-import dev.cm4j.tensor.Tensor;
+import dev.cm4j.consistency.toy.ToyEvaluation;
 import java.util.List;
 
 /** The demo's result table in Markdown. */
@@ -10,12 +10,9 @@ final class ResultTable {
      *
      * @param method what sampled
      * @param nfe network evaluations per sample batch
-     * @param sw sliced Wasserstein-1 distance to the reference draw
-     * @param energy energy distance (square root) to the reference draw
-     * @param millis wall time of sampling the whole batch
-     * @param samples the samples (n, 2)
+     * @param score sliced Wasserstein-1 and energy distance to the reference draw, and the sampling time
      */
-    record Row(String method, int nfe, double sw, double energy, double millis, Tensor samples) {
+    record Row(String method, int nfe, ToyEvaluation.Score score) {
     }
 
     private ResultTable() {
@@ -29,8 +26,9 @@ final class ResultTable {
         sb.append(String.format("|%s|%s|%s|%s|%s|%s|%n", "-".repeat(40), "-".repeat(5) + ":", "-".repeat(9) + ":",
                 "-".repeat(11) + ":", "-".repeat(9) + ":", "-".repeat(11) + ":"));
         for (Row r : rows) {
-            sb.append(String.format("| %-38s | %4d | %8.4f | %9.2fx | %8.4f | %10.1f |%n", r.method(), r.nfe(), r.sw(),
-                    r.sw() / teacherSw, r.energy(), r.millis()));
+            ToyEvaluation.Score s = r.score();
+            sb.append(String.format("| %-38s | %4d | %8.4f | %9.2fx | %8.4f | %10.1f |%n", r.method(), r.nfe(), s.sw(),
+                    s.sw() / teacherSw, s.energy(), s.millis()));
         }
         return sb.toString();
     }

@@ -62,7 +62,7 @@ public final class Init {
         return scheme == Scheme.PYTORCH ? fanInUniform(rng, fanIn, shape) : Tensor.zeros(shape);
     }
 
-    /** Sets every parameter of {@code module} to 0 (ADM's {@code zero_module}) and returns it. */
+    /** Sets every parameter of {@code module} to 0 (ADM's {@code zero_module}, an in-place write) and returns it. */
     public static <M extends Module> M zero(M module) {
         for (Var p : module.parameters()) {
             p.value().fill(0f);

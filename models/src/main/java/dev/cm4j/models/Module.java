@@ -1,11 +1,11 @@
 package dev.cm4j.models;
 
+import dev.cm4j.autodiff.StateCheck;
 import dev.cm4j.autodiff.Var;
-import dev.cm4j.tensor.Shapes;
+import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,38 +122,29 @@ public abstract class Module {
     /**
      * Copies {@code state} into this module's parameters and buffers. Strict: the names must be exactly those of
      * {@link #stateDict()} and every shape must match; otherwise nothing is copied and the exception lists the
-     * missing, unexpected and mismatched names.
+     * missing, unexpected and mismatched names. The copies are in-place writes: a graph recorded before the load
+     * refuses a backward pass after it.
      */
     public final void load(Map<String, Tensor> state) {
-        checkLoadable(state);
+        load(state, null);
+    }
+
+    /** {@link #load(Map)} naming where the state comes from (a file, "EMA 0.9999") in the error; null names none. */
+    public final void load(Map<String, Tensor> state, String source) {
+        checkLoadable(state, source);
         // all checked: now copy (no partial load is possible past this point)
         stateDict().forEach((k, dst) -> dst.copyFrom(state.get(k)));
     }
 
     /** Throws what {@link #load(Map)} would throw, without changing anything. */
     public final void checkLoadable(Map<String, Tensor> state) {
-        Map<String, Tensor> own = stateDict();
-        List<String> missing = new ArrayList<>();
-        List<String> unexpected = new ArrayList<>();
-        List<String> mismatched = new ArrayList<>();
-        for (Map.Entry<String, Tensor> e : own.entrySet()) {
-            Tensor src = state.get(e.getKey());
-            if (src == null) {
-                missing.add(e.getKey());
-            } else if (!Arrays.equals(src.shape(), e.getValue().shape())) {
-                mismatched.add(e.getKey() + ": checkpoint " + Shapes.str(src.shape()) + " vs module "
-                        + Shapes.str(e.getValue().shape()));
-            }
-        }
-        for (String k : state.keySet()) {
-            if (!own.containsKey(k)) {
-                unexpected.add(k);
-            }
-        }
-        if (!missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty()) {
-            throw new IllegalArgumentException("load: state does not match " + getClass().getSimpleName()
-                    + ": missing " + missing + "; unexpected " + unexpected + "; shape mismatch " + mismatched);
-        }
+        checkLoadable(state, null);
+    }
+
+    /** Throws what {@link #load(Map, String)} would throw, without changing anything. */
+    public final void checkLoadable(Map<String, Tensor> state, String source) {
+        StateCheck.requireMatch("load" + (source == null ? "" : " from " + source) + ": state does not match "
+                + getClass().getSimpleName(), stateDict(), state, "module");
     }
 
     // ---------------------------------------------------------------- modes and gradients
@@ -212,9 +203,19 @@ public abstract class Module {
      */
     public final Map<String, Long> rngPositions() {
         Map<String, Long> out = new LinkedHashMap<>();
+        rngs().forEach((path, r) -> out.put(path, r.position()));
+        return out;
+    }
+
+    /**
+     * The generators of every stochastic descendant by dotted module path, live: their seeds and streams identify a
+     * run's dropout masks (a checkpoint records them beside the positions).
+     */
+    public final Map<String, Rng> rngs() {
+        Map<String, Rng> out = new LinkedHashMap<>();
         namedModules().forEach((path, m) -> {
             if (m instanceof Dropout d) {
-                out.put(path, d.rng().position());
+                out.put(path, d.rng());
             }
         });
         return out;

@@ -1,8 +1,11 @@
 package dev.cm4j.models;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cm4j.tensor.Tensor;
@@ -29,13 +32,18 @@ import java.util.Map;
  * raw little-endian tensor bytes, offsets relative to the end of the header. Readable by PyTorch, numpy and JAX.
  *
  * <p>Writes F32, atomically ({@link AtomicFiles}). Reads F32, F16 and BF16 into float32. A read validates the whole
- * header (dtypes, shapes against byte sizes, offsets contiguous and inside the file, the file's exact length) before
- * it creates any tensor, and reports the first problem with the file's name: a corrupt file never loads in part.
+ * header (one JSON object starting at the first byte, padded with spaces only, no duplicate names, nothing after it;
+ * dtypes, shapes against byte sizes, offsets contiguous and inside the file, the file's exact length) before it
+ * creates any tensor, and reports the first problem with the file's name: a corrupt file never loads in part.
  */
 public final class SafeTensors {
     /** Headers larger than this are rejected as garbled (the reference implementation's limit is 100 MB). */
     static final long MAX_HEADER = 100L * 1024 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict JSON: a second value after the header, or a name given twice, is an error rather than ignored. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
     private static final int CHUNK = 1 << 20;
 
     private SafeTensors() {
@@ -161,6 +169,15 @@ public final class SafeTensors {
         }
         if (root == null || !root.isObject()) {
             throw new CheckpointFormatException(file, "garbled header: expected a JSON object");
+        }
+        // the writers pad the header to a multiple of 8 with spaces; any other byte around the object is damage
+        int end = json.length();
+        while (end > 0 && json.charAt(end - 1) == ' ') {
+            end--;
+        }
+        if (json.charAt(0) != '{' || json.charAt(end - 1) != '}') {
+            throw new CheckpointFormatException(file, "garbled header: the JSON object must start at the first byte"
+                    + " and only spaces may follow it");
         }
         List<Entry> entries = new ArrayList<>();
         for (Map.Entry<String, JsonNode> f : root.properties()) {

@@ -39,9 +39,9 @@ public final class ToyMlp extends Module {
             }
         }
 
-        /** 2-D data, 3 hidden layers of 128, a 32-d embedding of 100 c_noise, no dropout. */
+        /** 2-D data, 3 hidden layers of 128, a 32-d embedding of 10 c_noise, no dropout. */
         public static Config small2d() {
-            return new Config(2, 128, 3, 32, 100, 0f);
+            return new Config(2, 128, 3, 32, 10, 0f);
         }
 
         /** The same architecture with another dropout probability. */

@@ -17,16 +17,18 @@ import java.util.Map;
 /**
  * Everything a training run needs to continue bit-identically, bound to the live objects it saves and restores: the
  * model's weights ({@code name.safetensors}) and, beside them, the training state ({@code name.state.safetensors}):
- * optimizer moments and step counts, EMA copies, the step, the positions of the model's dropout generators and of
- * any other named generators (data order, noise), and the run's configuration as JSON.
+ * optimizer moments, step counts, learning rate and settings (betas, eps, weight decay), EMA copies, the step, the
+ * seeds, streams and positions of the model's dropout generators and of any other named generators (data order,
+ * noise), and the run's configuration as JSON.
  *
  * <p>Both files are written atomically; each carries the step, so a pair torn by a crash between the two writes is
- * detected. {@link #load(Path)} reads and validates both files and checks every name and shape against the live
- * objects before it changes anything: it loads all or nothing, and names the file and the problem otherwise.
+ * detected. {@link #load(Path)} reads and validates both files, parses every value and checks every name, shape,
+ * optimizer setting and generator identity against the live objects before it changes anything: it loads all or
+ * nothing, and names the file and the problem otherwise.
  */
 public final class TrainingState {
     private static final String MODEL_FORMAT = "cm4j-model";
-    private static final String STATE_FORMAT = "cm4j-training-state-1";
+    private static final String STATE_FORMAT = "cm4j-training-state-2";
     private static final String OPT = "optimizer/";
     private static final String EMA = "ema/";
 
@@ -112,11 +114,15 @@ public final class TrainingState {
             optimizer.stateTensors().forEach((k, t) -> tensors.put(OPT + k, t));
             meta.put("optimizer", optimizer.getClass().getSimpleName());
             meta.put("optimizer_lr", Double.toString(optimizer.lr()));
+            meta.put("optimizer_settings", json.writeValueAsString(optimizer.settings()));
             meta.put("optimizer_steps", json.writeValueAsString(optimizer.stepCounts()));
         }
         emas.forEach((name, ema) -> ema.shadow().forEach((k, t) -> tensors.put(EMA + name + "/" + k, t)));
         meta.put("emas", json.writeValueAsString(emas.keySet()));
         meta.put("model_rngs", json.writeValueAsString(model.rngPositions()));
+        ObjectNode dropout = json.createObjectNode();
+        model.rngs().forEach((path, r) -> dropout.putObject(path).put("seed", r.seed()).put("stream", r.stream()));
+        meta.put("model_rng_ids", json.writeValueAsString(dropout));
         ObjectNode gens = json.createObjectNode();
         rngs.forEach((name, r) -> gens.putObject(name).put("seed", r.seed()).put("stream", r.stream())
                 .put("position", r.position()));
@@ -139,14 +145,15 @@ public final class TrainingState {
                 "not a cm4j model checkpoint (format " + weights.metadata().get("format") + ")");
         Map<String, String> meta = state.metadata();
         require(stateFile, STATE_FORMAT.equals(meta.get("format")),
-                "not a cm4j training state (format " + meta.get("format") + ")");
+                "not a cm4j training state of this version (format " + meta.get("format") + ", expected "
+                        + STATE_FORMAT + ")");
         long savedStep = parseLong(stateFile, meta, "step");
         require(modelFile, Long.toString(savedStep).equals(weights.metadata().get("step")), "weights are from step "
                 + weights.metadata().get("step") + " but the training state " + stateFile.getFileName()
                 + " is from step " + savedStep + " (a save was interrupted between the two files)");
 
         try {
-            model.checkLoadable(weights.tensors());
+            model.checkLoadable(weights.tensors(), modelFile.toString());
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(modelFile, e.getMessage(), e);
         }
@@ -182,11 +189,13 @@ public final class TrainingState {
         // 3. every other check against the live objects, before anything changes
         Map<String, Long> optSteps = new LinkedHashMap<>();
         Map<String, Long> modelRngs = new LinkedHashMap<>();
+        double lr = optimizer == null ? 0 : parseLr(stateFile, meta);
         try {
             if (optimizer != null) {
                 require(stateFile, optimizer.getClass().getSimpleName().equals(meta.get("optimizer")),
                         "optimizer state is for " + meta.get("optimizer") + ", not "
                                 + optimizer.getClass().getSimpleName());
+                checkSettings(stateFile, parseJson(stateFile, meta, "optimizer_settings"), optimizer.settings());
                 parseJson(stateFile, meta, "optimizer_steps").properties()
                         .forEach(e -> optSteps.put(e.getKey(), e.getValue().asLong(-1)));
                 optimizer.checkState(optTensors, optSteps);
@@ -202,6 +211,12 @@ public final class TrainingState {
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(stateFile, e.getMessage(), e);
         }
+        JsonNode dropoutIds = parseJson(stateFile, meta, "model_rng_ids");
+        require(stateFile, dropoutIds.size() == model.rngs().size(), "holds " + dropoutIds.size()
+                + " dropout generators but the model has " + model.rngs().keySet());
+        for (Map.Entry<String, Rng> e : model.rngs().entrySet()) {
+            checkIdentity(stateFile, "dropout generator '" + e.getKey() + "'", dropoutIds.get(e.getKey()), e.getValue());
+        }
         JsonNode gens = parseJson(stateFile, meta, "rngs");
         require(stateFile, gens.size() == rngs.size(), "holds " + gens.size() + " generators"
                 + " but " + rngs.keySet() + " are tracked");
@@ -210,24 +225,70 @@ public final class TrainingState {
             JsonNode g = gens.get(e.getKey());
             require(stateFile, g != null && g.path("position").canConvertToLong() && g.path("position").asLong() >= 0,
                     "generator '" + e.getKey() + "' is missing or has no valid position");
-            require(stateFile, g.path("seed").asLong() == e.getValue().seed()
-                    && g.path("stream").asLong() == e.getValue().stream(), "generator '" + e.getKey()
-                    + "' was saved with seed " + g.path("seed") + " stream " + g.path("stream") + " but runs with seed "
-                    + e.getValue().seed() + " stream " + e.getValue().stream());
+            checkIdentity(stateFile, "generator '" + e.getKey() + "'", g, e.getValue());
             rngPositions.put(e.getKey(), g.get("position").asLong());
+        }
+        String config = meta.getOrDefault("config", "{}");
+        if (meta.containsKey("config")) {
+            parseJson(stateFile, meta, "config");
         }
 
         // 4. apply: nothing below can fail on content
-        model.load(weights.tensors());
+        model.load(weights.tensors(), modelFile.toString());
         if (optimizer != null) {
             optimizer.loadState(optTensors, optSteps);
-            optimizer.setLr(Double.parseDouble(meta.getOrDefault("optimizer_lr", Double.toString(optimizer.lr()))));
+            optimizer.setLr(lr);
         }
         emas.forEach((name, ema) -> ema.load(emaTensors.get(name)));
         model.setRngPositions(modelRngs);
         rngPositions.forEach((name, pos) -> rngs.get(name).setPosition(pos));
         step = savedStep;
-        configJson = meta.getOrDefault("config", "{}");
+        configJson = config;
+    }
+
+    /** The saved learning rate, checked as {@link Optimizer#setLr} would check it. */
+    private static double parseLr(Path file, Map<String, String> meta) throws CheckpointFormatException {
+        String s = meta.get("optimizer_lr");
+        require(file, s != null, "metadata 'optimizer_lr' is missing");
+        try {
+            double lr = Double.parseDouble(s);
+            Optimizer.checkLr("metadata 'optimizer_lr'", lr);
+            return lr;
+        } catch (NumberFormatException e) {
+            throw new CheckpointFormatException(file, "metadata 'optimizer_lr' is not a number: " + s, e);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointFormatException(file, e.getMessage(), e);
+        }
+    }
+
+    /** The saved optimizer settings must be this run's exactly: resuming with other betas or eps is a new run. */
+    private static void checkSettings(Path file, JsonNode saved, Map<String, Double> live)
+            throws CheckpointFormatException {
+        require(file, saved.isObject(), "metadata 'optimizer_settings' is not a JSON object");
+        StringBuilder diff = new StringBuilder();
+        for (Map.Entry<String, Double> e : live.entrySet()) {
+            JsonNode v = saved.get(e.getKey());
+            if (v == null || !v.isNumber() || v.asDouble() != e.getValue()) {
+                diff.append(diff.isEmpty() ? "" : ", ").append(e.getKey()).append(" saved ")
+                        .append(v == null ? "(none)" : v.toString()).append(" but ").append(e.getValue()).append(" now");
+            }
+        }
+        saved.fieldNames().forEachRemaining(k -> {
+            if (!live.containsKey(k)) {
+                diff.append(diff.isEmpty() ? "" : ", ").append(k).append(" saved but unknown to this optimizer");
+            }
+        });
+        require(file, diff.isEmpty(), "optimizer settings differ from this run's: " + diff);
+    }
+
+    /** A saved generator's seed and stream must be the live one's, or the resumed run draws other numbers. */
+    private static void checkIdentity(Path file, String what, JsonNode saved, Rng live)
+            throws CheckpointFormatException {
+        require(file, saved != null && saved.path("seed").isIntegralNumber() && saved.path("stream").isIntegralNumber(),
+                what + " is missing or has no seed and stream");
+        require(file, saved.get("seed").asLong() == live.seed() && saved.get("stream").asLong() == live.stream(),
+                what + " was saved with seed " + saved.get("seed") + " stream " + saved.get("stream")
+                        + " but runs with seed " + live.seed() + " stream " + live.stream());
     }
 
     private static void require(Path file, boolean ok, String problem) throws CheckpointFormatException {

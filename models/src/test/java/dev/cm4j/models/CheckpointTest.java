@@ -139,6 +139,13 @@ class CheckpointTest {
         cases.add(new Corrupt("missing-fields", bytes("{\"a\":{\"dtype\":\"F32\"}}", new byte[0]),
                 "needs dtype, shape and two data_offsets"));
         cases.add(new Corrupt("negative-dim", bytes(header.replace("[2,3]", "[-2,3]"), data), "bad shape [-2,3]"));
+        // junk after the header object: a second JSON value, stray text, padding other than spaces
+        cases.add(new Corrupt("second-json-value", bytes(header + "{\"x\":1}", data), "garbled header: not valid JSON"));
+        cases.add(new Corrupt("junk-after-header", bytes(header + "  xyz", data), "garbled header: not valid JSON"));
+        cases.add(new Corrupt("newline-padding", bytes(header + "\n\n", data), "only spaces may follow it"));
+        cases.add(new Corrupt("leading-space", bytes(" " + header, data), "must start at the first byte"));
+        cases.add(new Corrupt("duplicate-name", bytes(header.replace("\"b\":{", "\"a\":{"), data),
+                "garbled header: not valid JSON (Duplicate field 'a')"));
         for (Corrupt c : cases) {
             Path f = dir.resolve(c.name() + ".safetensors");
             Files.write(f, c.bytes());
@@ -153,6 +160,31 @@ class CheckpointTest {
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
         return b.putLong(h.length).put(h).put(data).array();
+    }
+
+    @Test
+    void spacePaddingIsAccepted() throws IOException {
+        Map<String, Tensor> t = Map.of("a", Tensor.ones(3));
+        Path good = dir.resolve("pad.safetensors");
+        SafeTensors.write(good, t, Map.of());
+        byte[] ok = Files.readAllBytes(good);
+        int n = (int) ByteBuffer.wrap(ok, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        String header = new String(ok, 8, n, StandardCharsets.UTF_8).trim();
+        Path padded = dir.resolve("padded.safetensors");
+        Files.write(padded, bytes(header + "        ", java.util.Arrays.copyOfRange(ok, 8 + n, ok.length)));
+        assertArrayEquals(new float[] {1, 1, 1}, SafeTensors.read(padded).tensors().get("a").toArray());
+    }
+
+    @Test
+    void atomicWriteCreatesTheFileWithDefaultPermissions() throws IOException {
+        if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return; // permissions are a POSIX notion
+        }
+        Path plain = Files.createFile(dir.resolve("plain"));
+        Path f = dir.resolve("perm.safetensors");
+        SafeTensors.write(f, Map.of("x", Tensor.ones(2)), Map.of());
+        // the umask's default, as for any file the process creates, not createTempFile's owner-only 0600
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(f));
     }
 
     @Test
@@ -288,5 +320,80 @@ class CheckpointTest {
                 .ema("slow", reseeded.emaSlow).rng("data", new Rng(56, 3));
         CheckpointFormatException seed = assertThrows(CheckpointFormatException.class, () -> wrongSeed.load(file));
         assertTrue(seed.getMessage().contains("generator 'data' was saved with seed 55"), seed.getMessage());
+    }
+
+    /** A change to one metadata entry of a saved training state and the words its error must contain. */
+    private record MetaCase(String key, String value, String expected) {
+    }
+
+    /** Everything a load could change, as bits: weights, moments, EMAs, generator positions, lr, step. */
+    private static String snapshot(Run r) {
+        StringBuilder sb = new StringBuilder();
+        List<Map<String, Tensor>> maps = List.of(r.model.stateDict(), r.opt.stateTensors(), r.emaFast.shadow(),
+                r.emaSlow.shadow());
+        for (Map<String, Tensor> m : maps) {
+            m.forEach((k, t) -> sb.append(k).append(java.util.Arrays.hashCode(t.toArray())).append(';'));
+        }
+        return sb.append(r.opt.stepCounts()).append(r.opt.lr()).append(r.model.rngPositions())
+                .append(r.data.position()).append(r.state.step()).append(r.state.config()).toString();
+    }
+
+    @Test
+    void damagedStateMetadataFailsNamingTheFileBeforeAnythingChanges() throws IOException {
+        Run run = new Run(1);
+        run.step();
+        run.step();
+        Path file = dir.resolve("m.safetensors");
+        run.state.save(file);
+        Path stateFile = TrainingState.statePath(file);
+        SafeTensors.Contents good = SafeTensors.read(stateFile);
+
+        List<MetaCase> cases = List.of(
+                new MetaCase("optimizer_lr", "abc", "metadata 'optimizer_lr' is not a number: abc"),
+                new MetaCase("optimizer_lr", "-0.001", "learning rate -0.001 must be finite and >= 0"),
+                new MetaCase("optimizer_lr", "NaN", "learning rate NaN must be finite and >= 0"),
+                new MetaCase("optimizer_lr", "Infinity", "learning rate Infinity must be finite and >= 0"),
+                new MetaCase("optimizer_lr", null, "metadata 'optimizer_lr' is missing"),
+                new MetaCase("optimizer_settings", "{\"beta1\":0.9,\"beta2\":0.99,\"eps\":1.0E-8,"
+                        + "\"weight_decay\":0.0,\"decoupled_weight_decay\":0.0}",
+                        "optimizer settings differ from this run's: beta2 saved 0.99 but 0.999 now"),
+                new MetaCase("optimizer_settings", "[1]", "metadata 'optimizer_settings' is not a JSON object"),
+                new MetaCase("optimizer_settings", null, "metadata 'optimizer_settings' is missing"),
+                new MetaCase("model_rng_ids", "{\"2\":{\"seed\":78,\"stream\":1}}",
+                        "dropout generator '2' was saved with seed 78 stream 1 but runs with seed 77 stream 1"),
+                new MetaCase("model_rng_ids", "{}", "holds 0 dropout generators but the model has [2]"),
+                new MetaCase("optimizer_steps", "{\"0.weight\": 2}", "step counts for"),
+                new MetaCase("config", "{broken", "metadata 'config' is not valid JSON"),
+                new MetaCase("format", "cm4j-training-state-1", "expected cm4j-training-state-2"));
+        for (MetaCase c : cases) {
+            Map<String, String> meta = new LinkedHashMap<>(good.metadata());
+            if (c.value() == null) {
+                meta.remove(c.key());
+            } else {
+                meta.put(c.key(), c.value());
+            }
+            SafeTensors.write(stateFile, good.tensors(), meta);
+            Run fresh = new Run(5);
+            fresh.opt.setLr(1e-4);
+            String before = snapshot(fresh);
+            CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> fresh.state.load(file),
+                    c.key() + " = " + c.value());
+            assertEquals(stateFile, e.file(), e.getMessage());
+            assertTrue(e.getMessage().startsWith(stateFile.toString()) && e.getMessage().contains(c.expected()),
+                    c.key() + " = " + c.value() + ": " + e.getMessage());
+            assertEquals(before, snapshot(fresh), c.key() + " = " + c.value() + ": partial load");
+        }
+
+        // the real thing: the same file resumed with other Adam betas
+        SafeTensors.write(stateFile, good.tensors(), good.metadata());
+        Run other = new Run(5);
+        TrainingState otherBetas = new TrainingState(other.model, new Adam(other.model.namedParameters(), 3e-3, 0.9,
+                0.99, 1e-8, 0, false)).ema("fast", other.emaFast).ema("slow", other.emaSlow).rng("data", other.data);
+        CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> otherBetas.load(file));
+        assertTrue(e.getMessage().contains("beta2 saved 0.999 but 0.99 now"), e.getMessage());
+        // and the untouched file loads
+        Run ok = new Run(5);
+        ok.state.load(file);
+        assertEquals(2, ok.state.step());
     }
 }

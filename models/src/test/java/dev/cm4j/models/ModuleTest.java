@@ -69,9 +69,13 @@ class ModuleTest {
         float before = net.stateDict().get("input_blocks.0.weight").data()[0];
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.load(state));
         assertEquals("load: state does not match Net: missing [input_blocks.0.bias]; unexpected "
-                + "[input_blocks.9.weight]; shape mismatch [input_blocks.1.0.in_layers.3.weight: checkpoint "
+                + "[input_blocks.9.weight]; shape mismatch [input_blocks.1.0.in_layers.3.weight: saved "
                 + "[3, 4] vs module [4, 4]]", e.getMessage());
         assertEquals(before, net.stateDict().get("input_blocks.0.weight").data()[0], "partial load");
+        // with a source, the error says where the state came from
+        e = assertThrows(IllegalArgumentException.class, () -> net.load(state, "ema_0.9999.safetensors"));
+        assertTrue(e.getMessage().startsWith("load from ema_0.9999.safetensors: state does not match Net: missing"),
+                e.getMessage());
     }
 
     @Test

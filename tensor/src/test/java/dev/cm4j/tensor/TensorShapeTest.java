@@ -22,6 +22,38 @@ class TensorShapeTest {
         assertSame(x.data(), x.unsqueeze(3).data());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> x.squeeze(0));
         assertEquals("squeeze: axis 0 of shape [2, 1, 3] has size 2, not 1", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> x.unsqueeze(5));
+        assertEquals("unsqueeze: axis 5 out of range for rank 4", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> x.dim(3));
+        assertEquals("Tensor.dim: axis 3 out of range for shape [2, 1, 3] (rank 3)", e.getMessage());
+        // the negative-dimension error names the op
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, -1));
+        assertEquals("Tensor.zeros: negative dimension in shape [2, -1]", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.full(1f, -3));
+        assertEquals("Tensor.full: negative dimension in shape [-3]", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Shapes.size("conv2d", 4, -2));
+        assertEquals("conv2d: negative dimension in shape [4, -2]", e.getMessage());
+    }
+
+    @Test
+    void viewsShareTheVersionCounterAndEveryInPlaceWriteAdvancesIt() {
+        Tensor x = Tensor.zeros(2, 3);
+        Tensor view = x.reshape(3, 2).slice(0, 0, 1).flatten().unsqueeze(0).squeeze(0);
+        assertEquals(0, view.version());
+        int v = 0;
+        Runnable[] writes = {() -> x.fill(1f), () -> x.set(2f, 0, 1), () -> x.copyFrom(Tensor.ones(6)),
+            () -> x.addInPlace(Tensor.ones(3)), () -> x.mulInPlace(2f), () -> x.axpyInPlace(1f, Tensor.ones(2, 3)),
+            () -> x.clampInPlace(0f, 1f), () -> view.fill(3f), x::markModified};
+        for (Runnable w : writes) {
+            w.run();
+            v++;
+            assertEquals(v, x.version());
+            assertEquals(v, view.version(), "a view sees its base's writes");
+        }
+        // out-of-place ops leave it alone, and a copy starts its own counter
+        x.add(1f).exp();
+        assertEquals(v, x.version());
+        assertEquals(0, x.copy().version());
     }
 
     /** All permutations of 0..n-1. */

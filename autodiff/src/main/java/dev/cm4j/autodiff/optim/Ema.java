@@ -1,15 +1,12 @@
 package dev.cm4j.autodiff.optim;
 
+import dev.cm4j.autodiff.StateCheck;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.tensor.Parallel;
-import dev.cm4j.tensor.Shapes;
 import dev.cm4j.tensor.Tensor;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -68,6 +65,7 @@ public final class Ema {
                     sd[so + i] = b * sd[so + i] + a * pd[po + i];
                 }
             });
+            s.markModified();
         }
     }
 
@@ -76,7 +74,10 @@ public final class Ema {
         return Collections.unmodifiableMap(shadow);
     }
 
-    /** Copies the averages into the tracked parameters (e.g. to evaluate a copy of the model). */
+    /**
+     * Copies the averages into the tracked parameters (e.g. to evaluate a copy of the model). An in-place write: a graph
+     * recorded before it refuses a backward pass after it.
+     */
     public void copyTo(Map<String, Var> params) {
         check(params.keySet().equals(shadow.keySet()), "copyTo: parameters " + params.keySet()
                 + " do not match the average's " + shadow.keySet());
@@ -91,17 +92,7 @@ public final class Ema {
 
     /** Throws what {@link #load(Map)} would throw, without changing anything. */
     public void checkLoadable(Map<String, Tensor> saved) {
-        List<String> problems = new ArrayList<>();
-        shadow.forEach((k, t) -> {
-            Tensor s = saved.get(k);
-            if (s == null) {
-                problems.add("missing " + k);
-            } else if (!Arrays.equals(s.shape(), t.shape())) {
-                problems.add(k + ": saved " + Shapes.str(s.shape()) + " vs " + Shapes.str(t.shape()));
-            }
-        });
-        saved.keySet().stream().filter(k -> !shadow.containsKey(k)).forEach(k -> problems.add("unexpected " + k));
-        check(problems.isEmpty(), "load: " + problems);
+        StateCheck.requireMatch("Ema.load", shadow, saved, "average");
     }
 
     private static void check(boolean ok, String message) {

@@ -1,12 +1,11 @@
 package dev.cm4j.autodiff.optim;
 
+import dev.cm4j.autodiff.StateCheck;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.tensor.Parallel;
-import dev.cm4j.tensor.Shapes;
 import dev.cm4j.tensor.Tensor;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +16,8 @@ import java.util.Map;
  *
  * <p>{@link #step()} updates every parameter that has a gradient; a parameter without one is skipped and its step
  * count does not advance (as in PyTorch). Updates are element-wise and split over threads without changing results.
+ * They write the parameters in place and advance their {@link Tensor#version()}, so a graph recorded before a step
+ * refuses a backward pass after it.
  */
 public abstract class Optimizer {
     /** Elements per parallel task of an update. */
@@ -33,10 +34,7 @@ public abstract class Optimizer {
      * @param slots  names of the per-parameter state tensors ("exp_avg", "exp_avg_sq", ...)
      */
     protected Optimizer(Map<String, Var> params, double lr, String... slots) {
-        if (!(lr >= 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": learning rate " + lr
-                    + " must be finite and >= 0");
-        }
+        checkLr(getClass().getSimpleName(), lr);
         this.params = new LinkedHashMap<>(params);
         this.lr = lr;
         this.slots = slots.clone();
@@ -57,18 +55,29 @@ public abstract class Optimizer {
         return out;
     }
 
+    /** The learning rate of the next step. */
     public double lr() {
         return lr;
     }
 
     /** Sets the learning rate for the next steps (schedules call this before each step). */
     public void setLr(double lr) {
-        if (!(lr >= 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": learning rate " + lr
-                    + " must be finite and >= 0");
-        }
+        checkLr(getClass().getSimpleName(), lr);
         this.lr = lr;
     }
+
+    /** Throws unless {@code lr} is a usable learning rate: finite and >= 0. */
+    public static void checkLr(String who, double lr) {
+        if (!(lr >= 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException(who + ": learning rate " + lr + " must be finite and >= 0");
+        }
+    }
+
+    /**
+     * The fixed hyper-parameters other than the learning rate, by name ("beta1", "eps", "weight_decay", ...): what a
+     * checkpoint records so that a resume with other settings is noticed. Booleans are 0 or 1.
+     */
+    public abstract Map<String, Double> settings();
 
     /** One update of every parameter that has a gradient. */
     public void step() {
@@ -88,6 +97,10 @@ public abstract class Optimizer {
             float[] pd = value.data(), gd = g.data();
             int po = value.offset(), go = g.offset();
             Parallel.forRange(value.size(), GRAIN, (i0, i1) -> u.apply(pd, po, gd, go, s, i0, i1));
+            value.markModified();
+            for (Tensor slot : s) {
+                slot.markModified();
+            }
         }
     }
 
@@ -138,21 +151,9 @@ public abstract class Optimizer {
 
     /** Throws what {@link #loadState} would throw, without changing anything. */
     public void checkState(Map<String, Tensor> tensors, Map<String, Long> stepCounts) {
+        String who = getClass().getSimpleName() + ".loadState";
+        StateCheck.requireMatch(who, state, tensors, "optimizer");
         List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, Tensor> e : state.entrySet()) {
-            Tensor src = tensors.get(e.getKey());
-            if (src == null) {
-                problems.add("missing " + e.getKey());
-            } else if (!Arrays.equals(src.shape(), e.getValue().shape())) {
-                problems.add(e.getKey() + ": saved " + Shapes.str(src.shape()) + " vs " + Shapes.str(
-                        e.getValue().shape()));
-            }
-        }
-        for (String k : tensors.keySet()) {
-            if (!state.containsKey(k)) {
-                problems.add("unexpected " + k);
-            }
-        }
         if (!stepCounts.keySet().equals(steps.keySet())) {
             problems.add("step counts for " + stepCounts.keySet() + " but parameters " + steps.keySet());
         }
@@ -162,7 +163,7 @@ public abstract class Optimizer {
             }
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ".loadState: " + problems);
+            throw new IllegalArgumentException(who + ": " + problems);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.cm4j.autodiff.optim;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.tensor.Tensor;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -15,10 +16,12 @@ public final class Sgd extends Optimizer {
     private final float weightDecay;
     private final boolean nesterov;
 
+    /** Plain SGD: no momentum, no weight decay. */
     public Sgd(Map<String, Var> params, double lr) {
         this(params, lr, 0, 0, 0, false);
     }
 
+    /** SGD with momentum (and dampening, Nesterov) and L2 weight decay, PyTorch's parameters. */
     public Sgd(Map<String, Var> params, double lr, double momentum, double dampening, double weightDecay,
                boolean nesterov) {
         super(params, lr, "momentum_buffer");
@@ -30,6 +33,16 @@ public final class Sgd extends Optimizer {
         this.dampening = (float) dampening;
         this.weightDecay = (float) weightDecay;
         this.nesterov = nesterov;
+    }
+
+    @Override
+    public Map<String, Double> settings() {
+        Map<String, Double> s = new LinkedHashMap<>();
+        s.put("momentum", (double) momentum);
+        s.put("dampening", (double) dampening);
+        s.put("weight_decay", (double) weightDecay);
+        s.put("nesterov", nesterov ? 1.0 : 0.0);
+        return s;
     }
 
     @Override

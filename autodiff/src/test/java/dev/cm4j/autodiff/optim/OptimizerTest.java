@@ -124,6 +124,90 @@ class OptimizerTest {
         assertTrue(Double.isNaN(RAdam.rectification(0.999, 1)));
     }
 
+    /** Adam's rule with eps added where {@code epsAfterCorrection} says; AdamW's decay when {@code wd} > 0. */
+    private static Rule adamRule(double lr, double b1, double b2, double eps, double wd, boolean epsAfterCorrection) {
+        double[] m = new double[P0.length], v = new double[P0.length];
+        return (t, p, g) -> {
+            double bc1 = 1 - Math.pow(b1, t), bc2 = 1 - Math.pow(b2, t);
+            for (int i = 0; i < p.length; i++) {
+                p[i] *= 1 - lr * wd;
+                m[i] = b1 * m[i] + (1 - b1) * g[i];
+                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+                double denom = epsAfterCorrection ? Math.sqrt(v[i] / bc2) + eps : (Math.sqrt(v[i]) + eps) / Math.sqrt(bc2);
+                p[i] -= lr * (m[i] / bc1) / denom;
+            }
+        };
+    }
+
+    /** RAdam's rule with eps added to sqrt(v) before ({@code epsOnRawV}) or after the bias correction. */
+    private static Rule radamRule(double lr, double b1, double b2, double eps, boolean epsOnRawV) {
+        double[] m = new double[P0.length], v = new double[P0.length];
+        double rhoInf = 2 / (1 - b2) - 1;
+        return (t, p, g) -> {
+            double bc2 = 1 - Math.pow(b2, t);
+            double rhoT = rhoInf - 2 * t * Math.pow(b2, t) / bc2;
+            for (int i = 0; i < p.length; i++) {
+                m[i] = b1 * m[i] + (1 - b1) * g[i];
+                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+                double mHat = m[i] / (1 - Math.pow(b1, t));
+                if (rhoT > 5) {
+                    double lt = epsOnRawV ? Math.sqrt(bc2) / (Math.sqrt(v[i]) + eps) : 1 / (Math.sqrt(v[i] / bc2) + eps);
+                    double rt = Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
+                    p[i] -= lr * mHat * rt * lt;
+                } else {
+                    p[i] -= lr * mHat;
+                }
+            }
+        };
+    }
+
+    /**
+     * With eps = 0.05, comparable to sqrt(v), the place where eps is added changes the steps well beyond 1e-6: PyTorch
+     * adds it to the bias-corrected sqrt(v) in Adam and AdamW, and to the raw sqrt(v) in RAdam. Each rule with eps in
+     * the other place must fail the same comparison, which shows the comparison can see it.
+     */
+    @Test
+    void epsSitsWherePyTorchAddsIt() {
+        double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 0.05, wd = 0.1;
+        Var w = param();
+        compare(new Adam(Optimizer.indexed(List.of(w)), lr, b1, b2, eps, 0, false), w,
+                adamRule(lr, b1, b2, eps, 0, true), 8);
+        Var w2 = param();
+        assertThrows(AssertionError.class, () -> compare(new Adam(Optimizer.indexed(List.of(w2)), lr, b1, b2, eps, 0,
+                false), w2, adamRule(lr, b1, b2, eps, 0, false), 8));
+
+        Var u = param();
+        compare(Adam.adamW(Optimizer.indexed(List.of(u)), lr, wd), u, adamRule(lr, b1, b2, 1e-8, wd, true), 8);
+        Var u2 = param();
+        compare(new Adam(Optimizer.indexed(List.of(u2)), lr, b1, b2, eps, wd, true), u2,
+                adamRule(lr, b1, b2, eps, wd, true), 8);
+        Var u3 = param();
+        assertThrows(AssertionError.class, () -> compare(new Adam(Optimizer.indexed(List.of(u3)), lr, b1, b2, eps, wd,
+                true), u3, adamRule(lr, b1, b2, eps, wd, false), 8));
+
+        // beta2 = 0.9 so that the adaptive branch runs from step 3 on
+        Var r = param();
+        compare(new RAdam(Optimizer.indexed(List.of(r)), 0.05, b1, 0.9, eps, 0), r, radamRule(0.05, b1, 0.9, eps, true), 10);
+        Var r2 = param();
+        assertThrows(AssertionError.class, () -> compare(new RAdam(Optimizer.indexed(List.of(r2)), 0.05, b1, 0.9, eps,
+                0), r2, radamRule(0.05, b1, 0.9, eps, false), 10));
+    }
+
+    @Test
+    void settingsAndStepsAreVisible() {
+        Var w = param();
+        Adam adamW = Adam.adamW(Optimizer.indexed(List.of(w)), 1e-3, 0.01);
+        assertEquals(Map.of("beta1", 0.9, "beta2", 0.999, "eps", 1e-8, "weight_decay", 0.01,
+                "decoupled_weight_decay", 1.0), adamW.settings());
+        assertEquals(Map.of("beta1", 0.8, "beta2", 0.99, "eps", 1e-6, "weight_decay", 0.0),
+                new RAdam(Optimizer.indexed(List.of(w)), 1e-3, 0.8, 0.99, 1e-6, 0).settings());
+        // a step writes the parameter in place: its version advances
+        int before = w.value().version();
+        w.accumulateGrad(Tensor.ones(P0.length));
+        adamW.step();
+        assertEquals(before + 1, w.value().version());
+    }
+
     @Test
     void sgdWithMomentumDampeningAndNesterov() {
         double lr = 0.1, mu = 0.9, wd = 0.01;
@@ -165,7 +249,8 @@ class OptimizerTest {
                 () -> opt.loadState(Map.of("a.exp_avg", Tensor.zeros(P0.length), "a.exp_avg_sq", Tensor.zeros(2),
                         "x.exp_avg", Tensor.zeros(1)), Map.of("a", 3L)));
         String msg = e.getMessage();
-        assertTrue(msg.contains("a.exp_avg_sq: saved [2] vs [5]") && msg.contains("unexpected x.exp_avg"), msg);
+        assertEquals("Adam.loadState: unexpected [x.exp_avg]; shape mismatch [a.exp_avg_sq: saved [2] vs optimizer [5]]",
+                msg);
         assertEquals(0.0, opt.stateTensors().get("a.exp_avg").data()[0], "nothing loaded");
     }
 

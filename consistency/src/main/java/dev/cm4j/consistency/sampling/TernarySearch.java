@@ -31,18 +31,8 @@ public final class TernarySearch {
 
     /** Minimises {@code cost} over the integers strictly between {@code begin} and {@code end}. */
     public static Result minimise(int begin, int end, IntToDoubleFunction cost) {
-        if (end - begin < 2) {
-            throw new IllegalArgumentException("TernarySearch.minimise: no index strictly between " + begin + " and "
-                    + end);
-        }
         Map<Integer, Double> cache = new TreeMap<>();
-        IntToDoubleFunction cached = p -> cache.computeIfAbsent(p, q -> {
-            double c = cost.applyAsDouble(q);
-            if (Double.isNaN(c)) {
-                throw new IllegalArgumentException("TernarySearch.minimise: cost of index " + q + " is NaN");
-            }
-            return c;
-        });
+        IntToDoubleFunction cached = cached("TernarySearch.minimise", begin, end, cost, cache);
         int l = begin + 1;
         int r = end - 1;
         while (r - l >= 3) {
@@ -61,5 +51,38 @@ public final class TernarySearch {
             }
         }
         return new Result(best, cache.get(best), Collections.unmodifiableMap(cache));
+    }
+
+    /**
+     * Evaluates every index strictly between {@code begin} and {@code end} and returns the best: for metrics cheap
+     * enough to afford it, and for curves that are not unimodal, where the ternary search can stop in a local minimum
+     * (two-step scores of a small consistency model can dip twice: near sigmaMax, where two steps act like one, and
+     * again at a medium sigma).
+     */
+    public static Result exhaustive(int begin, int end, IntToDoubleFunction cost) {
+        Map<Integer, Double> cache = new TreeMap<>();
+        IntToDoubleFunction cached = cached("TernarySearch.exhaustive", begin, end, cost, cache);
+        int best = begin + 1;
+        for (int p = begin + 1; p < end; p++) {
+            if (cached.applyAsDouble(p) < cached.applyAsDouble(best)) {
+                best = p;
+            }
+        }
+        return new Result(best, cache.get(best), Collections.unmodifiableMap(cache));
+    }
+
+    /** The cost with a cache and a NaN check, after checking that the range holds a candidate. */
+    private static IntToDoubleFunction cached(String op, int begin, int end, IntToDoubleFunction cost,
+                                              Map<Integer, Double> cache) {
+        if (end - begin < 2) {
+            throw new IllegalArgumentException(op + ": no index strictly between " + begin + " and " + end);
+        }
+        return p -> cache.computeIfAbsent(p, q -> {
+            double c = cost.applyAsDouble(q);
+            if (Double.isNaN(c)) {
+                throw new IllegalArgumentException(op + ": cost of index " + q + " is NaN");
+            }
+            return c;
+        });
     }
 }

@@ -35,6 +35,17 @@ class TernarySearchTest {
     }
 
     @Test
+    void exhaustiveSearchFindsTheGlobalMinimumOfABimodalCost() {
+        // two dips: ternary search may settle in either, the exhaustive search takes the deeper one
+        IntToDoubleFunction cost = p -> Math.min(Math.abs(p - 2) + 0.5, Math.abs(p - 12));
+        TernarySearch.Result r = TernarySearch.exhaustive(0, 17, cost);
+        assertEquals(12, r.best());
+        assertEquals(16, r.evaluated().size());
+        assertEquals(0.0, r.cost());
+        assertThrows(IllegalArgumentException.class, () -> TernarySearch.exhaustive(5, 6, cost));
+    }
+
+    @Test
     void evaluatesEachIndexOnce() {
         int[] calls = new int[200];
         TernarySearch.minimise(0, 199, p -> {

@@ -22,6 +22,7 @@ final class GemmBlocked {
     static final int MC = Integer.getInteger("cm4j.gemm.mc", 144);
     /** Columns of a packed B block; rounded down to a multiple of the kernel's NR. */
     static final int NC = Integer.getInteger("cm4j.gemm.nc", 4080);
+
     /** Per-thread packing buffers, grown on demand and reused so steady-state calls allocate nothing. */
     private static final class Buffers {
         float[] a = new float[0];
@@ -46,19 +47,20 @@ final class GemmBlocked {
             return;
         }
         int parts = (long) m * n * k < Gemm.PARALLEL_MIN_WORK ? 1 : Math.min(maxThreads, Parallel.threads());
+        int colPanels = (n + kernel.nr - 1) / kernel.nr;
+        int rowPanels = (m + kernel.mr - 1) / kernel.mr;
         if (parts <= 1) {
             block(kernel, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        } else if (n >= m) {
-            // Split the columns in whole NR panels: each thread packs all of A but only its share of B.
+        } else if (n >= m && colPanels >= parts || rowPanels < parts) {
+            // Whole NR panels of columns per thread: each thread packs all of A but only its share of B.
             int nr = kernel.nr;
-            int panels = (n + nr - 1) / nr;
-            Parallel.forRange(panels, Math.max(1, panels / parts), (s0, s1) ->
+            Parallel.forRange(colPanels, Math.max(1, colPanels / parts), (s0, s1) ->
                     block(kernel, transA, transB, 0, m, s0 * nr, Math.min(n, s1 * nr), k,
                             alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
         } else {
+            // Whole MR panels of rows per thread: each thread packs its rows of A and all of B.
             int mr = kernel.mr;
-            int panels = (m + mr - 1) / mr;
-            Parallel.forRange(panels, Math.max(1, panels / parts), (r0, r1) ->
+            Parallel.forRange(rowPanels, Math.max(1, rowPanels / parts), (r0, r1) ->
                     block(kernel, transA, transB, r0 * mr, Math.min(m, r1 * mr), 0, n, k,
                             alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
         }

@@ -1,0 +1,97 @@
+package dev.cm4j.consistency.toy;
+
+import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.consistency.Preconditioning;
+import dev.cm4j.consistency.data.Toy2d;
+import dev.cm4j.consistency.sampling.OdeSolver;
+import dev.cm4j.consistency.schedule.IctSchedule;
+import dev.cm4j.consistency.train.ConsistencyDistillation;
+import dev.cm4j.consistency.train.Distance;
+import dev.cm4j.consistency.train.EdmTeacherTrainer;
+import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
+import dev.cm4j.consistency.train.OptimConfig;
+import dev.cm4j.consistency.train.Preconditioned;
+import dev.cm4j.consistency.train.ToyMlpNet;
+import dev.cm4j.models.ToyMlp;
+import dev.cm4j.tensor.Rng;
+
+/**
+ * The three trainings of the 2-D demonstration, with settings measured to work on the toys in a couple of minutes on
+ * two CPU cores: an EDM teacher, consistency distillation from its EMA weights, and improved consistency training from
+ * scratch, all on the same MLP architecture.
+ *
+ * <ul>
+ *   <li>Teacher: Adam 1e-3 with 100 warm-up steps, EMA 0.995, EDM's P_mean -1.2, P_std 1.2.</li>
+ *   <li>CD: N = 18, Heun, target EMA mu = 0.95, L2 distance, Adam 1e-3, EMA 0.995.</li>
+ *   <li>iCT: s0 = 10, s1 = 320 (the paper's 1280 is for 400k steps), P_mean -1.1, P_std 2.0, pseudo-Huber
+ *       c = 0.00054 sqrt 2, Adam 2e-3 with beta2 = 0.995, EMA 0.995.</li>
+ * </ul>
+ *
+ * @param data the toy distribution
+ * @param seed seed of every generator (weights, batches, noise)
+ * @param teacherSteps EDM teacher updates
+ * @param cdSteps distillation updates
+ * @param ictSteps iCT updates
+ * @param batch batch size of all trainings
+ * @param width hidden units of the 3-layer MLP
+ * @param noiseScale the MLP's factor on c_noise before its embedding
+ */
+public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, int ictSteps, int batch, int width,
+                          double noiseScale) {
+    /** The grid of every algorithm: sigmaMin 0.002, sigmaMax 80, rho 7. */
+    public static final KarrasSchedule GRID = KarrasSchedule.DEFAULT;
+
+    public ToyPipeline {
+        if (data == null || teacherSteps < 1 || cdSteps < 1 || ictSteps < 1 || batch < 1 || width < 1
+                || !(noiseScale > 0)) {
+            throw new IllegalArgumentException("ToyPipeline: need a data set and positive steps, batch, width and noise "
+                    + "scale; got " + data + ", " + teacherSteps + ", " + cdSteps + ", " + ictSteps + ", " + batch + ", "
+                    + width + ", " + noiseScale);
+        }
+    }
+
+    /** The demo's budget: teacher 3000, CD 1500, iCT 6000 steps, batch 512, a 3 x 128 MLP, noise scale 10. */
+    public static ToyPipeline defaults(Toy2d data, long seed) {
+        return new ToyPipeline(data, seed, 3000, 1500, 6000, 512, 128, 10);
+    }
+
+    /** The MLP of all three models. */
+    public ToyMlp.Config network() {
+        return new ToyMlp.Config(2, width, 3, 32, noiseScale, 0f);
+    }
+
+    /** The consistency models' preconditioning, epsilon = sigmaMin. */
+    public Preconditioning consistency() {
+        return Preconditioning.consistency(0.5, GRID.sigmaMin());
+    }
+
+    /** The EDM teacher's trainer over a freshly initialised network. */
+    public EdmTeacherTrainer teacher() {
+        return new EdmTeacherTrainer(
+                new Preconditioned(ToyMlpNet.create(network(), new Rng(seed).fork(1)), Preconditioning.edm(0.5)),
+                data::sample, EdmTeacherTrainer.Config.edm(),
+                OptimConfig.adam(teacherSteps, batch, 1e-3).withWarmup(100).withEvalEma(0.995), seed + 1);
+    }
+
+    /** Consistency distillation from a trained teacher (its EMA weights, in eval mode); the student starts as it. */
+    public ConsistencyDistillation distillation(Preconditioned teacherEma) {
+        return new ConsistencyDistillation(Preconditioned.fromTeacher(teacherEma, consistency()),
+                teacherEma.denoiser(), data::sample,
+                new ConsistencyDistillation.Config(18, OdeSolver.HEUN, 0.95, Distance.L2, 0f, GRID),
+                OptimConfig.adam(cdSteps, batch, 1e-3).withEvalEma(0.995), seed + 2);
+    }
+
+    /** Improved consistency training from a freshly initialised network. */
+    public ImprovedConsistencyTraining improvedTraining() {
+        return new ImprovedConsistencyTraining(
+                new Preconditioned(ToyMlpNet.create(network(), new Rng(seed).fork(3)), consistency()), data::sample,
+                new ImprovedConsistencyTraining.Config(new IctSchedule(10, 320, ictSteps, -1.1, 2.0, GRID),
+                        Distance.ictHuberC(2)),
+                OptimConfig.adam(ictSteps, batch, 2e-3).withBetas(0.9, 0.995).withEvalEma(0.995), seed + 3);
+    }
+
+    /** A consistency model that was never trained (F = 0, so f = c_skip x): the baseline of the scores. */
+    public Preconditioned untrained() {
+        return new Preconditioned(ToyMlpNet.create(network(), new Rng(seed).fork(4)), consistency());
+    }
+}
