@@ -24,7 +24,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * The primary score is passes per second (ms per pass = 1000 / score); the {@code gflop} counter is GFLOPS with the
  * peer's conventions: forward 2*B*Cout*H*W*Cin*9, forward+backward (data, weight, bias) 3x forward. Runs on
  * {@link Backends#current()}; {@code -jvmArgsAppend -Dcm4j.simd=false} measures the scalar path. One shape:
- * {@code java -jar benchmarks/target/benchmarks.jar Conv2dBenchmark -p shape=64-64-28}.
+ * {@code java -jar benchmarks/target/benchmarks.jar Conv2dBenchmark -p shape=64-64-28}. {@code backwardData} and
+ * {@code backwardWeight} time the two halves of the backward pass on their own.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -91,5 +92,22 @@ public class Conv2dBenchmark {
         bh.consume(dx);
         bh.consume(dw);
         flops.gflop += 3 * forwardGflop();
+    }
+
+    /** The data gradient alone (one forward's worth of FLOPs): which half of the backward pass limits a shape. */
+    @Benchmark
+    public void backwardData(Blackhole bh, Gflops flops) {
+        backend.conv2dBackwardData(s, dy, 0, w, 0, dx, 0);
+        bh.consume(dx);
+        flops.gflop += forwardGflop();
+    }
+
+    /** The weight and bias gradients alone (one forward's worth of FLOPs). */
+    @Benchmark
+    public void backwardWeight(Blackhole bh, Gflops flops) {
+        backend.conv2dBackwardWeight(s, dy, 0, x, 0, dw, 0);
+        Conv2dReference.backwardBias(s.n(), s.k(), s.outPlane(), dy, 0, db, 0);
+        bh.consume(dw);
+        flops.gflop += forwardGflop();
     }
 }

@@ -30,10 +30,17 @@ final class GemmPack {
                 System.arraycopy(a, aOff + (i0 + i) * lda + p0, dst, i * kc, kc);
             }
         } else {
-            for (int p = 0; p < kc; p++) {
-                int src = aOff + (p0 + p) * lda + i0;
-                for (int i = 0; i < mc; i++) {
-                    dst[i * kc + p] = a[src + i];
+            // 16 rows at a time: each k step reads one full cache line of A^T and feeds 16 sequential write
+            // streams. Writing all mc rows per k step instead (stride kc, a power of two) keeps ~144 lines live in
+            // a few L1 sets and runs 5x slower.
+            for (int r = 0; r < mc; r += 16) {
+                int rows = Math.min(16, mc - r);
+                for (int p = 0; p < kc; p++) {
+                    int src = aOff + (p0 + p) * lda + i0 + r;
+                    int o = r * kc + p;
+                    for (int i = 0; i < rows; i++) {
+                        dst[o + i * kc] = a[src + i];
+                    }
                 }
             }
         }

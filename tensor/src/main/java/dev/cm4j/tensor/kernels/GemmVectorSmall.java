@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * serves many rows of A; with m = 1 (a convolution with one output channel, a batch of one) the copy costs ten times
  * the arithmetic. Here B is streamed once, in place:
  * <ul>
- *   <li>B not transposed: C rows accumulate {@code A[i, p] * B[p, :]} over p in a buffer of {@link #JB} columns,
+ *   <li>B not transposed: C rows accumulate {@code A[i, p] * B[p, :]} over p in a buffer of {@link #ACC} floats,
  *       reading B row by row (sequential, prefetched);</li>
  *   <li>B transposed: each C element is a dot product of an A row and a row of B^T, both contiguous in k.</li>
  * </ul>
@@ -23,8 +23,11 @@ import jdk.incubator.vector.VectorSpecies;
 final class GemmVectorSmall {
     /** Largest m this path takes. */
     static final int MAX_ROWS = 4;
-    /** Columns of C accumulated at once when B is not transposed (4 rows x 1024 floats = 16 KiB, L1-resident). */
-    private static final int JB = 1024;
+    /**
+     * Floats of C accumulated at once when B is not transposed (16 KiB, L1-resident): ACC / m columns, so one row
+     * of B is read in pieces of 4 KiB (m = 4) to 16 KiB (m = 1), long enough for the prefetcher.
+     */
+    private static final int ACC = 4096;
 
     private static final VectorSpecies<Float> S = GemmVectorKernel.S;
     private static final int L = S.length();
@@ -66,17 +69,18 @@ final class GemmVectorSmall {
     private static void axpyRows(boolean transA, int m, int j0, int j1, int k, float alpha,
                                  float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                  float beta, float[] c, int cOff, int ldc) {
-        float[] acc = buffer(m * JB);
-        for (int jb = j0; jb < j1; jb += JB) {
-            int w = Math.min(JB, j1 - jb);
+        int jbMax = ACC / m;
+        float[] acc = buffer(ACC);
+        for (int jb = j0; jb < j1; jb += jbMax) {
+            int w = Math.min(jbMax, j1 - jb);
             int wv = w - w % L;
-            java.util.Arrays.fill(acc, 0, m * JB, 0f);
+            java.util.Arrays.fill(acc, 0, m * jbMax, 0f);
             for (int p = 0; p < k; p++) {
                 int row = bOff + p * ldb + jb;
                 for (int i = 0; i < m; i++) {
                     float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
                     FloatVector va = FloatVector.broadcast(S, av);
-                    int o = i * JB;
+                    int o = i * jbMax;
                     for (int j = 0; j < wv; j += L) {
                         va.fma(FloatVector.fromArray(S, b, row + j), FloatVector.fromArray(S, acc, o + j))
                                 .intoArray(acc, o + j);
@@ -86,7 +90,7 @@ final class GemmVectorSmall {
                     }
                 }
             }
-            GemmMicroKernel.storeScalar(acc, JB, m, w, alpha, beta, c, cOff + jb, ldc);
+            GemmMicroKernel.storeScalar(acc, jbMax, m, w, alpha, beta, c, cOff + jb, ldc);
         }
     }
 
