@@ -49,8 +49,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--ict-steps", description = "Improved consistency training updates (default: ${DEFAULT-VALUE}).")
     int ictSteps = 6000;
 
-    @Option(names = "--batch", description = "Batch size of all three trainings (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", description = "Batch size of the teacher and of distillation (default: "
+            + "${DEFAULT-VALUE}).")
     int batch = 512;
+
+    @Option(names = "--ict-batch", description = "Batch size of improved consistency training (default: "
+            + "${DEFAULT-VALUE}).")
+    int ictBatch = 1024;
 
     @Option(names = "--width", description = "Hidden units per MLP layer (default: ${DEFAULT-VALUE}).")
     int width = 128;
@@ -69,7 +74,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ToyPipeline pipeline = new ToyPipeline(Toy2d.parse(data), seed, teacherSteps, cdSteps, ictSteps, batch, width,
+        ToyPipeline pipeline = new ToyPipeline(Toy2d.parse(data), seed, teacherSteps, cdSteps, ictSteps, batch, ictBatch, width,
                 noiseScale);
         Files.createDirectories(out);
         console.printf("cm4j demo: %s, seed %d, %d threads, Vector API %s%n", pipeline.data(), seed, Parallel.threads(),

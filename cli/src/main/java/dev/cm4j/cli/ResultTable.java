@@ -21,13 +21,13 @@ final class ResultTable {
     /** A Markdown table; the ratio column divides each SW1 by {@code teacherSw}. */
     static String markdown(List<Row> rows, double teacherSw) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("| %-38s | %4s | %8s | %10s | %8s | %10s |%n", "method", "NFE", "SW1", "/ teacher",
+        sb.append(String.format("| %-38s | %4s | %9s | %10s | %8s | %10s |%n", "method", "NFE", "SW1", "/ teacher",
                 "energy", "time (ms)"));
-        sb.append(String.format("|%s|%s|%s|%s|%s|%s|%n", "-".repeat(40), "-".repeat(5) + ":", "-".repeat(9) + ":",
+        sb.append(String.format("|%s|%s|%s|%s|%s|%s|%n", "-".repeat(40), "-".repeat(5) + ":", "-".repeat(10) + ":",
                 "-".repeat(11) + ":", "-".repeat(9) + ":", "-".repeat(11) + ":"));
         for (Row r : rows) {
             ToyEvaluation.Score s = r.score();
-            sb.append(String.format("| %-38s | %4d | %8.4f | %9.2fx | %8.4f | %10.1f |%n", r.method(), r.nfe(), s.sw(),
+            sb.append(String.format("| %-38s | %4d | %9.5f | %9.3fx | %8.4f | %10.1f |%n", r.method(), r.nfe(), s.sw(),
                     s.sw() / teacherSw, s.energy(), s.millis()));
         }
         return sb.toString();
