@@ -1,5 +1,7 @@
 package dev.cm4j.tensor;
 
+import dev.cm4j.tensor.kernels.PhiloxVector;
+
 /**
  * A seeded random stream on top of {@link Philox}: key = seed, counter = (block index, stream id).
  *
@@ -99,30 +101,54 @@ public final class Rng {
         int blocks = (n + 3) / 4;
         position += blocks;
         int tasks = (blocks + BLOCKS_PER_TASK - 1) / BLOCKS_PER_TASK;
+        int c2 = (int) stream;
+        int c3 = (int) (stream >>> 32);
+        int k0 = (int) seed;
+        int k1 = (int) (seed >>> 32);
         Parallel.forRange(tasks, 1, (t0, t1) -> {
-            int[] w = new int[4];
-            for (int b0 = t0 * BLOCKS_PER_TASK, bEnd = Math.min(blocks, t1 * BLOCKS_PER_TASK); b0 < bEnd; b0++) {
-                block(base + b0, w);
-                int i = b0 * 4;
-                int m = Math.min(4, n - i);
-                if (normal) {
-                    double r0 = Math.sqrt(-2 * Math.log(unitOpen(w[0])));
-                    double t = TWO_PI * unit(w[1]);
-                    double r1 = Math.sqrt(-2 * Math.log(unitOpen(w[2])));
-                    double s = TWO_PI * unit(w[3]);
-                    double[] v = {r0 * Math.cos(t), r0 * Math.sin(t), r1 * Math.cos(s), r1 * Math.sin(s)};
-                    for (int j = 0; j < m; j++) {
-                        dst[off + i + j] = (float) (a + b * v[j]);
-                    }
+            boolean vector = Simd.ENABLED;
+            int group = vector ? PhiloxVector.LANES : 1;
+            int[] w = new int[4 * group];
+            long[] scratch = vector ? new long[4 * group] : null;
+            for (int b0 = t0 * BLOCKS_PER_TASK, bEnd = Math.min(blocks, t1 * BLOCKS_PER_TASK); b0 < bEnd; ) {
+                int count;
+                if (vector && bEnd - b0 >= group) {
+                    PhiloxVector.blocks(base + b0, c2, c3, k0, k1, w, scratch);
+                    count = group;
                 } else {
-                    for (int j = 0; j < m; j++) {
-                        float u = (float) (a + b * unit(w[j]));
-                        // rounding can push a + b*u up to hi; keep the interval half-open
-                        dst[off + i + j] = u < a + b ? u : Math.nextDown(a + b);
-                    }
+                    Philox.block((int) (base + b0), (int) ((base + b0) >>> 32), c2, c3, k0, k1, w);
+                    count = 1;
+                }
+                for (int g = 0; g < count; g++, b0++) {
+                    convert(w, 4 * g, dst, off + b0 * 4, Math.min(4, n - b0 * 4), normal, a, b);
                 }
             }
         });
+    }
+
+    /** Turns the 4 words {@code w[at, at+4)} of one block into {@code m} numbers at {@code dst[to]}. */
+    private static void convert(int[] w, int at, float[] dst, int to, int m, boolean normal, float a, float b) {
+        if (normal) {
+            double r0 = Math.sqrt(-2 * Math.log(unitOpen(w[at])));
+            double t = TWO_PI * unit(w[at + 1]);
+            double r1 = Math.sqrt(-2 * Math.log(unitOpen(w[at + 2])));
+            double s = TWO_PI * unit(w[at + 3]);
+            for (int j = 0; j < m; j++) {
+                double v = switch (j) {
+                    case 0 -> r0 * Math.cos(t);
+                    case 1 -> r0 * Math.sin(t);
+                    case 2 -> r1 * Math.cos(s);
+                    default -> r1 * Math.sin(s);
+                };
+                dst[to + j] = (float) (a + b * v);
+            }
+        } else {
+            for (int j = 0; j < m; j++) {
+                float u = (float) (a + b * unit(w[at + j]));
+                // rounding can push a + b*u up to hi; keep the interval half-open
+                dst[to + j] = u < a + b ? u : Math.nextDown(a + b);
+            }
+        }
     }
 
     /** A uniform double in [0, 1) from the next block (53 random bits). */

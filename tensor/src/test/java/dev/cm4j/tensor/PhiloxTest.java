@@ -33,6 +33,47 @@ class PhiloxTest {
         assertEquals(a.position(), b.position());
     }
 
+    /**
+     * Bulk fills (vector Philox when the Vector API runs, scalar otherwise) against numbers recomputed one block at a
+     * time from the scalar reference, for odd sizes, odd start positions and sizes that leave a partial block and a
+     * partial vector group.
+     */
+    @Test
+    void bulkFillsEqualPerBlockReference() {
+        int[] sizes = {1, 3, 4, 5, 31, 33, 63, 64, 65, 127, 4 * 4096 + 7, 3 * 4 * 4096 + 29};
+        long[] starts = {0, 1, 7, 4093, (1L << 32) - 3};
+        int[] w = new int[4];
+        for (int n : sizes) {
+            for (long start : starts) {
+                Rng rng = new Rng(0x1234_5678_9ABCL * n + start, -17);
+                rng.setPosition(start);
+                float[] u = new float[n + 2];
+                rng.fillUniform(u, 1, n, -2f, 3f);
+                float[] z = new float[n];
+                rng.fillNormal(z, 0, n, 0.5f, 2f);
+                for (int i = 0; i < n; i++) {
+                    long blockU = start + i / 4;
+                    long blockZ = start + (n + 3) / 4 + i / 4;
+                    Philox.block((int) blockU, (int) (blockU >>> 32), (int) rng.stream(), (int) (rng.stream() >>> 32),
+                            (int) rng.seed(), (int) (rng.seed() >>> 32), w);
+                    float ref = (float) (-2f + 5f * ((w[i % 4] & 0xFFFFFFFFL) / 4294967296.0));
+                    ref = ref < 3f ? ref : Math.nextDown(3f);
+                    assertEquals(ref, u[i + 1], 0f, "uniform n " + n + " start " + start + " i " + i);
+                    Philox.block((int) blockZ, (int) (blockZ >>> 32), (int) rng.stream(), (int) (rng.stream() >>> 32),
+                            (int) rng.seed(), (int) (rng.seed() >>> 32), w);
+                    int pair = (i % 4) / 2 * 2;
+                    double radius = Math.sqrt(-2 * Math.log(((w[pair] & 0xFFFFFFFFL) + 1) / 4294967296.0));
+                    double angle = 2 * Math.PI * ((w[pair + 1] & 0xFFFFFFFFL) / 4294967296.0);
+                    double v = i % 2 == 0 ? radius * Math.cos(angle) : radius * Math.sin(angle);
+                    assertEquals((float) (0.5f + 2f * v), z[i], 0f, "normal n " + n + " start " + start + " i " + i);
+                }
+                assertEquals(0f, u[0]);
+                assertEquals(0f, u[n + 1]);
+                assertEquals(start + 2L * ((n + 3) / 4), rng.position());
+            }
+        }
+    }
+
     @Test
     void normalMomentsAreStandard() {
         float[] x = new float[200_000];
