@@ -34,7 +34,12 @@ class Conv2dTest {
             new Conv2dShape(2, 2, 5, 5, 8, 3, 3, 1, 1),
             new Conv2dShape(2, 3, 6, 6, 4, 3, 3, 1, 3),      // padding > kh - 1
             new Conv2dShape(3, 3, 9, 20, 4, 3, 3, 1, 1),     // rows >= Im2col.VECTOR_ROW: vector col2im
-            new Conv2dShape(1, 2, 10, 24, 3, 3, 3, 1, 2));
+            new Conv2dShape(1, 2, 10, 24, 3, 3, 3, 1, 2),
+            // fewer patch rows than output channels (a 1- or 2-channel stem)
+            new Conv2dShape(9, 1, 9, 9, 24, 3, 3, 1, 1),     // several groups of several images
+            new Conv2dShape(2, 1, 15, 14, 40, 3, 3, 1, 1),   // one image per GEMM
+            new Conv2dShape(3, 2, 6, 6, 33, 2, 2, 2, 1),     // stride 2, even kernel
+            new Conv2dShape(5, 3, 7, 7, 20, 1, 1, 1, 0));    // pointwise
 
     @Test
     void forwardMatchesDoubleReference() {
