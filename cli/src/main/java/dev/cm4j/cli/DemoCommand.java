@@ -55,7 +55,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--ict-batch", description = "Batch size of improved consistency training (default: "
             + "${DEFAULT-VALUE}).")
-    int ictBatch = 1024;
+    int ictBatch = 2048;
 
     @Option(names = "--width", description = "Hidden units per MLP layer (default: ${DEFAULT-VALUE}).")
     int width = 128;

@@ -66,12 +66,12 @@ class ToyAcceptanceTest {
         double[] sw = oneAndTwoSteps("iCT", ict.emaModel().denoiser());
         double one = sw[0];
         double two = sw[1];
-        // The 2-D acceptance bar for iCT 1-step is 2x the teacher. These settings give 2.001x here (2-step 1.22x); over
-        // seeds 0-7 of this configuration one step ranged 1.64x-2.59x (median 2.28x) and two steps 1.22x-2.03x, and a
+        // The 2-D acceptance bar for iCT 1-step is 2x the teacher. These settings give 2.037x here (2-step 1.403x); over
+        // seeds 0-7 of this configuration one step ranged 1.54x-2.16x (mean 1.99x) and two steps 1.13x-1.69x, and a
         // last-bit difference of the kernels (another vector width) moves a run within that range like another seed.
-        // So the test guards the range measured over seeds, and the 2x bar stays an open target of the toy pipeline.
-        assertTrue(one <= 2.75 * teacherSw, "iCT 1-step " + one + " vs teacher " + teacherSw);
-        assertTrue(two <= 2.1 * teacherSw, "iCT 2-step " + two + " vs teacher " + teacherSw);
+        // So the test guards the range measured over seeds with a margin, and the 2x bar stays an open target.
+        assertTrue(one <= 2.5 * teacherSw, "iCT 1-step " + one + " vs teacher " + teacherSw);
+        assertTrue(two <= 2.0 * teacherSw, "iCT 2-step " + two + " vs teacher " + teacherSw);
         assertTrue(one < untrainedSw / 10, "far below the untrained model's " + untrainedSw);
     }
 }
