@@ -2,7 +2,8 @@ package dev.cm4j.tensor.kernels;
 
 /**
  * Entry point of the Vector API GEMM: the blocked loop nest with {@link GemmVectorKernel}, or {@link GemmVectorSmall}
- * for products of at most 4 rows, where packing B would cost more than the arithmetic. Only referenced behind
+ * for products of at most 4 rows or (B transposed) at most 16 columns with a depth of at least 256, where packing B
+ * would cost more than the arithmetic. Only referenced behind
  * {@code Simd.ENABLED}; callers that need the vector path whatever the switch says (tests, benchmarks) call it
  * directly.
  */
@@ -18,6 +19,10 @@ public final class GemmVector {
         if (m <= GemmVectorSmall.MAX_ROWS && m > 0 && n > 0 && k > 0) {
             GemmVectorSmall.sgemm(maxThreads, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb,
                     beta, c, cOff, ldc);
+            return;
+        }
+        if (transB && !transA && n <= GemmVectorSmall.MAX_COLS && n > 0 && k >= GemmVectorSmall.THIN_B_MIN_DEPTH) {
+            GemmVectorSmall.sgemmThinB(maxThreads, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
         GemmBlocked.sgemm(GemmVectorKernel.INSTANCE, maxThreads, transA, transB, m, n, k, alpha,

@@ -57,6 +57,63 @@ final class GemmVectorSmall {
         });
     }
 
+    /** Most columns of C the thin-B path takes (B transposed, A not). */
+    static final int MAX_COLS = 16;
+    /** Least depth k the thin-B path takes; shallower products stay on the blocked kernel, where packing is cheap. */
+    static final int THIN_B_MIN_DEPTH = 256;
+
+    /**
+     * C = alpha * A * B^T + beta * C for n <= {@link #MAX_COLS} columns (A (m, k) and B^T (n, k) both contiguous in
+     * k): each C element is the dot product of an A row and a B^T row, four columns per pass over the A row, so the A
+     * row is read from memory once and the few B^T rows stay in cache. Rows are split over threads; each element's
+     * arithmetic (vector lanes over full chunks of k, lanes summed in order, then the tail with {@link Math#fma})
+     * does not depend on the split. This is the weight gradient of a convolution with few input channels
+     * (n = C kh kw, e.g. 9), where packing B for the blocked kernel would fill a fraction of its lanes.
+     */
+    static void sgemmThinB(int maxThreads, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                           float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        int threads = (long) m * n * k < Gemm.PARALLEL_MIN_WORK ? 1 : Math.min(maxThreads, Parallel.threads());
+        int grain = Math.max(1, m / Math.max(1, threads));
+        Parallel.forRange(m, grain, (i0, i1) -> {
+            float[] lanes = BUFFER.get()[1];
+            int kv = k - k % L;
+            for (int i = i0; i < i1; i++) {
+                int ai = aOff + i * lda;
+                int j = 0;
+                for (; j + 3 < n; j += 4) {
+                    int b0 = bOff + j * ldb;
+                    int b1 = b0 + ldb;
+                    int b2 = b1 + ldb;
+                    int b3 = b2 + ldb;
+                    FloatVector s0 = FloatVector.zero(S);
+                    FloatVector s1 = FloatVector.zero(S);
+                    FloatVector s2 = FloatVector.zero(S);
+                    FloatVector s3 = FloatVector.zero(S);
+                    for (int p = 0; p < kv; p += L) {
+                        FloatVector va = FloatVector.fromArray(S, a, ai + p);
+                        s0 = va.fma(FloatVector.fromArray(S, b, b0 + p), s0);
+                        s1 = va.fma(FloatVector.fromArray(S, b, b1 + p), s1);
+                        s2 = va.fma(FloatVector.fromArray(S, b, b2 + p), s2);
+                        s3 = va.fma(FloatVector.fromArray(S, b, b3 + p), s3);
+                    }
+                    int ci = cOff + i * ldc + j;
+                    store(tail(sum(s0, lanes), a, ai, b, b0, kv, k), alpha, beta, c, ci);
+                    store(tail(sum(s1, lanes), a, ai, b, b1, kv, k), alpha, beta, c, ci + 1);
+                    store(tail(sum(s2, lanes), a, ai, b, b2, kv, k), alpha, beta, c, ci + 2);
+                    store(tail(sum(s3, lanes), a, ai, b, b3, kv, k), alpha, beta, c, ci + 3);
+                }
+                for (; j < n; j++) {
+                    int b0 = bOff + j * ldb;
+                    FloatVector s0 = FloatVector.zero(S);
+                    for (int p = 0; p < kv; p += L) {
+                        s0 = FloatVector.fromArray(S, a, ai + p).fma(FloatVector.fromArray(S, b, b0 + p), s0);
+                    }
+                    store(tail(sum(s0, lanes), a, ai, b, b0, kv, k), alpha, beta, c, cOff + i * ldc + j);
+                }
+            }
+        });
+    }
+
     private static float[] buffer(int size) {
         float[][] holder = BUFFER.get();
         if (holder[0].length < size) {

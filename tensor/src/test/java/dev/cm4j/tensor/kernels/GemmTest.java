@@ -160,6 +160,24 @@ class GemmTest {
     }
 
     @Test
+    void fewTransposedColumnsMatchReference() {
+        // B transposed with n <= 16 and k >= 256 takes the thin-B path (four-column groups, single columns, k tails);
+        // the shallower depths check the blocked path on the same shapes
+        Rng rng = new Rng(11);
+        int[] ms = {5, 64, 151};
+        int[] ns = {1, 3, 4, 5, 9, 16, 17};
+        int[] ks = {1, 17, 255, 256, 784, 1001};
+        for (int m : ms) {
+            for (int n : ns) {
+                for (int k : ks) {
+                    float beta = (m + n + k) % 3 == 0 ? 0f : (m + n + k) % 3 == 1 ? 1f : -0.5f;
+                    checkAll(Problem.random(rng, false, true, m, n, k, 0.75f, beta));
+                }
+            }
+        }
+    }
+
+    @Test
     void betaZeroIgnoresNaNInC() {
         Rng rng = new Rng(4);
         for (Impl impl : new Impl[] {VECTOR, VECTOR_BLOCKED, SCALAR, DISPATCH}) {
@@ -221,7 +239,7 @@ class GemmTest {
     void oneAndTwoThreadsAreBitIdentical() {
         // large enough to be split over the pool (m*n*k >= PARALLEL_MIN_WORK), both split directions
         Rng rng = new Rng(7);
-        int[][] shapes = {{150, 260, 90}, {270, 100, 95}, {3, 3001, 700}};
+        int[][] shapes = {{150, 260, 90}, {270, 100, 95}, {3, 3001, 700}, {200, 9, 1200}};
         for (int[] s : shapes) {
             assertTrue((long) s[0] * s[1] * s[2] >= Gemm.PARALLEL_MIN_WORK);
             for (Impl impl : new Impl[] {VECTOR, SCALAR}) {
