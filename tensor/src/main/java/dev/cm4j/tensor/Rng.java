@@ -116,7 +116,7 @@ public final class Rng {
                     PhiloxVector.blocks(base + b0, c2, c3, k0, k1, w, scratch);
                     count = group;
                 } else {
-                    Philox.block((int) (base + b0), (int) ((base + b0) >>> 32), c2, c3, k0, k1, w);
+                    block(base + b0, w);
                     count = 1;
                 }
                 for (int g = 0; g < count; g++, b0++) {

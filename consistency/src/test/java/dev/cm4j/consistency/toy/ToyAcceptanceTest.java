@@ -47,31 +47,32 @@ class ToyAcceptanceTest {
         return new double[] {one, two};
     }
 
+    /**
+     * Scores {@code f} in one and two steps and asserts both against multiples of the teacher's SW1, and one step far
+     * below the untrained model.
+     */
+    private static void assertNearTeacher(String name, Denoiser f, double oneStepBar, double twoStepBar) {
+        double[] sw = oneAndTwoSteps(name, f);
+        assertTrue(sw[0] <= oneStepBar * teacherSw, name + " 1-step " + sw[0] + " vs teacher " + teacherSw);
+        assertTrue(sw[1] <= twoStepBar * teacherSw, name + " 2-step " + sw[1] + " vs teacher " + teacherSw);
+        assertTrue(sw[0] < untrainedSw / 10, name + " far below the untrained model's " + untrainedSw);
+    }
+
     @Test
     void distillationMatchesTheTeacher() {
         var cd = PIPELINE.distillation(teacher);
         cd.train();
-        double[] sw = oneAndTwoSteps("CD", cd.emaModel().denoiser());
-        double one = sw[0];
-        double two = sw[1];
-        assertTrue(one <= 1.5 * teacherSw, "CD 1-step " + one + " vs teacher " + teacherSw);
-        assertTrue(two <= 1.25 * teacherSw, "CD 2-step " + two + " vs teacher " + teacherSw);
-        assertTrue(one < untrainedSw / 10, "far below the untrained model's " + untrainedSw);
+        assertNearTeacher("CD", cd.emaModel().denoiser(), 1.5, 1.25);
     }
 
     @Test
     void improvedConsistencyTrainingFromScratchApproachesTheTeacher() {
         var ict = PIPELINE.improvedTraining();
         ict.train();
-        double[] sw = oneAndTwoSteps("iCT", ict.emaModel().denoiser());
-        double one = sw[0];
-        double two = sw[1];
         // The 2-D acceptance bar for iCT 1-step is 2x the teacher. These settings give 2.037x here (2-step 1.403x); over
         // seeds 0-7 of this configuration one step ranged 1.54x-2.16x (mean 1.99x) and two steps 1.13x-1.69x, and a
         // last-bit difference of the kernels (another vector width) moves a run within that range like another seed.
         // So the test guards the range measured over seeds with a margin, and the 2x bar stays an open target.
-        assertTrue(one <= 2.5 * teacherSw, "iCT 1-step " + one + " vs teacher " + teacherSw);
-        assertTrue(two <= 2.0 * teacherSw, "iCT 2-step " + two + " vs teacher " + teacherSw);
-        assertTrue(one < untrainedSw / 10, "far below the untrained model's " + untrainedSw);
+        assertNearTeacher("iCT", ict.emaModel().denoiser(), 2.5, 2.0);
     }
 }
