@@ -95,25 +95,12 @@ public final class Pointwise {
     // y = sin x: dx = g cos x
     public static Var sin(Var x) {
         Tensor xv = x.value();
-        return Var.result("sin", map(xv, false), g -> x.accumulateGrad(g.mul(map(xv, true))), x);
+        return Var.result("sin", xv.sin(), g -> x.accumulateGrad(g.mul(xv.cos())), x);
     }
 
     // y = cos x: dx = -g sin x
     public static Var cos(Var x) {
         Tensor xv = x.value();
-        return Var.result("cos", map(xv, true), g -> x.accumulateGrad(g.mul(map(xv, false)).neg()), x);
-    }
-
-    /** sin or cos element-wise, evaluated in double (used by the sinusoidal embeddings, not a hot path). */
-    static Tensor map(Tensor x, boolean cosine) {
-        float[] xd = x.data();
-        int xo = x.offset();
-        Tensor y = Tensor.zeros(x.shape());
-        float[] d = y.data();
-        for (int i = 0; i < d.length; i++) {
-            double v = xd[xo + i];
-            d[i] = (float) (cosine ? Math.cos(v) : Math.sin(v));
-        }
-        return y;
+        return Var.result("cos", xv.cos(), g -> x.accumulateGrad(g.mul(xv.sin()).neg()), x);
     }
 }

@@ -430,6 +430,16 @@ public final class Tensor {
         return ElementwiseOps.unary(Unary.TANH, 0, 0, this);
     }
 
+    /** Sine (radians). */
+    public Tensor sin() {
+        return ElementwiseOps.unary(Unary.SIN, 0, 0, this);
+    }
+
+    /** Cosine (radians). */
+    public Tensor cos() {
+        return ElementwiseOps.unary(Unary.COS, 0, 0, this);
+    }
+
     /** 1 / (1 + e^-x). */
     public Tensor sigmoid() {
         return ElementwiseOps.unary(Unary.SIGMOID, 0, 0, this);

@@ -34,7 +34,7 @@ public final class Elementwise {
 
     /** Unary operations; POW uses parameter p, CLAMP uses [p, q]. */
     public enum Unary {
-        NEG, ABS, SIGN, EXP, LOG, SQRT, RSQRT, SQUARE, TANH, SIGMOID, SILU, POW, CLAMP;
+        NEG, ABS, SIGN, EXP, LOG, SQRT, RSQRT, SQUARE, TANH, SIGMOID, SILU, POW, CLAMP, SIN, COS;
 
         /** The operation on one value, computed in double where a transcendental is involved. */
         public float apply(float x, float p, float q) {
@@ -53,13 +53,18 @@ public final class Elementwise {
                 case SILU -> (float) (x / (1.0 + Math.exp(-x)));
                 case POW -> (float) Math.pow(x, p);
                 case CLAMP -> Math.min(Math.max(x, p), q);
+                case SIN -> (float) Math.sin(x);
+                case COS -> (float) Math.cos(x);
             };
         }
 
-        /** True for the operations that evaluate exp, log, tanh or pow (an order of magnitude dearer than a load). */
+        /**
+         * True for the operations that evaluate exp, log, tanh, pow, sin or cos (an order of magnitude dearer than a
+         * load).
+         */
         public boolean transcendental() {
             return switch (this) {
-                case EXP, LOG, TANH, SIGMOID, SILU, POW -> true;
+                case EXP, LOG, TANH, SIGMOID, SILU, POW, SIN, COS -> true;
                 default -> false;
             };
         }

@@ -82,6 +82,8 @@ public final class ElementwiseVector {
             case EXP -> exp(x, xOff, out, oOff, n);
             case LOG -> log(x, xOff, out, oOff, n);
             case TANH -> tanh(x, xOff, out, oOff, n);
+            case SIN -> sinCos(false, x, xOff, out, oOff, n);
+            case COS -> sinCos(true, x, xOff, out, oOff, n);
             // Math.pow's special cases (negative bases with integer exponents, ...) do not fit exp(p log x)
             case POW -> ElementwiseScalar.unary(op, p, q, x, xOff, out, oOff, n);
             case SIGMOID -> sigmoid(x, xOff, out, oOff, n);
@@ -289,6 +291,19 @@ public final class ElementwiseVector {
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             ElementwiseVectorMath.tanh(v(x, xi + i, m)).intoArray(o, oi + i, m);
+        }
+    }
+
+    private static void sinCos(boolean cosine, float[] x, int xi, float[] o, int oi, int n) {
+        int i = 0;
+        for (int e = S.loopBound(n); i < e; i += L) {
+            FloatVector vx = v(x, xi + i);
+            (cosine ? ElementwiseVectorMath.cos(vx) : ElementwiseVectorMath.sin(vx)).intoArray(o, oi + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector vx = v(x, xi + i, m);
+            (cosine ? ElementwiseVectorMath.cos(vx) : ElementwiseVectorMath.sin(vx)).intoArray(o, oi + i, m);
         }
     }
 

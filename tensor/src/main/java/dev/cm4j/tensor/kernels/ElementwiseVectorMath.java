@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * exp, log and tanh over float vectors built from adds, multiplies, fmas and bit operations only, and a lane sum in
+ * exp, log, tanh, sin and cos over float vectors built from adds, multiplies, fmas and bit operations only, and a lane sum in
  * a fixed order. Only referenced behind {@code Simd.ENABLED}.
  *
  * <p>Why not {@code lanewise(EXP)} and {@code reduceLanes(ADD)}: their results depend on how the JVM runs the code.
@@ -17,9 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
  * mode, so these routines are reproducible. The Vector API's EXP was ~0.18 ns/element against ~9 for a scalar
  * {@code Math.exp} loop; these polynomials keep most of that speed.
  *
- * <p>The polynomials are Cephes' single-precision ones (expf, logf, tanhf; S. L. Moshier), accurate to about 2 ulp over
- * the whole float range, with IEEE special values: exp(-inf) = 0, exp(+inf) = +inf, log(0) = -inf, log(x < 0) = NaN,
- * NaN in gives NaN out. Subnormal results and inputs are handled.
+ * <p>The polynomials are Cephes' single-precision ones (expf, logf, tanhf, sinf, cosf; S. L. Moshier), accurate to about
+ * 2 ulp over the whole float range (sin and cos: for |x| <= 8192), with IEEE special values: exp(-inf) = 0,
+ * exp(+inf) = +inf, log(0) = -inf, log(x < 0) = NaN, sin and cos of +-inf are NaN, NaN in gives NaN out. Subnormal
+ * results and inputs are handled. Lanes of sin and cos beyond |x| = 8192, where the three-part reduction by pi/4
+ * loses bits, take {@code StrictMath} instead.
  */
 public final class ElementwiseVectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -112,6 +114,65 @@ public final class ElementwiseVectorMath {
         IntVector magnitude = (IntVector) large.blend(small, a.lt(0.625f)).reinterpretAsInts();
         IntVector sign = ((IntVector) x.reinterpretAsInts()).and(0x80000000);
         return magnitude.or(sign).reinterpretAsFloats();
+    }
+
+    // sin, cos: x = j pi/4 + r with j even and |r| <= pi/4; pi/4 in three parts so that j * part is exact in float
+    private static final float FOUR_OVER_PI = 1.27323954473516f;
+    private static final float PIO4_1 = 0.78515625f;
+    private static final float PIO4_2 = 2.4187564849853515625e-4f;
+    private static final float PIO4_3 = 3.77489497744594108e-8f;
+    /** Beyond this |x| the reduction above is no longer accurate to float precision. */
+    private static final float TRIG_MAX = 8192f;
+
+    /** sin x per lane. */
+    public static FloatVector sin(FloatVector x) {
+        return sinCos(x, false);
+    }
+
+    /** cos x per lane. */
+    public static FloatVector cos(FloatVector x) {
+        return sinCos(x, true);
+    }
+
+    private static FloatVector sinCos(FloatVector x, boolean cosine) {
+        FloatVector a = x.abs();
+        // j = the even integer nearest above trunc(|x| 4/pi) when that is odd; octant = j mod 8 in {0, 2, 4, 6}
+        IntVector j = (IntVector) a.min(TRIG_MAX).mul(FOUR_OVER_PI).convert(VectorOperators.F2I, 0);
+        j = j.add(1).and(~1);
+        FloatVector y = (FloatVector) j.convert(VectorOperators.I2F, 0);
+        FloatVector r = y.fma(c(-PIO4_1), a.min(TRIG_MAX));
+        r = y.fma(c(-PIO4_2), r);
+        r = y.fma(c(-PIO4_3), r);
+        FloatVector z = r.mul(r);
+        FloatVector ps = z.fma(-1.9515295891e-4f, 8.3321608736e-3f);
+        ps = ps.fma(z, c(-1.6666654611e-1f));
+        FloatVector sinR = ps.mul(z).fma(r, r);
+        FloatVector pc = z.fma(2.443315711809948e-5f, -1.388731625493765e-3f);
+        pc = pc.fma(z, c(4.166664568298827e-2f));
+        FloatVector cosR = pc.mul(z).mul(z).add(z.fma(c(-0.5f), c(1f)));
+        // sin: octants 2 and 6 use the cosine polynomial, 4 and 6 flip the sign, and sin is odd
+        // cos: octants 2 and 6 use the sine polynomial, 2 and 4 flip the sign, and cos is even
+        IntVector octant = j.and(7);
+        VectorMask<Float> swap = octant.and(2).compare(VectorOperators.NE, 0).cast(S);
+        FloatVector result = cosine ? cosR.blend(sinR, swap) : sinR.blend(cosR, swap);
+        IntVector flip = (cosine ? octant.add(2) : octant).and(4).lanewise(VectorOperators.LSHL, 29);
+        if (!cosine) {
+            flip = flip.lanewise(VectorOperators.XOR, ((IntVector) x.reinterpretAsInts()).and(0x80000000));
+        }
+        result = ((IntVector) result.reinterpretAsInts()).lanewise(VectorOperators.XOR, flip).reinterpretAsFloats();
+        // NaN, infinities and |x| > 8192 (rare: a lane at a time, in the JDK's reproducible StrictMath)
+        VectorMask<Float> outside = a.compare(VectorOperators.GT, TRIG_MAX).or(x.test(VectorOperators.IS_NAN));
+        if (outside.anyTrue()) {
+            float[] lanes = result.toArray();
+            for (int i = 0; i < lanes.length; i++) {
+                if (outside.laneIsSet(i)) {
+                    float v = x.lane(i);
+                    lanes[i] = (float) (cosine ? StrictMath.cos(v) : StrictMath.sin(v));
+                }
+            }
+            result = FloatVector.fromArray(S, lanes, 0);
+        }
+        return result;
     }
 
     private static FloatVector c(float value) {

@@ -43,6 +43,8 @@ class ElementwiseKernelTest {
             case SILU -> x / (1 + Math.exp(-x));
             case POW -> Math.pow(x, p);
             case CLAMP -> Math.min(Math.max(x, p), q);
+            case SIN -> Math.sin(x);
+            case COS -> Math.cos(x);
         };
     }
 
@@ -160,7 +162,7 @@ class ElementwiseKernelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Unary.class, names = {"EXP", "TANH", "SIGMOID", "SILU", "SIGN", "ABS", "NEG"})
+    @EnumSource(value = Unary.class, names = {"EXP", "TANH", "SIGMOID", "SILU", "SIGN", "ABS", "NEG", "SIN", "COS"})
     void extremesGiveNoSpuriousNaN(Unary op) {
         float[] x = {-1e30f, -200f, -90f, -0f, 0f, 90f, 200f, 1e30f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
             -1e-30f, 1e-30f, 3f, -3f, 40f, -40f, 0.5f};

@@ -9,7 +9,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
-/** The vector exp, log and tanh against Math over their whole float range, in ulps, and their special values. */
+/** The vector exp, log, tanh, sin and cos against Math over their whole float range, in ulps, and their special values. */
 class ElementwiseVectorMathTest {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
@@ -76,6 +76,77 @@ class ElementwiseVectorMathTest {
         float[] special = {0f, -0f, 1e-30f, -1e-30f, 0.6249f, 0.6251f, -0.625f, 50f, -50f, Float.POSITIVE_INFINITY,
             Float.NEGATIVE_INFINITY, Float.NaN};
         maxUlps(special, ElementwiseVectorMath::tanh, Math::tanh, "tanh");
+    }
+
+    @Test
+    void sinAndCosAccurateInUlpsWhereTheyAreLarge() {
+        // relative error is meaningful away from the zeros; [-100, 100] covers every octant many times
+        float[] x = linspace(-100f, 100f, 400_001);
+        double sinUlps = maxUlpsAwayFromZeros(x, ElementwiseVectorMath::sin, Math::sin, "sin");
+        double cosUlps = maxUlpsAwayFromZeros(x, ElementwiseVectorMath::cos, Math::cos, "cos");
+        assertTrue(sinUlps <= 2 && cosUlps <= 2, "sin " + sinUlps + " ulp, cos " + cosUlps + " ulp");
+    }
+
+    /** Like maxUlps, for the lanes where |f| >= 0.01 (near a zero the reduced argument's rounding dominates). */
+    private static double maxUlpsAwayFromZeros(float[] xs, UnaryOperator<FloatVector> f, DoubleUnaryOperator ref,
+                                               String name) {
+        float[] kept = new float[xs.length];
+        int n = 0;
+        for (float x : xs) {
+            if (Math.abs(ref.applyAsDouble(x)) >= 0.01) {
+                kept[n++] = x;
+            }
+        }
+        return maxUlps(java.util.Arrays.copyOf(kept, n), f, ref, name);
+    }
+
+    @Test
+    void sinAndCosAbsoluteErrorUpTo8192AndReferenceBeyond() {
+        float[] x = linspace(-8192f, 8192f, 400_001);
+        for (boolean cosine : new boolean[] {false, true}) {
+            float[] out = apply(x, cosine ? ElementwiseVectorMath::cos : ElementwiseVectorMath::sin);
+            double worst = 0;
+            for (int i = 0; i < x.length; i++) {
+                worst = Math.max(worst, Math.abs(out[i] - (cosine ? Math.cos(x[i]) : Math.sin(x[i]))));
+            }
+            // the float result itself carries up to half an ulp of 1 (6e-8)
+            assertTrue(worst <= 1.2e-7, (cosine ? "cos" : "sin") + " max absolute error " + worst);
+        }
+        // beyond the reduction's range, NaN and infinities: StrictMath rounded to float, lane by lane
+        float[] special = {8192.5f, -8193f, 1e5f, -3e7f, 1e30f, -Float.MAX_VALUE, Float.NaN, Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, 0f, -0f, 1e-30f, -1e-30f, 0.785f, 1.5707964f, 3.1415927f};
+        float[] sin = apply(special, ElementwiseVectorMath::sin), cos = apply(special, ElementwiseVectorMath::cos);
+        for (int i = 0; i < special.length; i++) {
+            float v = special[i];
+            if (Math.abs(v) > 8192 || !Float.isFinite(v)) {
+                assertEquals((float) StrictMath.sin(v), sin[i], "sin(" + v + ")");
+                assertEquals((float) StrictMath.cos(v), cos[i], "cos(" + v + ")");
+            } else {
+                assertEquals((float) Math.sin(v), sin[i], 1.2e-7, "sin(" + v + ")");
+                assertEquals((float) Math.cos(v), cos[i], 1.2e-7, "cos(" + v + ")");
+            }
+        }
+        // odd and even exactly, signed zero kept
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(sin[10]));
+        float[] neg = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            neg[i] = -x[i];
+        }
+        float[] sinX = apply(x, ElementwiseVectorMath::sin), sinNeg = apply(neg, ElementwiseVectorMath::sin);
+        float[] cosX = apply(x, ElementwiseVectorMath::cos), cosNeg = apply(neg, ElementwiseVectorMath::cos);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(-sinX[i], sinNeg[i], "sin(-" + x[i] + ")");
+            assertEquals(cosX[i], cosNeg[i], "cos(-" + x[i] + ")");
+        }
+    }
+
+    private static float[] apply(float[] xs, UnaryOperator<FloatVector> f) {
+        float[] padded = java.util.Arrays.copyOf(xs, (xs.length + S.length() - 1) / S.length() * S.length());
+        float[] out = new float[padded.length];
+        for (int i = 0; i < padded.length; i += S.length()) {
+            f.apply(FloatVector.fromArray(S, padded, i)).intoArray(out, i);
+        }
+        return java.util.Arrays.copyOf(out, xs.length);
     }
 
     @Test
