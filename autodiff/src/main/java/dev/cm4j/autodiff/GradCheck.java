@@ -5,6 +5,7 @@ import dev.cm4j.tensor.Shapes;
 import dev.cm4j.tensor.Tensor;
 
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Checks the gradients of a function of tensors against central finite differences (as
@@ -43,16 +44,33 @@ public final class GradCheck {
         for (int i = 0; i < inputs.length; i++) {
             params[i] = Var.param(inputs[i]);
         }
-        Var y = f.apply(params);
+        return check(() -> f.apply(params), params, h, atol, rtol, maxPerInput, rng);
+    }
+
+    /**
+     * The same check for leaves that {@code f} already holds, such as a module's parameters: {@code f} reads them
+     * itself, so their values are perturbed in place (and restored) between the probes. Their gradients are reset
+     * first and hold the analytic gradient afterwards.
+     *
+     * @param f      the function under test; called once recording (for the backward) and many times inside
+     *               {@link NoGrad}
+     * @param leaves leaves that require gradients, read by {@code f}
+     */
+    public static Result check(Supplier<Var> f, Var[] leaves, double h, double atol, double rtol, int maxPerInput,
+                               Rng rng) {
+        for (Var leaf : leaves) {
+            leaf.zeroGrad();
+        }
+        Var y = f.get();
         Tensor r = rng.normal(y.shape());
         y.backward(r);
 
         double worstRatio = 0;
         String worst = "no element checked";
         int checked = 0;
-        for (int k = 0; k < inputs.length; k++) {
-            Tensor x = inputs[k];
-            Tensor grad = params[k].grad();
+        for (int k = 0; k < leaves.length; k++) {
+            Tensor x = leaves[k].value();
+            Tensor grad = leaves[k].grad();
             int n = x.size();
             int probes = Math.min(n, maxPerInput);
             float[] d = x.data();
@@ -61,9 +79,9 @@ public final class GradCheck {
                 int at = x.offset() + e;
                 float saved = d[at];
                 d[at] = (float) (saved + h);
-                double plus = probe(f, inputs, r);
+                double plus = probe(f, r);
                 d[at] = (float) (saved - h);
-                double minus = probe(f, inputs, r);
+                double minus = probe(f, r);
                 d[at] = saved;
                 x.markModified(); // written through data(); the values are back, but a saved graph would not know
                 // divide by the step actually taken in float
@@ -83,16 +101,12 @@ public final class GradCheck {
         return new Result(worstRatio, worst, checked);
     }
 
-    /** L = sum(f(x) * R) in double, without recording. */
+    /** L = sum(f() * R) in double, without recording (NoGrad: the leaves are read as constants). */
     @SuppressWarnings("try")
-    private static double probe(Function<Var[], Var> f, Tensor[] inputs, Tensor r) {
-        Var[] constants = new Var[inputs.length];
-        for (int i = 0; i < inputs.length; i++) {
-            constants[i] = Var.constant(inputs[i]);
-        }
+    private static double probe(Supplier<Var> f, Tensor r) {
         Tensor y;
         try (NoGrad ignored = NoGrad.enter()) {
-            y = f.apply(constants).value();
+            y = f.get().value();
         }
         float[] yd = y.data(), rd = r.data();
         double sum = 0;

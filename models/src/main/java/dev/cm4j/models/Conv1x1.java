@@ -5,9 +5,9 @@ import dev.cm4j.autodiff.Var;
 import dev.cm4j.tensor.Rng;
 
 /**
- * {@code torch.nn.Conv1d} with kernel size 1 (ADM's {@code conv_nd(1, in, out, 1)}): x (B,in,T) -> (B,out,T);
- * parameters {@code weight} (out, in, 1) and {@code bias} (out), the shapes of the reference checkpoints. It runs as a
- * 1x1 two-dimensional convolution over (B,in,T,1).
+ * {@code torch.nn.Conv1d} with kernel size 1 (guided-diffusion's {@code conv_nd(1, in, out, 1)}): x (B,in,T) ->
+ * (B,out,T); parameters {@code weight} (out, in, 1) and {@code bias} (out). It runs as a 1x1 two-dimensional
+ * convolution over (B,in,T,1). (The attention of openai/consistency_models uses 1x1 {@link Conv2d}s instead.)
  */
 public final class Conv1x1 extends Module implements Layer {
     private final int in;

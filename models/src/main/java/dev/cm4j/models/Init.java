@@ -7,6 +7,9 @@ import dev.cm4j.tensor.Tensor;
 /**
  * Weight initialisers, all drawing from an explicit {@link Rng}. fanIn is the number of inputs of one output unit:
  * {@code in} for a Linear, {@code in * kh * kw} for a convolution.
+ *
+ * <p>Inside a {@link ShapeOnly} scope {@link #weight}, {@link #bias} and {@link #standardNormal} return placeholders of
+ * the right shape and draw nothing, so a model can be built for its names and shapes alone.
  */
 public final class Init {
     private Init() {
@@ -50,6 +53,9 @@ public final class Init {
 
     /** The weight of a layer under {@code scheme}. */
     public static Tensor weight(Scheme scheme, Rng rng, int fanIn, int... shape) {
+        if (ShapeOnly.active()) {
+            return ShapeOnly.placeholder(shape);
+        }
         return switch (scheme) {
             case PYTORCH -> kaimingUniform(rng, Math.sqrt(5), fanIn, shape);
             case HE_NORMAL -> heNormal(rng, fanIn, shape);
@@ -59,7 +65,15 @@ public final class Init {
 
     /** The bias of a layer under {@code scheme}. */
     public static Tensor bias(Scheme scheme, Rng rng, int fanIn, int... shape) {
+        if (ShapeOnly.active()) {
+            return ShapeOnly.placeholder(shape);
+        }
         return scheme == Scheme.PYTORCH ? fanInUniform(rng, fanIn, shape) : Tensor.zeros(shape);
+    }
+
+    /** N(0, 1), PyTorch's initialisation of {@code nn.Embedding}. */
+    public static Tensor standardNormal(Rng rng, int... shape) {
+        return ShapeOnly.active() ? ShapeOnly.placeholder(shape) : rng.normal(shape);
     }
 
     /** Sets every parameter of {@code module} to 0 (ADM's {@code zero_module}, an in-place write) and returns it. */

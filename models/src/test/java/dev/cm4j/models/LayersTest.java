@@ -26,8 +26,9 @@ class LayersTest {
         Map<String, Tensor> sd = block.stateDict();
         assertEquals(List.of("norm.weight", "norm.bias", "qkv.weight", "qkv.bias", "proj_out.weight",
                 "proj_out.bias"), List.copyOf(sd.keySet()));
-        assertArrayEquals(new int[] {24, 8, 1}, sd.get("qkv.weight").shape());
-        assertArrayEquals(new int[] {8, 8, 1}, sd.get("proj_out.weight").shape());
+        // consistency_models builds its attention with dims=2: 1x1 Conv2d weights
+        assertArrayEquals(new int[] {24, 8, 1, 1}, sd.get("qkv.weight").shape());
+        assertArrayEquals(new int[] {8, 8, 1, 1}, sd.get("proj_out.weight").shape());
         Tensor x = new Rng(2).normal(2, 8, 3, 3);
         Tensor y = block.forward(Var.constant(x)).value();
         assertEquals(0f, y.maxAbsDiff(x), "zero-initialised proj_out: the block is the identity at init");
