@@ -38,7 +38,7 @@ public final class DemoCommand implements Callable<Integer> {
     long seed = 0;
 
     @Option(names = "--data", description = "8gaussians, moons, swissroll or checkerboard (default: ${DEFAULT-VALUE}).")
-    String data = "swissroll";
+    String data = "checkerboard";
 
     @Option(names = "--teacher-steps", description = "EDM teacher updates (default: ${DEFAULT-VALUE}).")
     int teacherSteps = 3000;

@@ -28,10 +28,10 @@ import dev.cm4j.tensor.Rng;
  * </ul>
  *
  * <p>The iCT settings differ from the paper's CIFAR-10 ones (s1 = 1280 for 400k steps, P_std 2.0, batch 1024) where
- * eight seeds of the 6000-step toy run favoured it: the one-step sliced Wasserstein distance averaged 2.57x the
- * teacher's with P_std 2.0, s1 = 320 and batch 512; 2.22x with P_std 4.0, s1 = 640 and batch 1024; 1.99x with batch
- * 2048. A wider P_std samples the large noise levels, which the one-step map starts from, more often; a larger batch
- * steadies the self-referential targets.
+ * eight seeds of the 6000-step run on the Swiss roll, the hardest of the toys for iCT, favoured it: the one-step
+ * sliced Wasserstein distance averaged 2.57x the teacher's with P_std 2.0, s1 = 320 and batch 512; 2.22x with
+ * P_std 4.0, s1 = 640 and batch 1024; 1.99x with batch 2048. A wider P_std samples the large noise levels, which the
+ * one-step map starts from, more often; a larger batch steadies the self-referential targets.
  *
  * @param data the toy distribution
  * @param seed seed of every generator (weights, batches, noise)
