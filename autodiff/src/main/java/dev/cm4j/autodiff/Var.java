@@ -220,10 +220,19 @@ public final class Var {
                 v.checkUnmodified();
             }
         }
+        List<Var> leaves = new ArrayList<>();
+        for (Var v : order) {
+            if (v.rule == null) {
+                leaves.add(v);
+            }
+        }
         accumulateGrad(seed);
         // reverse topological order: every node's gradient is complete before its rule runs
         for (int i = order.size() - 1; i >= 0; i--) {
             Var v = order.get(i);
+            // dropped from the list as soon as it is done: with its consumers freed before it, nothing holds the node
+            // (and its value) any longer unless the caller does, so activations become garbage while the pass runs
+            order.set(i, null);
             if (v.rule == null) {
                 continue;
             }
@@ -238,13 +247,13 @@ public final class Var {
         // (add hands one tensor to both inputs). Copy exactly those; every other leaf owns its gradient from here on.
         IdentityHashMap<float[], Integer> users = new IdentityHashMap<>();
         users.put(seed.data(), 1);
-        for (Var v : order) {
-            if (v.rule == null && v.gradShared && v.grad != null) {
+        for (Var v : leaves) {
+            if (v.gradShared && v.grad != null) {
                 users.merge(v.grad.data(), 1, Integer::sum);
             }
         }
-        for (Var v : order) {
-            if (v.rule == null && v.gradShared && v.grad != null) {
+        for (Var v : leaves) {
+            if (v.gradShared && v.grad != null) {
                 if (users.get(v.grad.data()) > 1) {
                     v.grad = v.grad.copy();
                 }
