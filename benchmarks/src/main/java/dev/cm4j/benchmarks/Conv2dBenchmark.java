@@ -34,8 +34,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class Conv2dBenchmark {
-    /** Cin-Cout-HW */
-    @Param({"1-64-28", "64-64-28", "128-128-14", "256-256-7", "64-64-32", "128-128-16"})
+    /** Cin-Cout-HW; the last three are the small U-Net's (UNet.Config.small28, there at batch 32: -p batch=32). */
+    @Param({"1-64-28", "64-64-28", "128-128-14", "256-256-7", "64-64-32", "128-128-16", "32-32-28", "64-64-14",
+        "32-64-28"})
     public String shape;
 
     @Param("64")

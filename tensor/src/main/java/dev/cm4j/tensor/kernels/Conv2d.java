@@ -7,6 +7,10 @@ import dev.cm4j.tensor.Parallel;
  * images. {@link Conv2dReference} is the direct-loop twin these are tested against.
  *
  * <ul>
+ *   <li>Patches: where the GEMM packs B into panels ({@link Gemm#packsB}), the forward pass and the weight gradient
+ *       have {@link Im2colPanels} write the patches straight into those panels instead of building the column
+ *       matrix and having the GEMM copy it again. Packing only moves data, so the results are the bits of
+ *       im2col + GEMM, which the package-private {@code packed = false} route still computes.</li>
  *   <li>Units: small output planes make thin GEMMs, so images are taken {@link #imagesPerGemm} at a time with their
  *       columns side by side (measured on 256 -> 256 channels at 7x7: 4 images per GEMM run all three passes
  *       1.4-1.5x faster than one); large planes go one image per GEMM, and a 1x1 stride-1 convolution multiplies
@@ -33,6 +37,15 @@ public final class Conv2d {
     // x (N,C,H,W), w (K,C,kh,kw), bias (K) or null -> y (N,K,Ho,Wo)
     public static void forward(Conv2dShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                                float[] y, int yOff) {
+        forward(s, x, xOff, w, wOff, bias, biasOff, y, yOff, true);
+    }
+
+    /**
+     * The forward pass with the patches packed straight into the GEMM's panels ({@code packed}, where the GEMM packs
+     * B at all) or through the explicit column matrix; both give the same bits.
+     */
+    static void forward(Conv2dShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+                        float[] y, int yOff, boolean packed) {
         int plane = s.outPlane();
         int patch = s.patch();
         int inImage = s.c() * s.inPlane();
@@ -41,27 +54,26 @@ public final class Conv2d {
         BatchLoop.forEach(Im2col.ceilDiv(s.n(), per), u -> {
             int n0 = u * per;
             int count = Math.min(per, s.n() - n0);
-            if (count == 1) {
-                float[] src = columns(s, x, xOff + n0 * inImage);
-                int srcOff = s.isPointwise() ? xOff + n0 * inImage : 0;
-                // y[n] (K, Ho*Wo) = w (K, C*kh*kw) * col (C*kh*kw, Ho*Wo)
-                Gemm.sgemm(false, false, s.k(), plane, patch, 1f, w, wOff, patch, src, srcOff, plane,
-                        0f, y, yOff + n0 * outImage, plane);
-                addBias(s.k(), plane, bias, biasOff, y, yOff + n0 * outImage);
-                return;
-            }
-            // the unit's columns side by side: col (C*kh*kw, count*Ho*Wo), then y_unit (K, count*Ho*Wo)
             int cols = count * plane;
-            float[] col = BatchLoop.scratch(0, patch * cols);
-            for (int i = 0; i < count; i++) {
-                Im2col.im2col(s, x, xOff + (n0 + i) * inImage, col, i * plane, cols);
+            // y_unit (K, count*Ho*Wo) = w (K, C*kh*kw) * col (C*kh*kw, count*Ho*Wo); one image writes y directly
+            float[] out = count == 1 ? y : BatchLoop.scratch(1, s.k() * cols);
+            int outOff = count == 1 ? yOff + n0 * outImage : 0;
+            if (count == 1 && s.isPointwise()) {
+                Gemm.sgemm(false, false, s.k(), plane, patch, 1f, w, wOff, patch, x, xOff + n0 * inImage, plane,
+                        0f, out, outOff, plane);
+            } else if (packed && Gemm.packsB(false, false, s.k(), cols, patch)) {
+                Gemm.sgemmPacked(false, s.k(), cols, patch, 1f, w, wOff, patch,
+                        Im2colPanels.forward(s, x, xOff + n0 * inImage, count), 0f, out, outOff, cols);
+            } else {
+                float[] col = columns(s, x, xOff + n0 * inImage, count);
+                Gemm.sgemm(false, false, s.k(), cols, patch, 1f, w, wOff, patch, col, 0, cols, 0f, out, outOff, cols);
             }
-            float[] out = BatchLoop.scratch(1, s.k() * cols);
-            Gemm.sgemm(false, false, s.k(), cols, patch, 1f, w, wOff, patch, col, 0, cols, 0f, out, 0, cols);
             for (int i = 0; i < count; i++) {
                 int image = yOff + (n0 + i) * outImage;
-                for (int k = 0; k < s.k(); k++) {
-                    System.arraycopy(out, k * cols + i * plane, y, image + k * plane, plane);
+                if (count > 1) {
+                    for (int k = 0; k < s.k(); k++) {
+                        System.arraycopy(out, k * cols + i * plane, y, image + k * plane, plane);
+                    }
                 }
                 addBias(s.k(), plane, bias, biasOff, y, image);
             }
@@ -109,6 +121,12 @@ public final class Conv2d {
 
     // dy (N,K,Ho,Wo), x (N,C,H,W) -> dw (K,C,kh,kw)
     public static void backwardWeight(Conv2dShape s, float[] dy, int dyOff, float[] x, int xOff, float[] dw, int dwOff) {
+        backwardWeight(s, dy, dyOff, x, xOff, dw, dwOff, true);
+    }
+
+    /** The weight gradient with the patches packed straight into the GEMM's panels or not, as in {@link #forward}. */
+    static void backwardWeight(Conv2dShape s, float[] dy, int dyOff, float[] x, int xOff, float[] dw, int dwOff,
+                               boolean packed) {
         int plane = s.outPlane();
         int patch = s.patch();
         int inImage = s.c() * s.inPlane();
@@ -129,24 +147,27 @@ public final class Conv2d {
                     int n0 = u * per;
                     int count = Math.min(per, s.n() - n0);
                     int cols = count * plane;
-                    float[] col;
-                    int colOff = 0;
                     float[] dyU = dy;
                     int dyUOff = dyOff + n0 * outImage;
-                    if (count == 1) {
-                        col = columns(s, x, xOff + n0 * inImage);
-                        colOff = s.isPointwise() ? xOff + n0 * inImage : 0;
-                    } else {
-                        col = BatchLoop.scratch(0, patch * cols);
-                        for (int i = 0; i < count; i++) {
-                            Im2col.im2col(s, x, xOff + (n0 + i) * inImage, col, i * plane, cols);
-                        }
+                    if (count > 1) {
                         dyU = gather(s.k(), plane, count, dy, dyUOff, BatchLoop.scratch(1, s.k() * cols));
                         dyUOff = 0;
                     }
+                    float beta = u == first ? 0f : 1f;
+                    float[] dst = g == 0 ? dw : partial;
+                    int dstOff = g == 0 ? dwOff : (g - 1) * wSize;
                     // dw_g (K, C*kh*kw) += dy_unit (K, cols) * col^T (cols, C*kh*kw)
-                    Gemm.sgemm(false, true, s.k(), patch, cols, 1f, dyU, dyUOff, cols, col, colOff, cols,
-                            u == first ? 0f : 1f, g == 0 ? dw : partial, g == 0 ? dwOff : (g - 1) * wSize, patch);
+                    if (count == 1 && s.isPointwise()) {
+                        Gemm.sgemm(false, true, s.k(), patch, cols, 1f, dyU, dyUOff, cols, x, xOff + n0 * inImage,
+                                cols, beta, dst, dstOff, patch);
+                    } else if (packed && Gemm.packsB(false, true, s.k(), patch, cols)) {
+                        Gemm.sgemmPacked(false, s.k(), patch, cols, 1f, dyU, dyUOff, cols,
+                                Im2colPanels.transposed(s, x, xOff + n0 * inImage, count), beta, dst, dstOff, patch);
+                    } else {
+                        float[] col = columns(s, x, xOff + n0 * inImage, count);
+                        Gemm.sgemm(false, true, s.k(), patch, cols, 1f, dyU, dyUOff, cols, col, 0, cols,
+                                beta, dst, dstOff, patch);
+                    }
                 }
             }
         });
@@ -174,16 +195,13 @@ public final class Conv2d {
         return buf;
     }
 
-    /**
-     * The column matrix of the image at {@code xImage}: x itself for a pointwise convolution (read from xImage),
-     * otherwise this thread's im2col scratch (read from 0).
-     */
-    private static float[] columns(Conv2dShape s, float[] x, int xImage) {
-        if (s.isPointwise()) {
-            return x;
+    /** The column matrix (C*kh*kw, count*Ho*Wo) of count images from xFirst on, in this thread's scratch. */
+    private static float[] columns(Conv2dShape s, float[] x, int xFirst, int count) {
+        int cols = count * s.outPlane();
+        float[] col = BatchLoop.scratch(0, s.patch() * cols);
+        for (int i = 0; i < count; i++) {
+            Im2col.im2col(s, x, xFirst + i * s.c() * s.inPlane(), col, i * s.outPlane(), cols);
         }
-        float[] col = BatchLoop.scratch(0, s.patch() * s.outPlane());
-        Im2col.im2col(s, x, xImage, col, 0, s.outPlane());
         return col;
     }
 

@@ -53,16 +53,47 @@ public final class Gemm {
                 a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
+    /**
+     * True when {@link #sgemm} multiplies this shape on the blocked path that packs op(B) into panels, which
+     * {@link #sgemmPacked} can then feed from a packer instead of a matrix with the same bits. False for the shapes the
+     * vector path multiplies without packing ({@code GemmVectorSmall}); the scalar path always packs.
+     */
+    static boolean packsB(boolean transA, boolean transB, int m, int n, int k) {
+        return !Simd.ENABLED || GemmVector.packsB(transA, transB, m, n, k);
+    }
+
+    /**
+     * C = alpha * op(A) * op(B) + beta * C with op(B) (k, n) written into the GEMM's panels by {@code b}, always on the
+     * blocked path (all threads of the pool). Where {@link #packsB} holds this is bit-identical to {@link #sgemm} on the
+     * matrix that {@code b} packs; elsewhere sgemm takes an unpacked route whose rounding differs.
+     */
+    static void sgemmPacked(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                            GemmBSource b, float beta, float[] c, int cOff, int ldc) {
+        checkSizes(m, n, k);
+        checkOperand("A", a, aOff, lda, transA ? k : m, transA ? m : k);
+        checkOperand("C", c, cOff, ldc, m, n);
+        if (Simd.ENABLED) {
+            GemmVector.sgemmPacked(Integer.MAX_VALUE, transA, m, n, k, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
+        } else {
+            GemmBlocked.sgemm(GemmScalarKernel.INSTANCE, Integer.MAX_VALUE, transA, m, n, k, alpha, a, aOff, lda, b,
+                    beta, c, cOff, ldc);
+        }
+    }
+
     /** Validates sizes, leading dimensions and array extents, so a bad call fails with a message, not mid-kernel. */
     static void check(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
                       float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
-        if (m < 0 || n < 0 || k < 0) {
-            throw new IllegalArgumentException("sgemm: negative size m=" + m + ", n=" + n + ", k=" + k);
-        }
+        checkSizes(m, n, k);
         // the arrays hold A as (rows, cols) = (m, k), or (k, m) when transposed; likewise B
         checkOperand("A", a, aOff, lda, transA ? k : m, transA ? m : k);
         checkOperand("B", b, bOff, ldb, transB ? n : k, transB ? k : n);
         checkOperand("C", c, cOff, ldc, m, n);
+    }
+
+    private static void checkSizes(int m, int n, int k) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("sgemm: negative size m=" + m + ", n=" + n + ", k=" + k);
+        }
     }
 
     private static void checkOperand(String name, float[] x, int off, int ld, int rows, int cols) {

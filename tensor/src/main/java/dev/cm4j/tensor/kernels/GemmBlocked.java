@@ -39,6 +39,13 @@ final class GemmBlocked {
     static void sgemm(GemmMicroKernel kernel, int maxThreads, boolean transA, boolean transB,
                       int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
+        sgemm(kernel, maxThreads, transA, m, n, k, alpha, a, aOff, lda, GemmPack.matrixB(transB, b, bOff, ldb),
+                beta, c, cOff, ldc);
+    }
+
+    /** As above with op(B) (k, n) delivered by a packer: the same blocking, thread split and summation order. */
+    static void sgemm(GemmMicroKernel kernel, int maxThreads, boolean transA, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int lda, GemmBSource b, float beta, float[] c, int cOff, int ldc) {
         if (m <= 0 || n <= 0) {
             return;
         }
@@ -50,19 +57,19 @@ final class GemmBlocked {
         int colPanels = (n + kernel.nr - 1) / kernel.nr;
         int rowPanels = (m + kernel.mr - 1) / kernel.mr;
         if (parts <= 1) {
-            block(kernel, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            block(kernel, transA, 0, m, 0, n, k, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
         } else if (n >= m && colPanels >= parts || rowPanels < parts) {
             // Whole NR panels of columns per thread: each thread packs all of A but only its share of B.
             int nr = kernel.nr;
             Parallel.forRange(colPanels, Math.max(1, colPanels / parts), (s0, s1) ->
-                    block(kernel, transA, transB, 0, m, s0 * nr, Math.min(n, s1 * nr), k,
-                            alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
+                    block(kernel, transA, 0, m, s0 * nr, Math.min(n, s1 * nr), k,
+                            alpha, a, aOff, lda, b, beta, c, cOff, ldc));
         } else {
             // Whole MR panels of rows per thread: each thread packs its rows of A and all of B.
             int mr = kernel.mr;
             Parallel.forRange(rowPanels, Math.max(1, rowPanels / parts), (r0, r1) ->
-                    block(kernel, transA, transB, r0 * mr, Math.min(m, r1 * mr), 0, n, k,
-                            alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
+                    block(kernel, transA, r0 * mr, Math.min(m, r1 * mr), 0, n, k,
+                            alpha, a, aOff, lda, b, beta, c, cOff, ldc));
         }
     }
 
@@ -83,6 +90,14 @@ final class GemmBlocked {
     static void block(GemmMicroKernel kernel, boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
                       float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
+        block(kernel, transA, i0, i1, j0, j1, k, alpha, a, aOff, lda, GemmPack.matrixB(transB, b, bOff, ldb),
+                beta, c, cOff, ldc);
+    }
+
+    /** As above with op(B) from a packer. */
+    static void block(GemmMicroKernel kernel, boolean transA, int i0, int i1, int j0, int j1, int k,
+                      float alpha, float[] a, int aOff, int lda, GemmBSource b, float beta,
+                      float[] c, int cOff, int ldc) {
         int mr = kernel.mr;
         int nr = kernel.nr;
         int mcMax = Math.max(mr, MC / mr * mr);
@@ -98,7 +113,7 @@ final class GemmBlocked {
                 int kc = Math.min(kcMax, k - pc);
                 // Only the first k block sees the caller's beta; later blocks accumulate onto it.
                 float betaBlock = pc == 0 ? beta : 1f;
-                GemmPack.packB(transB, b, bOff, ldb, pc, kc, jc, nc, nr, pb);
+                b.pack(pc, kc, jc, nc, nr, pb);
                 for (int ic = i0; ic < i1; ic += mcMax) {
                     int mc = Math.min(mcMax, i1 - ic);
                     GemmPack.packA(transA, a, aOff, lda, ic, mc, pc, kc, pa);

@@ -46,6 +46,11 @@ final class GemmPack {
         }
     }
 
+    /** op(B) held as a matrix (arguments as in {@link Gemm}), packed by {@link #packB}. */
+    static GemmBSource matrixB(boolean transB, float[] b, int bOff, int ldb) {
+        return (p0, kc, j0, nc, nr, dst) -> packB(transB, b, bOff, ldb, p0, kc, j0, nc, nr, dst);
+    }
+
     /**
      * Packs op(B)[p0 .. p0+kc, j0 .. j0+nc) into {@code dst} as NR-column panels, zero-padded to whole panels.
      * Not transposed: B is (k, n) with row stride ldb; transposed: the array holds B^T as (n, k).

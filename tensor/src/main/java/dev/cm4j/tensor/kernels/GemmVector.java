@@ -16,16 +16,39 @@ public final class GemmVector {
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
         Gemm.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
-        if (m <= GemmVectorSmall.MAX_ROWS && m > 0 && n > 0 && k > 0) {
+        if (smallRows(m, n, k)) {
             GemmVectorSmall.sgemm(maxThreads, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb,
                     beta, c, cOff, ldc);
             return;
         }
-        if (transB && !transA && n <= GemmVectorSmall.MAX_COLS && n > 0 && k >= GemmVectorSmall.THIN_B_MIN_DEPTH) {
+        if (thinB(transA, transB, n, k)) {
             GemmVectorSmall.sgemmThinB(maxThreads, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
         GemmBlocked.sgemm(GemmVectorKernel.INSTANCE, maxThreads, transA, transB, m, n, k, alpha,
                 a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /**
+     * True when {@link #sgemm} runs this product on the blocked, B-packing path, where op(B) may instead come from a
+     * {@link GemmBSource} ({@link #sgemmPacked}) with the same bits.
+     */
+    static boolean packsB(boolean transA, boolean transB, int m, int n, int k) {
+        return !smallRows(m, n, k) && !thinB(transA, transB, n, k);
+    }
+
+    /** The blocked product with op(B) (k, n) from a packer; only for shapes where {@link #packsB} holds. */
+    static void sgemmPacked(int maxThreads, boolean transA, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int lda, GemmBSource b, float beta, float[] c, int cOff, int ldc) {
+        GemmBlocked.sgemm(GemmVectorKernel.INSTANCE, maxThreads, transA, m, n, k, alpha, a, aOff, lda, b,
+                beta, c, cOff, ldc);
+    }
+
+    private static boolean smallRows(int m, int n, int k) {
+        return m <= GemmVectorSmall.MAX_ROWS && m > 0 && n > 0 && k > 0;
+    }
+
+    private static boolean thinB(boolean transA, boolean transB, int n, int k) {
+        return transB && !transA && n <= GemmVectorSmall.MAX_COLS && n > 0 && k >= GemmVectorSmall.THIN_B_MIN_DEPTH;
     }
 }
