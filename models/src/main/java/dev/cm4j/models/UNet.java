@@ -308,6 +308,7 @@ public final class UNet extends Module {
      * The number of parameters of {@code config}, from the same constructors with placeholder weights
      * ({@link ShapeOnly}): counting the released 526M-parameter network costs no weight memory.
      */
+    @SuppressWarnings("try")
     public static long countParameters(Config config) {
         try (ShapeOnly ignored = ShapeOnly.enter()) {
             return new UNet(config, new Rng(0)).parameterCount();
@@ -318,6 +319,7 @@ public final class UNet extends Module {
      * The parameter shapes by name, in state-dict order, built as {@link #countParameters} does; a released
      * checkpoint can be checked against them before any weight is allocated.
      */
+    @SuppressWarnings("try")
     public static Map<String, int[]> parameterShapes(Config config) {
         Map<String, int[]> shapes = new LinkedHashMap<>();
         try (ShapeOnly ignored = ShapeOnly.enter()) {

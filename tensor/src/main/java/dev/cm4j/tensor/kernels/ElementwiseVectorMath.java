@@ -56,7 +56,7 @@ public final class ElementwiseVectorMath {
         FloatVector y = p.fma(r.mul(r), r).add(1f);
         // 2^n as two factors 2^h 2^(n-h), each a normal float for n in [-150, 128]: results near overflow and in the
         // subnormal range are then rounded once, by the last multiply
-        IntVector ni = ((IntVector) t.reinterpretAsInts()).sub(ROUND_BITS);
+        IntVector ni = t.reinterpretAsInts().sub(ROUND_BITS);
         IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
         FloatVector s1 = h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -72,7 +72,7 @@ public final class ElementwiseVectorMath {
         // subnormal inputs: scale into the normal range first, and take 23 off the exponent
         VectorMask<Float> tiny = x.lt(MIN_NORMAL);
         FloatVector xs = x.blend(x.mul(8388608f), tiny);
-        IntVector bits = (IntVector) xs.reinterpretAsInts();
+        IntVector bits = xs.reinterpretAsInts();
         FloatVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(126).convert(VectorOperators.I2F, 0)
                 .reinterpretAsFloats();
         e = e.blend(e.sub(23f), tiny);
@@ -111,8 +111,8 @@ public final class ElementwiseVectorMath {
         p = p.fma(z, c(-3.33332819422e-1f));
         FloatVector small = p.mul(z).fma(a, a);
         FloatVector large = c(1f).sub(c(2f).div(exp(a.add(a)).add(1f)));
-        IntVector magnitude = (IntVector) large.blend(small, a.lt(0.625f)).reinterpretAsInts();
-        IntVector sign = ((IntVector) x.reinterpretAsInts()).and(0x80000000);
+        IntVector magnitude = large.blend(small, a.lt(0.625f)).reinterpretAsInts();
+        IntVector sign = x.reinterpretAsInts().and(0x80000000);
         return magnitude.or(sign).reinterpretAsFloats();
     }
 
@@ -157,9 +157,9 @@ public final class ElementwiseVectorMath {
         FloatVector result = cosine ? cosR.blend(sinR, swap) : sinR.blend(cosR, swap);
         IntVector flip = (cosine ? octant.add(2) : octant).and(4).lanewise(VectorOperators.LSHL, 29);
         if (!cosine) {
-            flip = flip.lanewise(VectorOperators.XOR, ((IntVector) x.reinterpretAsInts()).and(0x80000000));
+            flip = flip.lanewise(VectorOperators.XOR, x.reinterpretAsInts().and(0x80000000));
         }
-        result = ((IntVector) result.reinterpretAsInts()).lanewise(VectorOperators.XOR, flip).reinterpretAsFloats();
+        result = result.reinterpretAsInts().lanewise(VectorOperators.XOR, flip).reinterpretAsFloats();
         // NaN, infinities and |x| > 8192 (rare: a lane at a time, in the JDK's reproducible StrictMath)
         VectorMask<Float> outside = a.compare(VectorOperators.GT, TRIG_MAX).or(x.test(VectorOperators.IS_NAN));
         if (outside.anyTrue()) {
