@@ -1,16 +1,21 @@
 package dev.cm4j.tensor.kernels;
 
 import dev.cm4j.tensor.Parallel;
+import dev.cm4j.tensor.Simd;
 
 /**
  * Convolution as matrix products: the images' patch matrices (im2col) times the weights, one {@link Gemm} per unit of
  * images. {@link Conv2dReference} is the direct-loop twin these are tested against.
  *
  * <ul>
- *   <li>Patches: where the GEMM packs B into panels ({@link Gemm#packsB}), the forward pass and the weight gradient
- *       have {@link Im2colPanels} write the patches straight into those panels instead of building the column
- *       matrix and having the GEMM copy it again. Packing only moves data, so the results are the bits of
- *       im2col + GEMM, which the package-private {@code packed = false} route still computes.</li>
+ *   <li>Patches, where the GEMM would run blocked ({@link Gemm#isBlocked}) and so copy the column matrix once more
+ *       into its packed blocks: the forward pass of a same convolution (stride 1, kernel 2 padding + 1) has
+ *       {@link Im2colPanels} write the patches straight into the B panels, and the weight gradient is computed
+ *       transposed, dw^T = col * dy^T, with {@link Im2colRows} writing im2col rows straight into the A blocks. No
+ *       column matrix is stored then. Packing only moves data and each element of dw^T is the same sum in the same
+ *       order as in dw, so the results are the bits of im2col + GEMM, which the package-private
+ *       {@code packed = false} route still computes. Other forward geometries keep the column matrix: packing them
+ *       straight into panels measured slower than im2col + packing (runs of one image row either way).</li>
  *   <li>Units: small output planes make thin GEMMs, so images are taken {@link #imagesPerGemm} at a time with their
  *       columns side by side (measured on 256 -> 256 channels at 7x7: 4 images per GEMM run all three passes
  *       1.4-1.5x faster than one); large planes go one image per GEMM, and a 1x1 stride-1 convolution multiplies
@@ -61,9 +66,10 @@ public final class Conv2d {
             if (count == 1 && s.isPointwise()) {
                 Gemm.sgemm(false, false, s.k(), plane, patch, 1f, w, wOff, patch, x, xOff + n0 * inImage, plane,
                         0f, out, outOff, plane);
-            } else if (packed && Gemm.packsB(false, false, s.k(), cols, patch)) {
-                Gemm.sgemmPacked(false, s.k(), cols, patch, 1f, w, wOff, patch,
-                        Im2colPanels.forward(s, x, xOff + n0 * inImage, count), 0f, out, outOff, cols);
+            } else if (packed && Simd.ENABLED && Im2colPanels.fits(s)
+                    && Gemm.isBlocked(false, false, s.k(), cols, patch)) {
+                Gemm.sgemmPacked(s.k(), cols, patch, 1f, GemmPack.matrixA(false, w, wOff, patch),
+                        panels(s, x, xOff + n0 * inImage, count), 0f, out, outOff, cols);
             } else {
                 float[] col = columns(s, x, xOff + n0 * inImage, count);
                 Gemm.sgemm(false, false, s.k(), cols, patch, 1f, w, wOff, patch, col, 0, cols, 0f, out, outOff, cols);
@@ -138,11 +144,19 @@ public final class Conv2d {
         // partial, and the partials are added in group order: the same bits on any number of threads.
         // Group 0 sums straight into dw, the others into this thread's scratch (kept between calls).
         int groups = weightGroups(s);
-        float[] partial = BatchLoop.scratch(2, (groups - 1) * wSize);
+        // dw^T = col * dy^T with the patches packed as A rows, where every unit's dy * col^T would run blocked
+        int lastCount = s.n() - (units - 1) * per;
+        boolean transposed = packed && (long) groups * wSize <= MAX_PARTIAL_FLOATS
+                && Gemm.isBlocked(false, true, s.k(), patch, per * plane)
+                && Gemm.isBlocked(false, true, s.k(), patch, lastCount * plane);
+        // Transposed, every group sums into its own (C*kh*kw, K) partial; otherwise group 0 sums into dw
+        float[] partial = BatchLoop.scratch(2, (transposed ? groups : groups - 1) * wSize);
         Parallel.forRange(groups, 1, (g0, g1) -> {
             for (int g = g0; g < g1; g++) {
                 int first = (int) ((long) units * g / groups);
                 int last = (int) ((long) units * (g + 1) / groups);
+                float[] dst = g == 0 && !transposed ? dw : partial;
+                int dstOff = transposed ? g * wSize : g == 0 ? dwOff : (g - 1) * wSize;
                 for (int u = first; u < last; u++) {
                     int n0 = u * per;
                     int count = Math.min(per, s.n() - n0);
@@ -154,15 +168,15 @@ public final class Conv2d {
                         dyUOff = 0;
                     }
                     float beta = u == first ? 0f : 1f;
-                    float[] dst = g == 0 ? dw : partial;
-                    int dstOff = g == 0 ? dwOff : (g - 1) * wSize;
-                    // dw_g (K, C*kh*kw) += dy_unit (K, cols) * col^T (cols, C*kh*kw)
-                    if (count == 1 && s.isPointwise()) {
+                    if (transposed) {
+                        // dw_g^T (C*kh*kw, K) += col (C*kh*kw, cols) * dy_unit^T (cols, K): each element the same
+                        // sum in the same order as dy * col^T below
+                        Gemm.sgemmPacked(patch, s.k(), cols, 1f, rows(s, x, xOff + n0 * inImage, count),
+                                GemmPack.matrixB(true, dyU, dyUOff, cols), beta, dst, dstOff, s.k());
+                    } else if (count == 1 && s.isPointwise()) {
+                        // dw_g (K, C*kh*kw) += dy_unit (K, cols) * col^T (cols, C*kh*kw)
                         Gemm.sgemm(false, true, s.k(), patch, cols, 1f, dyU, dyUOff, cols, x, xOff + n0 * inImage,
                                 cols, beta, dst, dstOff, patch);
-                    } else if (packed && Gemm.packsB(false, true, s.k(), patch, cols)) {
-                        Gemm.sgemmPacked(false, s.k(), patch, cols, 1f, dyU, dyUOff, cols,
-                                Im2colPanels.transposed(s, x, xOff + n0 * inImage, count), beta, dst, dstOff, patch);
                     } else {
                         float[] col = columns(s, x, xOff + n0 * inImage, count);
                         Gemm.sgemm(false, true, s.k(), patch, cols, 1f, dyU, dyUOff, cols, col, 0, cols,
@@ -171,7 +185,21 @@ public final class Conv2d {
                 }
             }
         });
-        if (groups > 1) {
+        if (transposed) {
+            // dw[k, r] = partial_0^T[r, k] + partial_1^T[r, k] + ...: the additions of the untransposed case, in order
+            int k = s.k();
+            Parallel.forRange(patch, Math.max(1, 4096 / k), (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int kk = 0; kk < k; kk++) {
+                        float acc = partial[r * k + kk];
+                        for (int g = 1; g < groups; g++) {
+                            acc += partial[g * wSize + r * k + kk];
+                        }
+                        dw[dwOff + kk * patch + r] = acc;
+                    }
+                }
+            });
+        } else if (groups > 1) {
             Parallel.forRange(wSize, 4096, (start, end) -> {
                 for (int i = start; i < end; i++) {
                     float acc = dw[dwOff + i];
@@ -182,6 +210,17 @@ public final class Conv2d {
                 }
             });
         }
+    }
+
+    /** The forward pass's B panels of count images from xFirst on (Vector API: only behind Simd.ENABLED). */
+    private static GemmBSource panels(Conv2dShape s, float[] x, int xFirst, int count) {
+        return Im2colPanels.panels(s, x, xFirst, count);
+    }
+
+    /** The transposed weight gradient's A rows of count images from xFirst on. */
+    private static GemmASource rows(Conv2dShape s, float[] x, int xFirst, int count) {
+        return Simd.ENABLED && Im2colPanels.fits(s) ? Im2colPanels.rows(s, x, xFirst, count)
+                : new Im2colRows(s, x, xFirst, count);
     }
 
     /** count images of dy (K, plane) each, from dyOff on, side by side into buf (K, count*plane). */

@@ -54,29 +54,29 @@ public final class Gemm {
     }
 
     /**
-     * True when {@link #sgemm} multiplies this shape on the blocked path that packs op(B) into panels, which
-     * {@link #sgemmPacked} can then feed from a packer instead of a matrix with the same bits. False for the shapes the
-     * vector path multiplies without packing ({@code GemmVectorSmall}); the scalar path always packs.
+     * True when {@link #sgemm} multiplies this shape on the blocked path, the one that packs both operands: then
+     * {@link #sgemmPacked} with packers that write the same operands gives the same bits. False for the shapes the
+     * vector path multiplies without packing ({@code GemmVectorSmall}); the scalar path is always blocked.
      */
-    static boolean packsB(boolean transA, boolean transB, int m, int n, int k) {
-        return !Simd.ENABLED || GemmVector.packsB(transA, transB, m, n, k);
+    static boolean isBlocked(boolean transA, boolean transB, int m, int n, int k) {
+        return !Simd.ENABLED || GemmVector.isBlocked(transA, transB, m, n, k);
     }
 
     /**
-     * C = alpha * op(A) * op(B) + beta * C with op(B) (k, n) written into the GEMM's panels by {@code b}, always on the
-     * blocked path (all threads of the pool). Where {@link #packsB} holds this is bit-identical to {@link #sgemm} on the
-     * matrix that {@code b} packs; elsewhere sgemm takes an unpacked route whose rounding differs.
+     * C = alpha * op(A) * op(B) + beta * C with op(A) (m, k) and op(B) (k, n) written into the GEMM's packed blocks by
+     * {@code a} and {@code b}, always on the blocked path, on all threads of the pool. Where {@link #isBlocked} holds
+     * this is bit-identical to {@link #sgemm} on the matrices the packers write; each element of C is the same sum
+     * in the same order whatever the partition, so it is also bit-identical for the transposed product
+     * (C^T = op(B)^T op(A)^T) with the packers exchanged.
      */
-    static void sgemmPacked(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-                            GemmBSource b, float beta, float[] c, int cOff, int ldc) {
+    static void sgemmPacked(int m, int n, int k, float alpha, GemmASource a, GemmBSource b,
+                            float beta, float[] c, int cOff, int ldc) {
         checkSizes(m, n, k);
-        checkOperand("A", a, aOff, lda, transA ? k : m, transA ? m : k);
         checkOperand("C", c, cOff, ldc, m, n);
         if (Simd.ENABLED) {
-            GemmVector.sgemmPacked(Integer.MAX_VALUE, transA, m, n, k, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
+            GemmVector.sgemmPacked(Integer.MAX_VALUE, m, n, k, alpha, a, b, beta, c, cOff, ldc);
         } else {
-            GemmBlocked.sgemm(GemmScalarKernel.INSTANCE, Integer.MAX_VALUE, transA, m, n, k, alpha, a, aOff, lda, b,
-                    beta, c, cOff, ldc);
+            GemmBlocked.sgemm(GemmScalarKernel.INSTANCE, Integer.MAX_VALUE, m, n, k, alpha, a, b, beta, c, cOff, ldc);
         }
     }
 

@@ -4,7 +4,7 @@ package dev.cm4j.tensor.kernels;
  * op(B) of a GEMM as a packer rather than a matrix: whatever produces op(B) writes each KC x NC block straight into the
  * NR-column panels the micro-kernel streams ({@link GemmPack} gives the layout). A matrix operand is
  * {@link GemmPack#matrixB}; a convolution's patch matrix is {@link Im2colPanels}, which reads the image itself and so
- * never stores the full (C*kh*kw, Ho*Wo) column matrix.
+ * never stores the (C*kh*kw, Ho*Wo) column matrix.
  *
  * <p>Implementations only move data: for the same op(B) they must write the same floats as {@link GemmPack#packB},
  * so the product is bit-identical whichever source feeds it. They are called concurrently by the GEMM's threads

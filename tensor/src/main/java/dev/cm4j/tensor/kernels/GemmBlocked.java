@@ -9,7 +9,9 @@ import dev.cm4j.tensor.Parallel;
  * <p>Loops, outermost first: columns in NC blocks (jc); k in KC blocks (pc), packing a KC x NC block of op(B) into
  * NR-column panels; rows in MC blocks (ic); then NR column panels (jr) and MR row panels (ir) of that block, one
  * micro-kernel call each. A packed B panel (KC x NR, 16 KiB with AVX2) stays in L1 while the MC x KC block of A
- * (144 KiB, copied row-major) streams from L2; the KC x NC block of B lives in L3.
+ * (144 KiB, copied row-major) streams from L2; the KC x NC block of B lives in L3. The blocks are packed from
+ * matrices or, through {@link GemmASource} and {@link GemmBSource}, straight from what the operands are computed
+ * from (a convolution's images).
  *
  * <p>Threads split C into contiguous column (or row) ranges, each computed by one thread with its own packing buffers.
  * Every element of C is summed over k in the same order (KC blocks in order, each accumulated from zero in k order)
@@ -39,13 +41,16 @@ final class GemmBlocked {
     static void sgemm(GemmMicroKernel kernel, int maxThreads, boolean transA, boolean transB,
                       int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
-        sgemm(kernel, maxThreads, transA, m, n, k, alpha, a, aOff, lda, GemmPack.matrixB(transB, b, bOff, ldb),
-                beta, c, cOff, ldc);
+        sgemm(kernel, maxThreads, m, n, k, alpha, GemmPack.matrixA(transA, a, aOff, lda),
+                GemmPack.matrixB(transB, b, bOff, ldb), beta, c, cOff, ldc);
     }
 
-    /** As above with op(B) (k, n) delivered by a packer: the same blocking, thread split and summation order. */
-    static void sgemm(GemmMicroKernel kernel, int maxThreads, boolean transA, int m, int n, int k, float alpha,
-                      float[] a, int aOff, int lda, GemmBSource b, float beta, float[] c, int cOff, int ldc) {
+    /**
+     * As above with op(A) (m, k) and op(B) (k, n) delivered by packers: the same blocking, thread split and summation
+     * order, so the bits are those of the matrices the packers write.
+     */
+    static void sgemm(GemmMicroKernel kernel, int maxThreads, int m, int n, int k, float alpha,
+                      GemmASource a, GemmBSource b, float beta, float[] c, int cOff, int ldc) {
         if (m <= 0 || n <= 0) {
             return;
         }
@@ -57,19 +62,17 @@ final class GemmBlocked {
         int colPanels = (n + kernel.nr - 1) / kernel.nr;
         int rowPanels = (m + kernel.mr - 1) / kernel.mr;
         if (parts <= 1) {
-            block(kernel, transA, 0, m, 0, n, k, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
+            block(kernel, 0, m, 0, n, k, alpha, a, b, beta, c, cOff, ldc);
         } else if (n >= m && colPanels >= parts || rowPanels < parts) {
             // Whole NR panels of columns per thread: each thread packs all of A but only its share of B.
             int nr = kernel.nr;
             Parallel.forRange(colPanels, Math.max(1, colPanels / parts), (s0, s1) ->
-                    block(kernel, transA, 0, m, s0 * nr, Math.min(n, s1 * nr), k,
-                            alpha, a, aOff, lda, b, beta, c, cOff, ldc));
+                    block(kernel, 0, m, s0 * nr, Math.min(n, s1 * nr), k, alpha, a, b, beta, c, cOff, ldc));
         } else {
             // Whole MR panels of rows per thread: each thread packs its rows of A and all of B.
             int mr = kernel.mr;
             Parallel.forRange(rowPanels, Math.max(1, rowPanels / parts), (r0, r1) ->
-                    block(kernel, transA, r0 * mr, Math.min(m, r1 * mr), 0, n, k,
-                            alpha, a, aOff, lda, b, beta, c, cOff, ldc));
+                    block(kernel, r0 * mr, Math.min(m, r1 * mr), 0, n, k, alpha, a, b, beta, c, cOff, ldc));
         }
     }
 
@@ -90,14 +93,13 @@ final class GemmBlocked {
     static void block(GemmMicroKernel kernel, boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
                       float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
-        block(kernel, transA, i0, i1, j0, j1, k, alpha, a, aOff, lda, GemmPack.matrixB(transB, b, bOff, ldb),
-                beta, c, cOff, ldc);
+        block(kernel, i0, i1, j0, j1, k, alpha, GemmPack.matrixA(transA, a, aOff, lda),
+                GemmPack.matrixB(transB, b, bOff, ldb), beta, c, cOff, ldc);
     }
 
-    /** As above with op(B) from a packer. */
-    static void block(GemmMicroKernel kernel, boolean transA, int i0, int i1, int j0, int j1, int k,
-                      float alpha, float[] a, int aOff, int lda, GemmBSource b, float beta,
-                      float[] c, int cOff, int ldc) {
+    /** As above with op(A) and op(B) from packers. */
+    static void block(GemmMicroKernel kernel, int i0, int i1, int j0, int j1, int k, float alpha,
+                      GemmASource a, GemmBSource b, float beta, float[] c, int cOff, int ldc) {
         int mr = kernel.mr;
         int nr = kernel.nr;
         int mcMax = Math.max(mr, MC / mr * mr);
@@ -116,7 +118,7 @@ final class GemmBlocked {
                 b.pack(pc, kc, jc, nc, nr, pb);
                 for (int ic = i0; ic < i1; ic += mcMax) {
                     int mc = Math.min(mcMax, i1 - ic);
-                    GemmPack.packA(transA, a, aOff, lda, ic, mc, pc, kc, pa);
+                    a.pack(ic, mc, pc, kc, pa);
                     for (int jr = 0; jr < nc; jr += nr) {
                         int cols = Math.min(nr, nc - jr);
                         int cCol = cOff + jc + jr;

@@ -46,6 +46,11 @@ final class GemmPack {
         }
     }
 
+    /** op(A) held as a matrix (arguments as in {@link Gemm}), packed by {@link #packA}. */
+    static GemmASource matrixA(boolean transA, float[] a, int aOff, int lda) {
+        return (i0, mc, p0, kc, dst) -> packA(transA, a, aOff, lda, i0, mc, p0, kc, dst);
+    }
+
     /** op(B) held as a matrix (arguments as in {@link Gemm}), packed by {@link #packB}. */
     static GemmBSource matrixB(boolean transB, float[] b, int bOff, int ldb) {
         return (p0, kc, j0, nc, nr, dst) -> packB(transB, b, bOff, ldb, p0, kc, j0, nc, nr, dst);

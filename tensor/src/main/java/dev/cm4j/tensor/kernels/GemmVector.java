@@ -30,18 +30,17 @@ public final class GemmVector {
     }
 
     /**
-     * True when {@link #sgemm} runs this product on the blocked, B-packing path, where op(B) may instead come from a
-     * {@link GemmBSource} ({@link #sgemmPacked}) with the same bits.
+     * True when {@link #sgemm} runs this product on the blocked path, which {@link #sgemmPacked} then reproduces bit
+     * for bit with operands from packers.
      */
-    static boolean packsB(boolean transA, boolean transB, int m, int n, int k) {
+    static boolean isBlocked(boolean transA, boolean transB, int m, int n, int k) {
         return !smallRows(m, n, k) && !thinB(transA, transB, n, k);
     }
 
-    /** The blocked product with op(B) (k, n) from a packer; only for shapes where {@link #packsB} holds. */
-    static void sgemmPacked(int maxThreads, boolean transA, int m, int n, int k, float alpha,
-                            float[] a, int aOff, int lda, GemmBSource b, float beta, float[] c, int cOff, int ldc) {
-        GemmBlocked.sgemm(GemmVectorKernel.INSTANCE, maxThreads, transA, m, n, k, alpha, a, aOff, lda, b,
-                beta, c, cOff, ldc);
+    /** The blocked product with op(A) (m, k) and op(B) (k, n) from packers. */
+    static void sgemmPacked(int maxThreads, int m, int n, int k, float alpha, GemmASource a, GemmBSource b,
+                            float beta, float[] c, int cOff, int ldc) {
+        GemmBlocked.sgemm(GemmVectorKernel.INSTANCE, maxThreads, m, n, k, alpha, a, b, beta, c, cOff, ldc);
     }
 
     private static boolean smallRows(int m, int n, int k) {

@@ -98,6 +98,15 @@ public final class Im2col {
         }
     }
 
+    /**
+     * True for a "same" convolution, whose output has the input's size: stride 1 and kh = kw = 2 padding + 1 (1x1,
+     * 3x3 pad 1, 5x5 pad 2). Its patch row of tap (i, j) is the channel plane shifted by (i - padding) rows and
+     * (j - padding) columns, with zeros where the tap falls outside.
+     */
+    static boolean isSame(Conv2dShape s) {
+        return s.stride() == 1 && s.kh() == 2 * s.padding() + 1 && s.kw() == 2 * s.padding() + 1;
+    }
+
     /** First output column q whose tap j reads inside the image: q*stride - padding + j >= 0. */
     static int firstInside(Conv2dShape s, int j) {
         return Math.min(s.outW(), Math.max(0, ceilDiv(s.padding() - j, s.stride())));

@@ -1,121 +1,201 @@
 package dev.cm4j.tensor.kernels;
 
-import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The column matrix of {@link Im2col} packed straight into the GEMM's B panels, read from the images themselves: the
- * (C*kh*kw, count*Ho*Wo) matrix of {@code count} consecutive images side by side is never stored.
+ * The column matrix of a same convolution ({@link Im2col#isSame}) packed straight into the GEMM's operands from the
+ * images, with the Vector API: {@link #panels} are the B panels of the forward pass (y = w * col), {@link #rows} the A
+ * rows of the transposed weight gradient (dw^T = col * dy^T; {@link Im2colRows} is its scalar twin). The column
+ * matrix (C*kh*kw, count*H*W) of {@code count} consecutive images side by side is never stored.
  *
- * <ul>
- *   <li>{@link #forward}: op(B) = col, for y (K, cols) = w (K, C*kh*kw) * col; k runs over the patch rows.</li>
- *   <li>{@link #transposed}: op(B) = col^T, for dw (K, C*kh*kw) = dy (K, cols) * col^T; k runs over the pixels.</li>
- * </ul>
- * Both write exactly the floats {@link GemmPack#packB} writes for the explicit matrix (image values, 0f in the padding
- * and in the columns past the last panel's edge), so a product through them is bit-identical to im2col + the matrix
- * GEMM. Instances hold only the geometry and the input, so the GEMM's threads may share one.
+ * <p>In a same convolution the patch row of tap (i, j) is the channel plane shifted by {@code (i - padding) * W +
+ * (j - padding)} floats, with zeros where the tap falls outside the image: the rows above or below (a range of pixels)
+ * and |j - padding| columns at one edge of every image row. So every vector of the packed operand is one masked load
+ * of x, the mask (which pixels of the tap read inside the image) loaded from a table per tap; masked-off lanes read as
+ * 0f. im2col + packing instead copy each
+ * element twice, in runs of one image row. A vector that runs into the next image of the unit takes a second masked
+ * load from that image.
+ *
+ * <p>Writes exactly the floats {@link GemmPack} writes for the explicit matrix (image values, 0f in the padding and
+ * past the edges), so products through these packers are bit-identical to im2col + the matrix GEMM. Instances hold
+ * only the geometry and the input, so the GEMM's threads may share one. Only for planes of at least one vector
+ * ({@link #fits}); only referenced behind {@code Simd.ENABLED}.
  */
-final class Im2colPanels implements GemmBSource {
-    private final Conv2dShape s;
+final class Im2colPanels {
+    private static final VectorSpecies<Float> S = GemmVectorKernel.S;
+    private static final int L = S.length();
+
     private final float[] x;
-    /** Offset of the first image of the unit in x. */
-    private final int xOff;
-    /** True for col^T (k over pixels), false for col (k over patch rows). */
-    private final boolean transposed;
+    private final int count;
+    private final int w;
     private final int plane;
     private final int inImage;
+    /**
+     * valid[tap][L + t]: tap (i, j) of output pixel t reads inside the image, for t in [-L, plane + NR) (false outside
+     * the plane): one mask load gives a vector's padding lanes, also for lanes that spill past the plane (up to a
+     * panel's width) or, shifted, into the next image.
+     */
+    private final boolean[][] valid;
+    /** Per patch row r: where pixel 0 of the unit's first image reads in x (may lie before the plane). */
+    private final int[] rowSrc;
+    /** Per patch row r: its tap (i*kw + j). */
+    private final int[] rowTap;
 
-    private Im2colPanels(Conv2dShape s, float[] x, int xOff, int count, boolean transposed) {
-        long need = xOff + (long) count * s.c() * s.inPlane();
-        if (count < 1 || xOff < 0 || need > x.length) {
-            throw new IllegalArgumentException("im2col panels: " + count + " images of (" + s.c() + ", " + s.h() + ", "
-                    + s.w() + ") from offset " + xOff + " need " + need + " floats but x has " + x.length);
+    private Im2colPanels(Conv2dShape s, float[] x, int xOff, int count) {
+        if (!fits(s)) {
+            throw new IllegalArgumentException("im2col panels: " + s.kh() + "x" + s.kw() + " kernel, stride "
+                    + s.stride() + ", padding " + s.padding() + ", " + s.h() + "x" + s.w() + " planes: needs a same "
+                    + "convolution with planes of at least " + L + " pixels");
         }
-        this.s = s;
+        Im2colRows.checkUnit(s, x, xOff, count);
         this.x = x;
-        this.xOff = xOff;
-        this.transposed = transposed;
+        this.count = count;
+        this.w = s.w();
         this.plane = s.outPlane();
         this.inImage = s.c() * s.inPlane();
+        this.valid = validTaps(s);
+        int pad = s.padding();
+        int taps = s.kh() * s.kw();
+        int patch = s.patch();
+        rowSrc = new int[patch];
+        rowTap = new int[patch];
+        for (int r = 0; r < patch; r++) {
+            // patch row (c*kh + i)*kw + j: channel c shifted by (i - padding, j - padding)
+            int c = r / taps;
+            int i = r / s.kw() % s.kh();
+            int j = r % s.kw();
+            rowSrc[r] = xOff + c * plane + (i - pad) * w + j - pad;
+            rowTap[r] = r % taps;
+        }
     }
 
-    // x: count images (C,H,W) from xOff -> op(B) = col (C*kh*kw, count*Ho*Wo)
-    static Im2colPanels forward(Conv2dShape s, float[] x, int xOff, int count) {
-        return new Im2colPanels(s, x, xOff, count, false);
+    /** The last geometry's tables on this thread: a convolution builds them once, not once per unit of images. */
+    private static final ThreadLocal<Object[]> TABLES = ThreadLocal.withInitial(() -> new Object[2]);
+
+    private static boolean[][] validTaps(Conv2dShape s) {
+        Object[] last = TABLES.get();
+        int[] key = {s.h(), s.w(), s.kh(), s.kw(), s.padding()};
+        if (last[0] instanceof int[] k && java.util.Arrays.equals(k, key)) {
+            return (boolean[][]) last[1];
+        }
+        int plane = s.outPlane();
+        boolean[][] valid = new boolean[s.kh() * s.kw()][L + plane + GemmVectorKernel.NR];
+        for (int i = 0; i < s.kh(); i++) {
+            for (int j = 0; j < s.kw(); j++) {
+                for (int t = 0; t < plane; t++) {
+                    int ih = t / s.w() + i - s.padding();
+                    int iw = t % s.w() + j - s.padding();
+                    valid[i * s.kw() + j][L + t] = ih >= 0 && ih < s.h() && iw >= 0 && iw < s.w();
+                }
+            }
+        }
+        last[0] = key;
+        last[1] = valid;
+        return valid;
     }
 
-    // x: count images (C,H,W) from xOff -> op(B) = col^T (count*Ho*Wo, C*kh*kw)
-    static Im2colPanels transposed(Conv2dShape s, float[] x, int xOff, int count) {
-        return new Im2colPanels(s, x, xOff, count, true);
+    /** True when these packers take the shape: a same convolution whose planes hold at least one vector. */
+    static boolean fits(Conv2dShape s) {
+        return Im2col.isSame(s) && s.outPlane() >= L;
     }
 
-    @Override
-    public void pack(int p0, int kc, int j0, int nc, int nr, float[] dst) {
-        int width = (nc + nr - 1) / nr * nr;
-        if (!transposed) {
-            // op(B)[p, j] = col[p0 + p, j0 + j]: patch row by patch row, as packB walks B's rows. Element j of the
-            // row goes to panel j / nr, lane j % nr: panels nr*kc apart, lanes adjacent.
+    // x: count images (C,H,W) from xOff -> op(B) = col (C*kh*kw, count*H*W) as NR-column panels
+    static GemmBSource panels(Conv2dShape s, float[] x, int xOff, int count) {
+        Im2colPanels g = new Im2colPanels(s, x, xOff, count);
+        return g::packPanels;
+    }
+
+    // x: count images (C,H,W) from xOff -> op(A) = col (C*kh*kw, count*H*W) as row-major blocks
+    static GemmASource rows(Conv2dShape s, float[] x, int xOff, int count) {
+        Im2colPanels g = new Im2colPanels(s, x, xOff, count);
+        return g::packRows;
+    }
+
+    // op(B)[p, j] = col[p0 + p, j0 + j] -> panels: (p, j) at (j / nr)*nr*kc + p*nr + j % nr
+    private void packPanels(int p0, int kc, int j0, int nc, int nr, float[] dst) {
+        if (nr != GemmVectorKernel.NR) {
+            throw new IllegalArgumentException("im2col panels: panel width " + nr + ", expected "
+                    + GemmVectorKernel.NR);
+        }
+        if (count == 1 && (nc % nr == 0 || j0 + nc == plane)) {
+            // One image, and any lanes past nc lie past its plane, where the tables read as padding: every vector
+            // is one table mask and one masked load (the loop that nearly all blocks of 14x14 and larger planes take)
             for (int p = 0; p < kc; p++) {
-                patchRow(p0 + p, j0, nc, dst, p * nr, nr * kc, 1, nr);
-                put(null, 0, 0, dst, p * nr, nr * kc, 1, nr, nc, width - nc);
+                int src = rowSrc[p0 + p];
+                boolean[] tap = valid[rowTap[p0 + p]];
+                for (int sj = 0; sj < nc; sj += nr) {
+                    for (int l = 0, o = sj * kc + p * nr, t = j0 + sj; l < nr; l += L) {
+                        FloatVector.fromArray(S, x, src + t + l, VectorMask.fromArray(S, tap, L + t + l))
+                                .intoArray(dst, o + l);
+                    }
+                }
             }
             return;
         }
-        // op(B)[p, j] = col[j0 + j, p0 + p]: one patch row per panel lane, its pixels p0 .. p0+kc going down the
-        // panel (stride nr), as packB reads each row of B^T. Lanes past nc are zeros.
-        for (int sj = 0; sj < nc; sj += nr) {
-            int lanes = Math.min(nr, nc - sj);
-            int d = sj * kc;
-            for (int j = 0; j < lanes; j++) {
-                // element t of the row at d + j + t*nr: "panels" of nr elements nr*nr apart, lanes nr apart
-                patchRow(j0 + sj + j, p0, kc, dst, d + j, nr * nr, nr, nr);
-            }
-            for (int j = lanes; j < nr; j++) {
-                for (int p = 0; p < kc; p++) {
-                    dst[d + j + p * nr] = 0f;
+        int image0 = j0 / plane;
+        int local0 = j0 - image0 * plane;
+        for (int p = 0; p < kc; p++) {
+            int r = p0 + p;
+            int src = rowSrc[r];
+            boolean[] tap = valid[rowTap[r]];
+            int image = image0;
+            int local = local0;
+            for (int sj = 0; sj < nc; sj += nr) {
+                for (int l = 0, o = sj * kc + p * nr; l < nr; l += L) {
+                    int live = nc - sj - l;
+                    if (local + L <= plane && live >= L) {
+                        // the vector stays in one image
+                        FloatVector.fromArray(S, x, src + image * inImage + local,
+                                VectorMask.fromArray(S, tap, L + local)).intoArray(dst, o + l);
+                    } else if (live <= 0) {
+                        FloatVector.zero(S).intoArray(dst, o + l);
+                    } else {
+                        // into the next image, or partly past nc
+                        edge(r, image, local, live, L, dst, o + l);
+                    }
+                    local += L;
+                    if (local >= plane) {
+                        local -= plane;
+                        image++;
+                    }
                 }
             }
         }
     }
 
-    /**
-     * Writes col[r, q0 .. q0+len) (patch row r, unit columns q0 on) to dst, element t at
-     * {@code d + (t / nr) * panelStride + (t % nr) * step}.
-     */
-    private void patchRow(int r, int q0, int len, float[] dst, int d, int panelStride, int step, int nr) {
-        // patch row r = (c*kh + i)*kw + j: channel c, kernel tap (i, j)
-        int taps = s.kh() * s.kw();
-        int c = r / taps;
-        int i = (r - c * taps) / s.kw();
-        int j = r - c * taps - i * s.kw();
-        int ow = s.outW();
-        int stride = s.stride();
-        int pad = s.padding();
-        // output columns whose tap j falls inside the image (the rest read padding)
-        int inFirst = Im2col.firstInside(s, j);
-        int inEnd = Im2col.endInside(s, j);
-        // the first column's image, output row and output column; then walk output rows
-        int image = q0 / plane;
-        int pixel = q0 - image * plane;
-        int oh = pixel / ow;
-        int q = pixel - oh * ow;
-        for (int t = 0; t < len; ) {
-            int end = q + Math.min(ow - q, len - t);
-            int ih = oh * stride - pad + i;
-            if (ih < 0 || ih >= s.h()) {
-                t = put(null, 0, 0, dst, d, panelStride, step, nr, t, end - q);
-            } else {
-                int a = Math.min(end, Math.max(q, inFirst));
-                int b = Math.max(a, Math.min(end, inEnd));
-                int src = xOff + image * inImage + (c * s.h() + ih) * s.w() + a * stride - pad + j;
-                t = put(null, 0, 0, dst, d, panelStride, step, nr, t, a - q);
-                t = put(x, src, stride, dst, d, panelStride, step, nr, t, b - a);
-                t = put(null, 0, 0, dst, d, panelStride, step, nr, t, end - b);
+    // op(A)[i, p] = col[i0 + i, p0 + p] -> dst (mc, kc) row-major
+    private void packRows(int i0, int mc, int p0, int kc, float[] dst) {
+        int image0 = p0 / plane;
+        int local0 = p0 - image0 * plane;
+        for (int i = 0; i < mc; i++) {
+            int r = i0 + i;
+            int src = rowSrc[r];
+            boolean[] tap = valid[rowTap[r]];
+            int image = image0;
+            int local = local0;
+            int v = 0;
+            if (count == 1) {
+                // one image: whole vectors need no check (p0 + kc <= plane)
+                for (; v + L <= kc; v += L) {
+                    FloatVector.fromArray(S, x, src + p0 + v, VectorMask.fromArray(S, tap, L + p0 + v))
+                            .intoArray(dst, i * kc + v);
+                }
+                local += v;
             }
-            q = end;
-            if (q == ow) {
-                q = 0;
-                if (++oh == s.outH()) {
-                    oh = 0;
+            for (; v < kc; v += L) {
+                int live = kc - v;
+                if (local + L <= plane && live >= L) {
+                    FloatVector.fromArray(S, x, src + image * inImage + local, VectorMask.fromArray(S, tap, L + local))
+                            .intoArray(dst, i * kc + v);
+                } else {
+                    // into the next image, or the row's last vector, which stops at kc where the next row starts
+                    edge(r, image, local, live, live, dst, i * kc + v);
+                }
+                local += L;
+                if (local >= plane) {
+                    local -= plane;
                     image++;
                 }
             }
@@ -123,34 +203,29 @@ final class Im2colPanels implements GemmBSource {
     }
 
     /**
-     * Writes n elements, {@code src[from + u*srcStride]} or zeros when src is null, as elements t .. t+n of a row laid
-     * out as in {@link #patchRow}; returns t + n. Each piece that stays inside one panel is one arraycopy or fill
-     * when both strides are 1.
+     * A vector that reaches past its image or past the block: patch row r at the L unit columns from pixel
+     * {@code local} of image {@code image}, lanes from {@code live} on as 0f, lanes from {@code store} on not written,
+     * to dst[off ..]. Masks stay inside this method (C2 boxes a mask passed to a method it does not inline).
      */
-    private static int put(float[] src, int from, int srcStride, float[] dst, int d, int panelStride, int step,
-                           int nr, int t, int n) {
-        while (n > 0) {
-            int panel = t / nr;
-            int lane = t - panel * nr;
-            int piece = Math.min(n, nr - lane);
-            int o = d + panel * panelStride + lane * step;
-            if (step == 1 && src == null) {
-                Arrays.fill(dst, o, o + piece, 0f);
-            } else if (step == 1 && srcStride == 1) {
-                System.arraycopy(src, from, dst, o, piece);
-            } else if (src == null) {
-                for (int u = 0; u < piece; u++, o += step) {
-                    dst[o] = 0f;
-                }
+    private void edge(int r, int image, int local, int live, int store, float[] dst, int off) {
+        boolean[] tap = valid[rowTap[r]];
+        int src = rowSrc[r] + image * inImage + local;
+        VectorMask<Float> lanes = S.indexInRange(0, live);
+        FloatVector v = FloatVector.fromArray(S, x, src, VectorMask.fromArray(S, tap, L + local).and(lanes));
+        // (no vector local is reassigned: C2 would box it)
+        if (local + L > plane && image + 1 < count) {
+            // lanes past this image's last pixel are the next image's first ones
+            VectorMask<Float> next = VectorMask.fromArray(S, tap, L + local - plane).and(lanes);
+            FloatVector both = v.blend(FloatVector.fromArray(S, x, src + inImage - plane, next), next);
+            if (store >= L) {
+                both.intoArray(dst, off);
             } else {
-                for (int u = 0, f = from; u < piece; u++, o += step, f += srcStride) {
-                    dst[o] = src[f];
-                }
+                both.intoArray(dst, off, S.indexInRange(0, store));
             }
-            from += piece * srcStride;
-            t += piece;
-            n -= piece;
+        } else if (store >= L) {
+            v.intoArray(dst, off);
+        } else {
+            v.intoArray(dst, off, S.indexInRange(0, store));
         }
-        return t;
     }
 }

@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 class Conv2dPackedTest {
     private static final double TOL = 2e-5;
 
-    /** Planes around {@link Conv2d#MIN_GEMM_COLUMNS} (196), several images per GEMM, and the unpacked vector shapes. */
+    /**
+     * Planes around {@link Conv2d#MIN_GEMM_COLUMNS} (196), several images per GEMM, the shapes the vector GEMM
+     * multiplies unpacked, and geometries whose forward pass keeps the column matrix.
+     */
     static final List<Conv2dShape> SHAPES = List.of(
             new Conv2dShape(5, 3, 14, 14, 8, 3, 3, 1, 1),     // plane 196: one image per GEMM
             new Conv2dShape(5, 3, 13, 15, 8, 3, 3, 1, 1),     // plane 195: two images per GEMM
@@ -32,7 +35,11 @@ class Conv2dPackedTest {
             new Conv2dShape(6, 5, 7, 7, 12, 1, 1, 1, 0),      // pointwise, four images per GEMM
             new Conv2dShape(2, 33, 9, 9, 20, 3, 3, 1, 1),     // 297 patch rows: two k blocks
             new Conv2dShape(3, 3, 9, 9, 4, 3, 3, 1, 1),       // K = 4: the vector GEMM does not pack
-            new Conv2dShape(2, 1, 28, 28, 16, 3, 3, 1, 1));   // weight gradient with 9 columns: not packed either
+            new Conv2dShape(2, 1, 28, 28, 16, 3, 3, 1, 1),    // weight gradient with 9 columns: not packed either
+            new Conv2dShape(9, 3, 5, 5, 8, 3, 3, 1, 1),       // 25-pixel planes: 8 images, one per vector or two
+            new Conv2dShape(5, 4, 3, 3, 8, 3, 3, 1, 1),       // 9-pixel planes: forward keeps the columns
+            new Conv2dShape(3, 5, 17, 16, 9, 3, 3, 2, 1),     // stride 2: forward keeps the columns
+            new Conv2dShape(3, 5, 15, 15, 9, 3, 3, 1, 0));    // valid 3x3: forward keeps the columns
 
     @Test
     void packedRouteMatchesColumnRouteBitForBit() {
