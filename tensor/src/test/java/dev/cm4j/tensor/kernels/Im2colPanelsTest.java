@@ -54,6 +54,16 @@ class Im2colPanelsTest {
         return col;
     }
 
+    /** All n images of a shape at a random offset in x, and their column matrix (C*kh*kw, cols). */
+    private record Unit(float[] x, int xOff, float[] col, int cols) {
+        static Unit random(Rng rng, Conv2dShape s) {
+            int xOff = rng.nextInt(4);
+            float[] x = new float[xOff + (int) s.inputSize() + 2];
+            rng.fillUniform(x, 0, x.length, -1f, 1f);
+            return new Unit(x, xOff, columns(s, x, xOff, s.n()), s.n() * s.outPlane());
+        }
+    }
+
     /** A random start and length inside [0, size): often the whole rest, sometimes the last few. */
     private static int[] randomRange(Rng rng, int size, int edge) {
         int start = rng.nextInt(3) == 0 ? size - 1 - rng.nextInt(Math.min(size, edge)) : rng.nextInt(size);
@@ -71,12 +81,8 @@ class Im2colPanelsTest {
                 continue;
             }
             tried++;
-            int count = s.n();
-            int xOff = rng.nextInt(4);
-            float[] x = new float[xOff + (int) s.inputSize() + 2];
-            rng.fillUniform(x, 0, x.length, -1f, 1f);
-            float[] col = columns(s, x, xOff, count);
-            int cols = count * s.outPlane();
+            Unit u = Unit.random(rng, s);
+            int cols = u.cols();
             // a block of op(B) = col (patch, cols): GEMM blocks start on panel boundaries, but any start must work
             int[] k = randomRange(rng, s.patch(), 4);
             int[] j = randomRange(rng, cols, NR);
@@ -89,8 +95,8 @@ class Im2colPanelsTest {
             float[] actual = new float[size + 5];
             Arrays.fill(expected, Float.NaN);
             Arrays.fill(actual, Float.NaN);
-            GemmPack.packB(false, col, 0, cols, k[0], k[1], j[0], j[1], NR, expected);
-            Im2colPanels.panels(s, x, xOff, count).pack(k[0], k[1], j[0], j[1], NR, actual);
+            GemmPack.packB(false, u.col(), 0, cols, k[0], k[1], j[0], j[1], NR, expected);
+            Im2colPanels.panels(s, u.x(), u.xOff(), s.n()).pack(k[0], k[1], j[0], j[1], NR, actual);
             assertArrayEquals(expected, actual, () -> "panels differ from packB for " + s + ", block p0=" + k[0]
                     + " kc=" + k[1] + " j0=" + j[0] + " nc=" + j[1] + ": first difference at "
                     + Arrays.mismatch(expected, actual));
@@ -102,22 +108,18 @@ class Im2colPanelsTest {
         Rng rng = new Rng(23);
         for (int trial = 0; trial < 400; trial++) {
             Conv2dShape s = randomShape(rng, 3);
-            int count = s.n();
-            int xOff = rng.nextInt(4);
-            float[] x = new float[xOff + (int) s.inputSize() + 2];
-            rng.fillUniform(x, 0, x.length, -1f, 1f);
-            float[] col = columns(s, x, xOff, count);
-            int cols = count * s.outPlane();
+            Unit u = Unit.random(rng, s);
+            int cols = u.cols();
             // a block of op(A) = col (patch, cols)
             int[] i = randomRange(rng, s.patch(), 6);
             int[] p = randomRange(rng, cols, 20);
             int size = i[1] * p[1];
             float[] expected = new float[size + 5];
             Arrays.fill(expected, Float.NaN);
-            GemmPack.packA(false, col, 0, cols, i[0], i[1], p[0], p[1], expected);
-            List<GemmASource> packers = new ArrayList<>(List.of(new Im2colRows(s, x, xOff, count)));
+            GemmPack.packA(false, u.col(), 0, cols, i[0], i[1], p[0], p[1], expected);
+            List<GemmASource> packers = new ArrayList<>(List.of(new Im2colRows(s, u.x(), u.xOff(), s.n())));
             if (Im2colPanels.fits(s)) {
-                packers.add(Im2colPanels.rows(s, x, xOff, count));
+                packers.add(Im2colPanels.rows(s, u.x(), u.xOff(), s.n()));
             }
             for (int v = 0; v < packers.size(); v++) {
                 float[] actual = new float[size + 5];
