@@ -73,57 +73,100 @@ public final class Parallel {
         return b - b % align;
     }
 
-    /** Runs chunk {@code c} of {@code chunks} parts of [0, n) on its own worker; chunk 0 runs on the caller. */
+    /**
+     * Runs the {@code chunks} parts of [0, n): chunk 0 on the caller, the others claimed in index order by whichever
+     * thread is free first, the caller included. A chunk covers the same range whoever runs it, so results do not
+     * change; but when the machine is busy and a worker has not been scheduled yet, the caller takes its chunk instead
+     * of sleeping until the worker runs (on two shared cores that wait had made small loops several times slower).
+     */
     private static void forChunks(int n, int chunks, int align, RangeBody body) {
-        @SuppressWarnings("unchecked")
-        Future<?>[] futures = new Future<?>[chunks - 1];
-        for (int c = 1; c < chunks; c++) {
-            int start = boundary(n, c, chunks, align);
-            int end = boundary(n, c + 1, chunks, align);
-            if (start >= end) {
-                continue; // rounding emptied this chunk
-            }
-            futures[c - 1] = POOL.submit(() -> {
-                INSIDE.set(Boolean.TRUE);
-                try {
-                    body.run(start, end);
-                } finally {
-                    INSIDE.set(Boolean.FALSE);
-                }
-            });
+        Loop loop = new Loop(n, chunks, align, body);
+        Future<?>[] helpers = new Future<?>[chunks - 1];
+        for (int h = 0; h < helpers.length; h++) {
+            helpers[h] = POOL.submit(loop::claimAll);
         }
-        RuntimeException failure = null;
         INSIDE.set(Boolean.TRUE);
         try {
-            int end0 = boundary(n, 1, chunks, align);
-            if (end0 > 0) {
-                body.run(0, end0);
-            }
-        } catch (RuntimeException e) {
-            failure = e;
+            loop.run(0);
+            loop.claimAll();
         } finally {
             INSIDE.set(Boolean.FALSE);
         }
-        for (Future<?> f : futures) {
-            if (f == null) {
-                continue;
+        try {
+            loop.done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("cm4j: interrupted while waiting for a parallel loop", e);
+        } finally {
+            // helpers still queued would find nothing left to claim: drop them
+            for (Future<?> f : helpers) {
+                f.cancel(false);
             }
+        }
+        loop.rethrow();
+    }
+
+    /** The shared state of one parallel loop: the next unclaimed chunk, a count of unfinished ones, the failure. */
+    private static final class Loop {
+        final int n;
+        final int chunks;
+        final int align;
+        final RangeBody body;
+        final AtomicInteger next = new AtomicInteger(1);
+        final java.util.concurrent.CountDownLatch done;
+        /** The failure of the lowest-numbered chunk that failed, so the error reported does not depend on timing. */
+        private Throwable failure;
+        private int failedChunk = Integer.MAX_VALUE;
+
+        Loop(int n, int chunks, int align, RangeBody body) {
+            this.n = n;
+            this.chunks = chunks;
+            this.align = align;
+            this.body = body;
+            this.done = new java.util.concurrent.CountDownLatch(chunks - 1);
+        }
+
+        /** Claims and runs chunks 1.. until none is left (on a worker: marked as inside a parallel loop). */
+        void claimAll() {
+            boolean outer = !INSIDE.get();
+            INSIDE.set(Boolean.TRUE);
             try {
-                f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (failure == null) {
-                    failure = cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
+                for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                    run(c);
+                    done.countDown();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) {
-                    failure = new IllegalStateException("cm4j: interrupted while waiting for a parallel loop", e);
+            } finally {
+                if (outer) {
+                    INSIDE.set(Boolean.FALSE);
                 }
             }
         }
-        if (failure != null) {
-            throw failure;
+
+        void run(int c) {
+            int start = boundary(n, c, chunks, align);
+            int end = boundary(n, c + 1, chunks, align);
+            if (start >= end) {
+                return; // rounding emptied this chunk
+            }
+            try {
+                body.run(start, end);
+            } catch (RuntimeException | Error e) {
+                synchronized (this) {
+                    if (c < failedChunk) {
+                        failedChunk = c;
+                        failure = e;
+                    }
+                }
+            }
+        }
+
+        synchronized void rethrow() {
+            if (failure instanceof RuntimeException re) {
+                throw re;
+            }
+            if (failure instanceof Error err) {
+                throw err;
+            }
         }
     }
 

@@ -51,4 +51,59 @@ class ParallelTest {
                 () -> Parallel.forRange(10, 1, 0, (s, t) -> { }));
         assertEquals("Parallel.forRange: align 0 must be >= 1", e.getMessage());
     }
+
+    /**
+     * A loop completes when no worker is free: a first loop (on another thread) holds its second chunk, which a worker
+     * may have claimed; a second loop's chunks are then run by its caller instead of waiting for that worker.
+     */
+    @Test
+    void aLoopFinishesOnItsCallerWhileTheWorkersAreBusy() throws Exception {
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread first = new Thread(() -> Parallel.forRange(1000, 1, (s, e) -> {
+            if (s > 0) {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }));
+        first.start();
+        try {
+            if (Parallel.threads() > 1) {
+                assertTrue(held.await(10, java.util.concurrent.TimeUnit.SECONDS), "the first loop's second chunk ran");
+            }
+            float[] out = new float[1000];
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () ->
+                    Parallel.forRange(out.length, 1, (s, e) -> {
+                        for (int i = s; i < e; i++) {
+                            out[i] = i;
+                        }
+                    }));
+            for (int i = 0; i < out.length; i++) {
+                assertEquals(i, out[i]);
+            }
+        } finally {
+            release.countDown();
+            first.join();
+        }
+    }
+
+    @Test
+    void theLowestNumberedChunksFailureIsThrown() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(1000, 1,
+                (s, t) -> {
+                    throw new IllegalStateException("chunk at " + s);
+                }));
+        assertEquals("chunk at 0", e.getMessage());
+        // an Error passes through as itself
+        AssertionError a = assertThrows(AssertionError.class, () -> Parallel.forRange(1000, 1, (s, t) -> {
+            if (s > 0 || Parallel.threads() == 1) {
+                throw new AssertionError("late chunk");
+            }
+        }));
+        assertEquals("late chunk", a.getMessage());
+    }
 }

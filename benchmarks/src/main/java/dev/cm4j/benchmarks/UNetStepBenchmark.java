@@ -1,0 +1,63 @@
+package dev.cm4j.benchmarks;
+
+import dev.cm4j.autodiff.Losses;
+import dev.cm4j.autodiff.Var;
+import dev.cm4j.autodiff.optim.Adam;
+import dev.cm4j.models.UNet;
+import dev.cm4j.tensor.Rng;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One training step of the 28x28 U-Net ({@link UNet.Config#small28()}, 1.74M parameters): forward on (B, 1, 28, 28)
+ * with per-sample noise levels, MSE loss, backward, Adam. {@code gc} picks the JVM's collector for the fork: the
+ * activations (3 MB and more each at batch 32) are what G1 handles worst (docs/PERFORMANCE.md).
+ *
+ * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar UNetStep}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 4, time = 3)
+@Measurement(iterations = 6, time = 3)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx8g"})
+public class UNetStepBenchmark {
+    @Param({"32"})
+    int batch;
+
+    private UNet net;
+    private Adam adam;
+    private Var x;
+    private Var cNoise;
+    private Var target;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        Rng rng = new Rng(1);
+        net = new UNet(UNet.Config.small28(), rng);
+        adam = new Adam(net.namedParameters(), 1e-4);
+        x = Var.constant(rng.normal(batch, 1, 28, 28));
+        cNoise = Var.constant(rng.uniform(-2f, 2f, batch));
+        target = Var.constant(rng.normal(batch, 1, 28, 28));
+    }
+
+    @Benchmark
+    public float step() {
+        adam.zeroGrad();
+        Var loss = Losses.msePerSample(net.forward(x, cNoise, null), target).mean();
+        loss.backward();
+        adam.step();
+        return loss.item();
+    }
+}
