@@ -10,12 +10,13 @@ import dev.cm4j.tensor.Simd;
  * <ul>
  *   <li>Patches, where the GEMM would run blocked ({@link Gemm#isBlocked}) and so copy the column matrix once more
  *       into its packed blocks: the forward pass of a same convolution (stride 1, kernel 2 padding + 1) has
- *       {@link Im2colPanels} write the patches straight into the B panels, and the weight gradient is computed
- *       transposed, dw^T = col * dy^T, with {@link Im2colRows} writing im2col rows straight into the A blocks. No
- *       column matrix is stored then. Packing only moves data and each element of dw^T is the same sum in the same
- *       order as in dw, so the results are the bits of im2col + GEMM, which the package-private
- *       {@code packed = false} route still computes. Other forward geometries keep the column matrix: packing them
- *       straight into panels measured slower than im2col + packing (runs of one image row either way).</li>
+ *       {@link Im2colPanels} (Vector API) write the patches straight into the B panels, and the weight gradient is
+ *       computed transposed, dw^T = col * dy^T, with im2col rows written straight into the A blocks
+ *       ({@link Im2colPanels#rows}, {@link Im2colRows}). No column matrix is stored then. Packing only moves data and
+ *       each element of dw^T is the same sum in the same order as in dw, so the results are the bits of im2col + GEMM,
+ *       which the package-private {@code packed = false} route still computes. Other forward geometries, and the
+ *       forward pass without the Vector API, keep the column matrix: a scalar packer straight into the panels measured
+ *       0.72-0.90x the speed of im2col + GEMM (docs/PERFORMANCE.md).</li>
  *   <li>Units: small output planes make thin GEMMs, so images are taken {@link #imagesPerGemm} at a time with their
  *       columns side by side (measured on 256 -> 256 channels at 7x7: 4 images per GEMM run all three passes
  *       1.4-1.5x faster than one); large planes go one image per GEMM, and a 1x1 stride-1 convolution multiplies

@@ -1,5 +1,6 @@
 package dev.cm4j.tensor.kernels;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -14,9 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (j - padding)} floats, with zeros where the tap falls outside the image: the rows above or below (a range of pixels)
  * and |j - padding| columns at one edge of every image row. So every vector of the packed operand is one masked load
  * of x, the mask (which pixels of the tap read inside the image) loaded from a table per tap; masked-off lanes read as
- * 0f. im2col + packing instead copy each
- * element twice, in runs of one image row. A vector that runs into the next image of the unit takes a second masked
- * load from that image.
+ * 0f. im2col + packing instead copy each element twice, in runs of one image row. A vector that runs into the next
+ * image of the unit takes a second masked load from that image.
  *
  * <p>Writes exactly the floats {@link GemmPack} writes for the explicit matrix (image values, 0f in the padding and
  * past the edges), so products through these packers are bit-identical to im2col + the matrix GEMM. Instances hold
@@ -29,7 +29,6 @@ final class Im2colPanels {
 
     private final float[] x;
     private final int count;
-    private final int w;
     private final int plane;
     private final int inImage;
     /**
@@ -52,11 +51,11 @@ final class Im2colPanels {
         Im2colRows.checkUnit(s, x, xOff, count);
         this.x = x;
         this.count = count;
-        this.w = s.w();
         this.plane = s.outPlane();
         this.inImage = s.c() * s.inPlane();
         this.valid = validTaps(s);
         int pad = s.padding();
+        int w = s.w();
         int taps = s.kh() * s.kw();
         int patch = s.patch();
         rowSrc = new int[patch];
@@ -77,7 +76,7 @@ final class Im2colPanels {
     private static boolean[][] validTaps(Conv2dShape s) {
         Object[] last = TABLES.get();
         int[] key = {s.h(), s.w(), s.kh(), s.kw(), s.padding()};
-        if (last[0] instanceof int[] k && java.util.Arrays.equals(k, key)) {
+        if (last[0] instanceof int[] k && Arrays.equals(k, key)) {
             return (boolean[][]) last[1];
         }
         int plane = s.outPlane();

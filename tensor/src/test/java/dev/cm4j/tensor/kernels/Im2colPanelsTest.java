@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class Im2colPanelsTest {
     private static final int NR = GemmVectorKernel.NR;
+    private static final GemmMicroKernel[] KERNELS = {GemmVectorKernel.INSTANCE, GemmScalarKernel.INSTANCE};
 
     /**
      * Random geometry: odd channel counts, kernels 1/3/5 (sometimes non-square), stride 1/2, padding 0-2; half of them
@@ -156,7 +157,7 @@ class Im2colPanelsTest {
             float[] col = columns(s, x, 0, count);
             float[] a = new float[s.k() * Math.max(patch, cols)];
             rng.fillUniform(a, 0, a.length, -1f, 1f);
-            for (GemmMicroKernel kernel : new GemmMicroKernel[] {GemmVectorKernel.INSTANCE, GemmScalarKernel.INSTANCE}) {
+            for (GemmMicroKernel kernel : KERNELS) {
                 boolean vector = kernel == GemmVectorKernel.INSTANCE;
                 for (int threads = 1; threads <= 2; threads++) {
                     float beta = threads == 1 ? 0f : 1f;
@@ -206,7 +207,7 @@ class Im2colPanelsTest {
         rng.fillUniform(dy, 0, dy.length, -1f, 1f);
         rng.fillUniform(col, 0, col.length, -1f, 1f);
         rng.fillUniform(earlier, 0, earlier.length, -1f, 1f);
-        for (GemmMicroKernel kernel : new GemmMicroKernel[] {GemmVectorKernel.INSTANCE, GemmScalarKernel.INSTANCE}) {
+        for (GemmMicroKernel kernel : KERNELS) {
             for (float beta : new float[] {0f, 1f}) {
                 float[] dw = earlier.clone();
                 GemmBlocked.sgemm(kernel, 1, false, true, k, patch, cols, 1f, dy, 0, cols, col, 0, cols,
@@ -221,8 +222,8 @@ class Im2colPanelsTest {
                         beta, dwT, 0, k);
                 for (int i = 0; i < k; i++) {
                     for (int r = 0; r < patch; r++) {
-                        assertEquals(Float.floatToRawIntBits(dw[i * patch + r]), Float.floatToRawIntBits(dwT[r * k + i]),
-                                "element (" + i + ", " + r + "), kernel NR " + kernel.nr + ", beta " + beta);
+                        assertEquals(Float.floatToRawIntBits(dw[i * patch + r]),
+                                Float.floatToRawIntBits(dwT[r * k + i]), "element (" + i + ", " + r + "), kernel NR " + kernel.nr + ", beta " + beta);
                     }
                 }
             }
