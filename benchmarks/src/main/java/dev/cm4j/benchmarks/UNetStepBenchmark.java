@@ -21,8 +21,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One training step of the 28x28 U-Net ({@link UNet.Config#small28()}, 1.74M parameters): forward on (B, 1, 28, 28)
- * with per-sample noise levels, MSE loss, backward, Adam. {@code gc} picks the JVM's collector for the fork: the
- * activations (3 MB and more each at batch 32) are what G1 handles worst (docs/PERFORMANCE.md).
+ * with per-sample noise levels, MSE loss, backward, Adam. The fork runs the JVM's default collector (G1); the
+ * activations (3 MB and more each at batch 32) are what G1 handles worst (docs/PERFORMANCE.md). Another collector:
+ * {@code -jvmArgsAppend "--add-modules jdk.incubator.vector -Xmx8g -XX:+UseParallelGC"} (the option replaces the
+ * arguments below, so repeat the module).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar UNetStep}.
  */
