@@ -1,14 +1,14 @@
 package dev.cm4j.cli;
 
 import dev.cm4j.consistency.data.Toy2d;
-import dev.cm4j.consistency.sampling.Denoiser;
+import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.toy.ToyEvaluation;
 import dev.cm4j.consistency.toy.ToyPipeline;
 import dev.cm4j.consistency.train.Checkpointing;
 import dev.cm4j.consistency.train.ConsistencyDistillation;
 import dev.cm4j.consistency.train.EdmTeacherTrainer;
 import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
-import dev.cm4j.consistency.train.Preconditioned;
+import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.train.Trainer;
 import dev.cm4j.tensor.Parallel;
 import dev.cm4j.tensor.Simd;

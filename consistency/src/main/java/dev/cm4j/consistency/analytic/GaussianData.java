@@ -1,7 +1,7 @@
 package dev.cm4j.consistency.analytic;
 
 import dev.cm4j.consistency.PerSample;
-import dev.cm4j.consistency.sampling.Denoiser;
+import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 
@@ -36,7 +36,7 @@ public record GaussianData(double s) {
 
     /** The exact denoiser D(x, sigma) = x s^2 / (s^2 + sigma^2). */
     public Denoiser denoiser() {
-        return (x, sigma) -> {
+        return (x, sigma, labels) -> {
             float[] k = new float[sigma.length];
             for (int b = 0; b < k.length; b++) {
                 k[b] = (float) (s * s / (s * s + (double) sigma[b] * sigma[b]));
@@ -47,7 +47,7 @@ public record GaussianData(double s) {
 
     /** The exact consistency function with boundary time {@code epsilon}. */
     public Denoiser consistencyFunction(double epsilon) {
-        return (x, sigma) -> {
+        return (x, sigma, labels) -> {
             float[] k = new float[sigma.length];
             for (int b = 0; b < k.length; b++) {
                 k[b] = (float) odeFactor(sigma[b], epsilon);

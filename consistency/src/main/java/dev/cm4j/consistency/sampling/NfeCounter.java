@@ -1,5 +1,6 @@
 package dev.cm4j.consistency.sampling;
 
+import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.tensor.Tensor;
 
 /**
@@ -14,9 +15,9 @@ public final class NfeCounter implements Denoiser {
     }
 
     @Override
-    public Tensor denoise(Tensor x, float[] sigma) {
+    public Tensor denoise(Tensor x, float[] sigma, int[] labels) {
         calls++;
-        return inner.denoise(x, sigma);
+        return inner.denoise(x, sigma, labels);
     }
 
     /** Evaluations since construction or the last {@link #reset()}. */

@@ -1,6 +1,7 @@
 package dev.cm4j.consistency.sampling;
 
 import dev.cm4j.consistency.PerSample;
+import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.tensor.Tensor;
 
 /**

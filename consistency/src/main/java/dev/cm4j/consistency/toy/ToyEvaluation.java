@@ -4,7 +4,8 @@ import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.data.Toy2d;
 import dev.cm4j.consistency.metrics.EnergyDistance;
 import dev.cm4j.consistency.metrics.SlicedWasserstein;
-import dev.cm4j.consistency.sampling.Denoiser;
+import dev.cm4j.consistency.model.Denoiser;
+import dev.cm4j.consistency.noise.NoiseSource;
 import dev.cm4j.consistency.sampling.EdmSampler;
 import dev.cm4j.consistency.sampling.MultistepSampler;
 import dev.cm4j.consistency.sampling.TernarySearch;
@@ -76,7 +77,7 @@ public final class ToyEvaluation {
     /** The teacher's deterministic Heun sampler on the 18-point grid (35 evaluations). */
     public Score edm(Denoiser teacher) {
         long t0 = System.nanoTime();
-        Tensor x = EdmSampler.heun(ToyPipeline.GRID, 18).sample(teacher, noise, null);
+        Tensor x = EdmSampler.heun(ToyPipeline.GRID, 18).sample(teacher, noise, (NoiseSource) null);
         return score(x, (System.nanoTime() - t0) / 1e6);
     }
 

@@ -1,7 +1,7 @@
 package dev.cm4j.consistency.toy;
 
 import dev.cm4j.consistency.KarrasSchedule;
-import dev.cm4j.consistency.Preconditioning;
+import dev.cm4j.consistency.model.Preconditioning;
 import dev.cm4j.consistency.data.Toy2d;
 import dev.cm4j.consistency.sampling.OdeSolver;
 import dev.cm4j.consistency.schedule.IctSchedule;
@@ -10,8 +10,8 @@ import dev.cm4j.consistency.train.Distance;
 import dev.cm4j.consistency.train.EdmTeacherTrainer;
 import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
 import dev.cm4j.consistency.train.OptimConfig;
-import dev.cm4j.consistency.train.Preconditioned;
-import dev.cm4j.consistency.train.ToyMlpNet;
+import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.consistency.model.ToyMlpNet;
 import dev.cm4j.models.ToyMlp;
 import dev.cm4j.tensor.Rng;
 

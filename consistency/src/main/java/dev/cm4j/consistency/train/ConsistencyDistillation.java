@@ -3,12 +3,13 @@ package dev.cm4j.consistency.train;
 import dev.cm4j.autodiff.NoGrad;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.consistency.KarrasSchedule;
-import dev.cm4j.consistency.sampling.Denoiser;
+import dev.cm4j.consistency.model.Denoiser;
+import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.sampling.OdeSolver;
 import dev.cm4j.tensor.Tensor;
 
 /**
- * Consistency distillation, Algorithm 2 of Song et al. 2023 (CM-SPEC section 6):
+ * Consistency distillation, Algorithm 2 of Song et al. 2023 (docs/ALGORITHMS.md#consistency-distillation):
  * <pre>
  *   x ~ data, i ~ U{0..N-2}, z ~ N(0, I), x_t = x + sigma_i z
  *   x^ = one solver step of the frozen teacher from sigma_i to sigma_{i+1}
@@ -62,7 +63,9 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
     @Override
     protected Var loss(long k) {
         int batch = optim.batch();
-        Tensor x = data.sample(batch, rng);
+        DataSource.Batch drawn = data.batch(batch, rng);
+        Tensor x = drawn.x();
+        int[] labels = drawn.labels();
         float[] t = new float[batch];
         float[] tNext = new float[batch];
         for (int b = 0; b < batch; b++) {
@@ -70,13 +73,13 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
             t[b] = (float) sigmas[i];
             tNext[b] = (float) sigmas[i + 1];
         }
-        Tensor xt = addNoise(x, t, rng.normal(x.shape()));
+        Tensor xt = addNoise(x, t, noise.normal(x.shape()));
         Tensor targetOut;
         try (NoGrad ignored = NoGrad.enter()) {
-            Tensor xHat = config.solver().step(teacher, xt, t, tNext);
-            targetOut = target.forward(xHat, tNext).value();
+            Tensor xHat = config.solver().step(teacher.withLabels(labels), xt, t, tNext);
+            targetOut = target.forward(xHat, tNext, labels).value();
         }
-        Var online = model.forward(xt, t);
+        Var online = model.forward(xt, t, labels);
         return config.distance().perSample(online, Var.constant(targetOut), config.huberC()).mean();
     }
 

@@ -3,11 +3,12 @@ package dev.cm4j.consistency.train;
 import dev.cm4j.autodiff.NoGrad;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.schedule.CtSchedule;
 import dev.cm4j.tensor.Tensor;
 
 /**
- * Consistency training, Algorithm 3 of Song et al. 2023 (CM-SPEC section 7): CD with the teacher step replaced by the
+ * Consistency training, Algorithm 3 of Song et al. 2023 (docs/ALGORITHMS.md#consistency-training): CD with the teacher step replaced by the
  * unbiased estimate {@code x^ = x + sigma_{i+1} z} with the same z as the online input {@code x + sigma_i z}, on a
  * grid of N(k) points that grows during training, and a target EMA mu(k) (see {@link CtSchedule} for both and for
  * the paper-versus-code form of mu).
@@ -43,7 +44,9 @@ public final class ConsistencyTraining extends TargetNetworkTrainer {
         int n = config.schedule().n(k);
         double[] sigmas = config.grid().sigmas(n);
         int batch = optim.batch();
-        Tensor x = data.sample(batch, rng);
+        DataSource.Batch drawn = data.batch(batch, rng);
+        Tensor x = drawn.x();
+        int[] labels = drawn.labels();
         float[] t = new float[batch];
         float[] tNext = new float[batch];
         for (int b = 0; b < batch; b++) {
@@ -51,13 +54,13 @@ public final class ConsistencyTraining extends TargetNetworkTrainer {
             t[b] = (float) sigmas[i];
             tNext[b] = (float) sigmas[i + 1];
         }
-        Tensor z = rng.normal(x.shape());
+        Tensor z = noise.normal(x.shape());
         Tensor xt = addNoise(x, t, z);
         Tensor targetOut;
         try (NoGrad ignored = NoGrad.enter()) {
-            targetOut = target.forward(addNoise(x, tNext, z), tNext).value();
+            targetOut = target.forward(addNoise(x, tNext, z), tNext, labels).value();
         }
-        Var online = model.forward(xt, t);
+        Var online = model.forward(xt, t, labels);
         return config.distance().perSample(online, Var.constant(targetOut), config.huberC()).mean();
     }
 

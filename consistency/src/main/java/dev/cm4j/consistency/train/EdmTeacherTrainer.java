@@ -2,10 +2,11 @@ package dev.cm4j.consistency.train;
 
 import dev.cm4j.autodiff.Losses;
 import dev.cm4j.autodiff.Var;
+import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.tensor.Tensor;
 
 /**
- * Trains the EDM teacher D_phi (Karras et al. 2022, section 5 and Table 1; CM-SPEC section 3): ln sigma ~
+ * Trains the EDM teacher D_phi (Karras et al. 2022, section 5 and Table 1; docs/ALGORITHMS.md#edm-teacher): ln sigma ~
  * N(P_mean, P_std^2), n ~ N(0, sigma^2 I), loss {@code lambda(sigma) ||D(x + n, sigma) - x||^2} with
  * {@code lambda = (sigma^2 + sd^2) / (sigma sd)^2}, averaged over the sample's elements (the PyTorch CM reduction)
  * and the batch. The model must use the EDM preconditioning (epsilon = 0).
@@ -48,8 +49,9 @@ public final class EdmTeacherTrainer extends Trainer {
     @Override
     protected Var loss(long k) {
         int batch = optim.batch();
-        Tensor x0 = data.sample(batch, rng);
-        Tensor lnSigma = rng.normal(batch);
+        DataSource.Batch drawn = data.batch(batch, rng);
+        Tensor x0 = drawn.x();
+        Tensor lnSigma = noise.normal(batch);
         float[] sigma = new float[batch];
         float[] weight = new float[batch];
         double sd = model.preconditioning().sigmaData();
@@ -57,8 +59,8 @@ public final class EdmTeacherTrainer extends Trainer {
             sigma[b] = (float) Math.exp(config.pMean() + config.pStd() * lnSigma.data()[b]);
             weight[b] = (float) lambda(sigma[b], sd);
         }
-        Tensor noisy = addNoise(x0, sigma, rng.normal(x0.shape()));
-        Var denoised = model.forward(noisy, sigma);
+        Tensor noisy = addNoise(x0, sigma, noise.normal(x0.shape()));
+        Var denoised = model.forward(noisy, sigma, drawn.labels());
         return weightedMean(Losses.msePerSample(denoised, Var.constant(x0)), weight);
     }
 

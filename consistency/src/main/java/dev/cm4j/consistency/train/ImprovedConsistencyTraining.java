@@ -2,13 +2,14 @@ package dev.cm4j.consistency.train;
 
 import dev.cm4j.autodiff.NoGrad;
 import dev.cm4j.autodiff.Var;
+import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.schedule.IctSchedule;
 import dev.cm4j.models.Module;
 import dev.cm4j.tensor.Tensor;
 import java.util.Map;
 
 /**
- * Improved consistency training (Song and Dhariwal 2023; CM-SPEC section 7): consistency training with
+ * Improved consistency training (Song and Dhariwal 2023; docs/ALGORITHMS.md#improved-consistency-training): consistency training with
  * <ul>
  *   <li>no EMA target: the target is the online network itself under no-grad (theta- = stopgrad(theta));</li>
  *   <li>the pseudo-Huber distance over the whole sample, c = 0.00054 sqrt(dim);</li>
@@ -56,7 +57,8 @@ public final class ImprovedConsistencyTraining extends Trainer {
             cachedN = n;
         }
         int batch = optim.batch();
-        Tensor x = data.sample(batch, rng);
+        DataSource.Batch drawn = data.batch(batch, rng);
+        Tensor x = drawn.x();
         int[] pair = IctSchedule.samplePairs(probabilities, batch, rng);
         float[] t = new float[batch];
         float[] tNext = new float[batch];
@@ -66,7 +68,7 @@ public final class ImprovedConsistencyTraining extends Trainer {
             tNext[b] = (float) sigmas[pair[b] + 1];
             lambda[b] = (float) weights[pair[b]];
         }
-        return pairLoss(model, x, rng.normal(x.shape()), t, tNext, lambda, config.huberC());
+        return pairLoss(model, x, drawn.labels(), noise.normal(x.shape()), t, tNext, lambda, config.huberC());
     }
 
     /**
@@ -74,17 +76,17 @@ public final class ImprovedConsistencyTraining extends Trainer {
      * with the pseudo-Huber distance, the target pass run first under no-grad and the online pass replaying its dropout
      * masks.
      */
-    static Var pairLoss(Preconditioned model, Tensor x, Tensor z, float[] t, float[] tNext, float[] lambda,
-                        float huberC) {
+    static Var pairLoss(Preconditioned model, Tensor x, int[] labels, Tensor z, float[] t, float[] tNext,
+                        float[] lambda, float huberC) {
         Module module = model.net().module();
         Map<String, Long> masks = module.rngPositions();
         Tensor targetOut;
         try (NoGrad ignored = NoGrad.enter()) {
-            targetOut = model.forward(addNoise(x, tNext, z), tNext).value();
+            targetOut = model.forward(addNoise(x, tNext, z), tNext, labels).value();
         }
         // rewind the dropout generators: the online pass draws the target pass's masks
         module.setRngPositions(masks);
-        Var online = model.forward(addNoise(x, t, z), t);
+        Var online = model.forward(addNoise(x, t, z), t, labels);
         Var d = Distance.PSEUDO_HUBER.perSample(online, Var.constant(targetOut), huberC);
         return weightedMean(d, lambda);
     }

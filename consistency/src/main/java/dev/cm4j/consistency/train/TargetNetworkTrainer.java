@@ -2,6 +2,7 @@ package dev.cm4j.consistency.train;
 
 import dev.cm4j.autodiff.optim.Ema;
 import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.consistency.model.Preconditioned;
 import java.util.Map;
 
 /**

@@ -7,6 +7,9 @@ import dev.cm4j.autodiff.optim.LrSchedule;
 import dev.cm4j.autodiff.optim.Optimizer;
 import dev.cm4j.autodiff.optim.RAdam;
 import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.consistency.PerSample;
+import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.consistency.noise.NoiseSource;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cm4j.models.Module;
@@ -30,6 +33,9 @@ import java.util.Map;
  * ({@code ema = rate ema + (1 - rate) theta}), then the algorithm's own update (the target network's EMA with the
  * rate of the current step, computed before the step count increments), then step += 1.
  *
+ * <p>Gaussian draws come from a {@link NoiseSource}: by default the trainer's own generator, so batches, indices and
+ * noise share one saved stream; {@link #noise(NoiseSource)} replaces it (for replaying recorded draws).
+ *
  * <p>A loss that is not finite stops training before the update: the state of the last good step is saved (when
  * checkpointing is on) and a {@link TrainingDivergedException} names the step. All randomness comes from one
  * generator (and the network's own dropout generators) whose positions are saved with the weights, optimizer moments
@@ -43,6 +49,9 @@ public abstract class Trainer {
     protected final OptimConfig optim;
     /** The generator of batches, noise levels and noise. */
     protected final Rng rng;
+    /** The source of Gaussian noise: {@link #rng} unless replaced. */
+    protected NoiseSource noise;
+    private boolean suppliedNoise;
     private final Optimizer optimizer;
     private final Ema evalEma;
     private final LrSchedule lrSchedule;
@@ -60,6 +69,7 @@ public abstract class Trainer {
         this.data = data;
         this.optim = optim;
         this.rng = new Rng(seed);
+        this.noise = NoiseSource.of(rng);
         Map<String, Var> params = model.net().module().namedParameters();
         this.optimizer = optim.optimizer() == OptimConfig.Optimizer.ADAM
                 ? new Adam(params, optim.lr(), optim.beta1(), optim.beta2(), 1e-8, 0, false)
@@ -96,6 +106,19 @@ public abstract class Trainer {
         return this;
     }
 
+    /**
+     * Takes the Gaussian draws from {@code source} instead of the trainer's generator. Such a source is not part of a
+     * checkpoint, so it cannot be combined with {@link #checkpointing(Checkpointing)}.
+     */
+    public Trainer noise(NoiseSource source) {
+        if (source == null) {
+            throw new IllegalArgumentException(phase + ": the noise source is null");
+        }
+        this.noise = source;
+        this.suppliedNoise = true;
+        return this;
+    }
+
     public Trainer listener(TrainingListener l) {
         this.listener = l == null ? TrainingListener.NONE : l;
         return this;
@@ -103,6 +126,10 @@ public abstract class Trainer {
 
     /** Runs (or resumes) until {@code optim.steps()} steps are done. */
     public void train() {
+        if (checkpointing != null && suppliedNoise) {
+            throw new IllegalStateException(phase + ": a supplied noise source (" + noise + ") is not saved in "
+                    + "checkpoints; train with the default source to checkpoint");
+        }
         if (checkpointing != null && checkpointing.resume() && Files.exists(checkpointing.file())) {
             load(checkpointing.file());
         }
@@ -240,8 +267,7 @@ public abstract class Trainer {
 
     /** {@code x + scale_b z} per sample. */
     protected static Tensor addNoise(Tensor x, float[] scale, Tensor z) {
-        return dev.cm4j.consistency.PerSample.combine("Trainer.addNoise", x, dev.cm4j.consistency.PerSample.fill(
-                scale.length, 1), z, scale);
+        return PerSample.combine("Trainer.addNoise", x, PerSample.fill(scale.length, 1), z, scale);
     }
 
     /** The weighted batch mean {@code mean_b w_b d_b} of per-sample values d (B). */

@@ -1,5 +1,6 @@
 package dev.cm4j.consistency.sampling;
 
+import dev.cm4j.consistency.noise.NoiseSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,7 +17,7 @@ class EdmSamplerTest {
 
     private static double relativeError(int steps) {
         Tensor z = new Rng(11).normal(256, 2);
-        Tensor x = EdmSampler.heun(KarrasSchedule.DEFAULT, steps).sample(DATA.denoiser(), z, null);
+        Tensor x = EdmSampler.heun(KarrasSchedule.DEFAULT, steps).sample(DATA.denoiser(), z, (NoiseSource) null);
         double k = 80 * DATA.odeFactor(80, 0);
         double worst = 0;
         for (int i = 0; i < z.size(); i++) {
@@ -44,12 +45,12 @@ class EdmSamplerTest {
     void nfeIsTwoNMinusOne() {
         NfeCounter c = new NfeCounter(DATA.denoiser());
         EdmSampler s = EdmSampler.heun(KarrasSchedule.DEFAULT, 18);
-        s.sample(c, Tensor.zeros(3, 2), null);
+        s.sample(c, Tensor.zeros(3, 2), (NoiseSource) null);
         assertEquals(35, c.calls());
         assertEquals(35, s.nfe());
         c.reset();
-        EdmSampler euler = new EdmSampler(KarrasSchedule.DEFAULT, 18, OdeSolver.EULER, 0, 0, Double.MAX_VALUE, 1);
-        euler.sample(c, Tensor.zeros(3, 2), null);
+        EdmSampler euler = EdmSampler.heun(KarrasSchedule.DEFAULT, 18).withSolver(OdeSolver.EULER);
+        euler.sample(c, Tensor.zeros(3, 2), (NoiseSource) null);
         assertEquals(18, c.calls());
     }
 
@@ -71,7 +72,7 @@ class EdmSamplerTest {
             bias[k] = Math.sqrt(var / n) - 0.5;
             if (k == 0) {
                 // churn really changed the samples relative to the deterministic run
-                Tensor det = EdmSampler.heun(KarrasSchedule.DEFAULT, ns[k]).sample(DATA.denoiser(), z, null);
+                Tensor det = EdmSampler.heun(KarrasSchedule.DEFAULT, ns[k]).sample(DATA.denoiser(), z, (NoiseSource) null);
                 assertTrue(OdeSolverTest.maxAbsDiff(x, det) > 0.05);
             }
         }
@@ -90,7 +91,7 @@ class EdmSamplerTest {
                 () -> EdmSampler.heun(KarrasSchedule.DEFAULT, 10).withChurn(-1, 0, 1, 1));
         assertTrue(e.getMessage().contains("S_churn"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> EdmSampler.heun(KarrasSchedule.DEFAULT, 10)
-                .withChurn(10, 0, 100, 1).sample(DATA.denoiser(), Tensor.zeros(1, 1), null));
-        assertTrue(e.getMessage().contains("random generator"), e.getMessage());
+                .withChurn(10, 0, 100, 1).sample(DATA.denoiser(), Tensor.zeros(1, 1), (NoiseSource) null));
+        assertTrue(e.getMessage().contains("needs a noise source"), e.getMessage());
     }
 }

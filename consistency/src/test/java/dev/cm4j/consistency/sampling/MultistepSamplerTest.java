@@ -1,5 +1,7 @@
 package dev.cm4j.consistency.sampling;
 
+import dev.cm4j.consistency.noise.NoiseSource;
+import dev.cm4j.consistency.model.Denoiser;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,7 +85,7 @@ class MultistepSamplerTest {
 
     @Test
     void clampingIsOptional() {
-        Denoiser wide = (x, sigma) -> {
+        Denoiser wide = (x, sigma, labels) -> {
             Tensor y = x.copy();
             for (int i = 0; i < y.size(); i++) {
                 y.data()[i] *= 10;
@@ -91,8 +93,8 @@ class MultistepSamplerTest {
             return y;
         };
         Tensor z = new Rng(4).normal(100, 2);
-        Tensor free = SAMPLER.sample(wide, z, new double[] {80}, null);
-        Tensor clamped = new MultistepSampler(KarrasSchedule.DEFAULT, true).sample(wide, z, new double[] {80}, null);
+        Tensor free = SAMPLER.sample(wide, z, new double[] {80}, (NoiseSource) null);
+        Tensor clamped = new MultistepSampler(KarrasSchedule.DEFAULT, true).sample(wide, z, new double[] {80}, (NoiseSource) null);
         float maxFree = 0;
         float maxClamped = 0;
         for (int i = 0; i < free.size(); i++) {

@@ -3,9 +3,9 @@ package dev.cm4j.consistency.toy;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cm4j.consistency.data.Toy2d;
-import dev.cm4j.consistency.sampling.Denoiser;
+import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.train.EdmTeacherTrainer;
-import dev.cm4j.consistency.train.Preconditioned;
+import dev.cm4j.consistency.model.Preconditioned;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

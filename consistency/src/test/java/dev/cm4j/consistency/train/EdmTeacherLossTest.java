@@ -1,8 +1,10 @@
 package dev.cm4j.consistency.train;
 
+import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.consistency.model.ToyMlpNet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.cm4j.consistency.Preconditioning;
+import dev.cm4j.consistency.model.Preconditioning;
 import dev.cm4j.consistency.analytic.GaussianData;
 import dev.cm4j.models.ToyMlp;
 import dev.cm4j.tensor.Rng;

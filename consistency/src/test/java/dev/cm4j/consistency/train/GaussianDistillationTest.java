@@ -1,12 +1,14 @@
 package dev.cm4j.consistency.train;
 
+import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.consistency.model.ToyMlpNet;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.PerSample;
-import dev.cm4j.consistency.Preconditioning;
+import dev.cm4j.consistency.model.Preconditioning;
 import dev.cm4j.consistency.analytic.GaussianData;
-import dev.cm4j.consistency.sampling.Denoiser;
+import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.sampling.OdeSolver;
 import dev.cm4j.models.ToyMlp;
 import dev.cm4j.tensor.Rng;

@@ -1,11 +1,13 @@
 package dev.cm4j.consistency.train;
 
+import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.consistency.model.ToyMlpNet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.consistency.PerSample;
-import dev.cm4j.consistency.Preconditioning;
+import dev.cm4j.consistency.model.Preconditioning;
 import dev.cm4j.models.ToyMlp;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
@@ -26,7 +28,7 @@ class IctMaskSharingTest {
         Tensor z = new Rng(4).normal(batch, 2);
         float[] t = PerSample.fill(batch, 1.3);
         // identical inputs and times: with shared masks both passes compute the same function, so the loss is 0
-        Var loss = ImprovedConsistencyTraining.pairLoss(model, x, z, t, t, PerSample.fill(batch, 1), 0.001f);
+        Var loss = ImprovedConsistencyTraining.pairLoss(model, x, null, z, t, t, PerSample.fill(batch, 1), 0.001f);
         assertEquals(0f, loss.item(), "loss of two passes with one mask");
         // two passes that draw their own masks differ: this is what sharing prevents
         Tensor first = model.forward(x, t).value();

@@ -1,5 +1,7 @@
 package dev.cm4j.consistency.train;
 
+import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.consistency.model.ToyMlpNet;
 import static dev.cm4j.consistency.train.TrainingTestSupport.maxDiff;
 import static dev.cm4j.consistency.train.TrainingTestSupport.snapshot;
 import static dev.cm4j.consistency.train.TrainingTestSupport.values;
@@ -9,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.consistency.KarrasSchedule;
-import dev.cm4j.consistency.Preconditioning;
+import dev.cm4j.consistency.model.Preconditioning;
 import dev.cm4j.consistency.analytic.GaussianData;
 import dev.cm4j.consistency.data.Toy2d;
 import dev.cm4j.consistency.sampling.OdeSolver;

@@ -1,5 +1,8 @@
 package dev.cm4j.consistency.train;
 
+import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.consistency.model.UNetNet;
+import dev.cm4j.consistency.noise.NoiseSource;
 import static dev.cm4j.consistency.train.TrainingTestSupport.maxDiff;
 import static dev.cm4j.consistency.train.TrainingTestSupport.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -9,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cm4j.consistency.KarrasSchedule;
-import dev.cm4j.consistency.Preconditioning;
+import dev.cm4j.consistency.model.Preconditioning;
 import dev.cm4j.consistency.sampling.EdmSampler;
 import dev.cm4j.consistency.sampling.MultistepSampler;
 import dev.cm4j.consistency.sampling.OdeSolver;
@@ -79,7 +82,7 @@ class UNetTrainingPipelineTest {
         assertTrue(last < 0.7 * first, "EDM loss of the U-Net teacher: first 10 steps " + first + ", last 10 " + last);
 
         Tensor z = new Rng(5).normal(4, 1, 8, 8).mul((float) GRID.sigmaMax());
-        Tensor edm = EdmSampler.heun(GRID, 6).sample(teacher.emaModel().denoiser(), z, null);
+        Tensor edm = EdmSampler.heun(GRID, 6).sample(teacher.emaModel().denoiser(), z, (NoiseSource) null);
         assertArrayEquals(new int[] {4, 1, 8, 8}, edm.shape());
         assertTrue(finite(edm), "EDM sampler output is finite");
 
@@ -139,14 +142,5 @@ class UNetTrainingPipelineTest {
         return new ImprovedConsistencyTraining(m, UNetTrainingPipelineTest::squares,
                 new ImprovedConsistencyTraining.Config(IctSchedule.paper(6), Distance.ictHuberC(64)),
                 OptimConfig.adam(6, 4, 1e-3).withEvalEma(0.9), 21);
-    }
-
-    @Test
-    void conditionalUNetsAreRefusedWithTheReason() {
-        UNet.Config conditional = new UNet.Config(8, 1, 1, 8, List.of(1, 2), 1, List.of(4), 0f, 10, 1, -1, false,
-                false, true, 4);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> UNetNet.create(conditional, new Rng(1)));
-        assertTrue(e.getMessage().contains("class-conditional (10 classes)"), e.getMessage());
     }
 }

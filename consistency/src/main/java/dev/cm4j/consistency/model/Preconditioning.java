@@ -1,5 +1,6 @@
-package dev.cm4j.consistency;
+package dev.cm4j.consistency.model;
 
+import dev.cm4j.consistency.PerSample;
 import dev.cm4j.tensor.Tensor;
 
 /**
@@ -14,10 +15,15 @@ import dev.cm4j.tensor.Tensor;
  *       {@code c_out = sd (sigma - eps) / sqrt(sigma^2 + sd^2)} (the root keeps sigma, not sigma - eps).</li>
  *   <li>Both: {@code c_in = 1 / sqrt(sigma^2 + sd^2)}; c_noise per {@link CNoise}.</li>
  * </ul>
+ * docs/ALGORITHMS.md#preconditioning gives the derivation of the epsilon shift.
+ *
+ * <p>The c_noise encoding belongs to the network ({@link NoiseConditionedNet#cNoise()}). The factories leave it
+ * unset ({@code null}): {@link Preconditioned} then takes the network's. A preconditioning that names an encoding
+ * ({@link #withCNoise}) is a claim about the network, and {@link Preconditioned} refuses a network that contradicts it.
  *
  * @param sigmaData sd, the data standard deviation (0.5)
  * @param epsilon the boundary time: 0 for the EDM teacher, sigmaMin (0.002) for consistency models
- * @param cNoise the noise-level encoding the network expects
+ * @param cNoise the noise-level encoding, or null for "the network's own"
  */
 public record Preconditioning(double sigmaData, double epsilon, CNoise cNoise) {
     public Preconditioning {
@@ -27,19 +33,21 @@ public record Preconditioning(double sigmaData, double epsilon, CNoise cNoise) {
         if (!(epsilon >= 0) || !Double.isFinite(epsilon)) {
             throw new IllegalArgumentException("Preconditioning: epsilon must be >= 0 and finite, got " + epsilon);
         }
-        if (cNoise == null) {
-            throw new IllegalArgumentException("Preconditioning: cNoise is null");
-        }
     }
 
-    /** The EDM teacher's scalings (epsilon = 0) with c_noise = ln(sigma)/4. */
+    /** The EDM teacher's scalings (epsilon = 0); c_noise is the network's. */
     public static Preconditioning edm(double sigmaData) {
-        return new Preconditioning(sigmaData, 0, CNoise.QUARTER_LOG);
+        return new Preconditioning(sigmaData, 0, null);
     }
 
-    /** Consistency-model scalings shifted by {@code epsilon}, with c_noise = ln(sigma)/4. */
+    /** Consistency-model scalings shifted by {@code epsilon}; c_noise is the network's. */
     public static Preconditioning consistency(double sigmaData, double epsilon) {
-        return new Preconditioning(sigmaData, epsilon, CNoise.QUARTER_LOG);
+        return new Preconditioning(sigmaData, epsilon, null);
+    }
+
+    /** The same scalings with the c_noise encoding named explicitly (null: the network's). */
+    public Preconditioning withCNoise(CNoise encoding) {
+        return new Preconditioning(sigmaData, epsilon, encoding);
     }
 
     public double cSkip(double sigma) {
@@ -55,8 +63,9 @@ public record Preconditioning(double sigmaData, double epsilon, CNoise cNoise) {
         return 1 / Math.sqrt(sigma * sigma + sigmaData * sigmaData);
     }
 
+    /** c_noise for one noise level; the encoding must be set (it is, inside a {@link Preconditioned}). */
     public double cNoise(double sigma) {
-        return cNoise.of(sigma);
+        return encoding().of(sigma);
     }
 
     /** c_skip per sample. */
@@ -76,7 +85,15 @@ public record Preconditioning(double sigmaData, double epsilon, CNoise cNoise) {
 
     /** c_noise per sample. */
     public float[] cNoise(float[] sigma) {
-        return cNoise.of(sigma);
+        return encoding().of(sigma);
+    }
+
+    private CNoise encoding() {
+        if (cNoise == null) {
+            throw new IllegalStateException("Preconditioning.cNoise: no c_noise encoding is set; it comes from the "
+                    + "network (wrap both in a Preconditioned) or from withCNoise(...)");
+        }
+        return cNoise;
     }
 
     private static float[] perSample(float[] sigma, java.util.function.DoubleUnaryOperator scaling) {

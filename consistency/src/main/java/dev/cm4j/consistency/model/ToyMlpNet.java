@@ -1,11 +1,14 @@
-package dev.cm4j.consistency.train;
+package dev.cm4j.consistency.model;
 
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.models.Module;
 import dev.cm4j.models.ToyMlp;
 import dev.cm4j.tensor.Rng;
 
-/** {@link ToyMlp} as a {@link NoiseConditionedNet}. */
+/**
+ * {@link ToyMlp} as a {@link NoiseConditionedNet}. It reads c_noise = ln(sigma)/4 ({@link CNoise#QUARTER_LOG}) and
+ * spreads it over its embedding with its own {@code noiseScale}; it has no class conditioning.
+ */
 public record ToyMlpNet(ToyMlp mlp) implements NoiseConditionedNet {
     /** A freshly initialised MLP. */
     public static ToyMlpNet create(ToyMlp.Config config, Rng rng) {
@@ -13,8 +16,17 @@ public record ToyMlpNet(ToyMlp mlp) implements NoiseConditionedNet {
     }
 
     @Override
-    public Var forward(Var input, Var cNoise) {
+    public Var forward(Var input, Var cNoise, int[] labels) {
+        if (labels != null) {
+            throw new IllegalArgumentException("ToyMlpNet.forward: the MLP is unconditional; got " + labels.length
+                    + " labels");
+        }
         return mlp.forward(input, cNoise);
+    }
+
+    @Override
+    public CNoise cNoise() {
+        return CNoise.QUARTER_LOG;
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.cm4j.consistency;
+package dev.cm4j.consistency.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,7 +55,7 @@ class PreconditioningTest {
         assertEquals(250 * Math.log(0.002), CNoise.ADM.of(0.002), 1e-9);
         assertEquals(-1553.6, CNoise.ADM.of(0.002), 0.1);
         assertEquals(1095.5, CNoise.ADM.of(80), 0.1);
-        float[] c = EDM.cNoise(new float[] {1f, (float) Math.E});
+        float[] c = EDM.withCNoise(CNoise.QUARTER_LOG).cNoise(new float[] {1f, (float) Math.E});
         assertEquals(0f, c[0]);
         assertEquals(0.25f, c[1], 1e-7f);
     }

@@ -1,0 +1,31 @@
+package dev.cm4j.consistency.model;
+
+import dev.cm4j.autodiff.Var;
+import dev.cm4j.models.Module;
+
+/**
+ * The raw network F(c_in x, c_noise[, label]) inside a denoiser or consistency function, with the module that holds
+ * its weights. Implementations adapt a concrete architecture (the toy MLP, a U-Net) to the samplers and trainers and
+ * declare the noise encoding the network was built or trained for.
+ */
+public interface NoiseConditionedNet {
+    /**
+     * F: {@code input} (B, ...) is c_in x, {@code cNoise} (B) the noise levels encoded by {@link #cNoise()},
+     * {@code labels} (B) the class of each sample, or null for an unconditional network; returns the shape of input.
+     */
+    Var forward(Var input, Var cNoise, int[] labels);
+
+    /** The c_noise encoding this network expects (docs/ALGORITHMS.md#time-units-and-c_noise). */
+    CNoise cNoise();
+
+    /** Number of class labels the network is conditioned on; 0 for an unconditional network. */
+    default int numClasses() {
+        return 0;
+    }
+
+    /** The module whose parameters are F's weights. */
+    Module module();
+
+    /** A new network of the same architecture holding a copy of the current weights, buffers and generators. */
+    NoiseConditionedNet copy();
+}
