@@ -26,6 +26,21 @@ public record KarrasSchedule(double sigmaMin, double sigmaMax, double rho) {
         }
     }
 
+    /** The same grid with another sigmaMin (epsilon). */
+    public KarrasSchedule withSigmaMin(double v) {
+        return new KarrasSchedule(v, sigmaMax, rho);
+    }
+
+    /** The same grid with another sigmaMax (T). */
+    public KarrasSchedule withSigmaMax(double v) {
+        return new KarrasSchedule(sigmaMin, v, rho);
+    }
+
+    /** The same grid with another rho. */
+    public KarrasSchedule withRho(double v) {
+        return new KarrasSchedule(sigmaMin, sigmaMax, v);
+    }
+
     /** sigma at grid index {@code i} of an {@code n}-point grid (index 0 = sigmaMax, n-1 = sigmaMin). */
     public double sigma(double i, int n) {
         checkN("KarrasSchedule.sigma", n);

@@ -1,12 +1,17 @@
 package dev.cm4j.consistency.schedule;
 
+import dev.cm4j.consistency.Presets;
+import java.util.Map;
+import java.util.function.Function;
+
 /**
- * The step-count and target-EMA schedules of consistency training (Song et al. 2023, Algorithm 3 and App. C):
+ * The step-count and target-EMA schedules of consistency training (Song et al. 2023, Algorithm 3 and App. C; docs/ALGORITHMS.md#consistency-training):
  * <pre>
  *   N(k)  = ceil( sqrt( k/K ((s1 + 1)^2 - s0^2) + s0^2 ) - 1 ) + 1
- *   mu(k) = exp( s0 ln(mu0) / N(k) )          paper form ({@link Form#PAPER}, the default)
+ *   mu(k) = exp( s0 ln(mu0) / N(k) )          paper form ({@link Form#PAPER})
  *   mu(k) = exp( s0 ln(mu0) / (N(k) - 1) )    released code ({@link Form#CODE}: mu(0) = mu0^(s0/(s0-1)), 0.81 for 0.9)
  * </pre>
+ * The named presets follow the released code ({@link Form#CODE}); {@link #withForm} selects the paper's form.
  * k is the current iteration, K the total; N runs from s0 at k = 0 to s1 + 1 at k = K. As in the code, N never
  * drops below 2.
  *
@@ -40,9 +45,50 @@ public record CtSchedule(int s0, int s1, double mu0, long totalSteps, Form form)
         }
     }
 
-    /** The CIFAR-10 settings (s0 2, s1 150, mu0 0.9) over K steps, paper form. */
+    private static final Map<String, Function<Long, CtSchedule>> PRESETS = Map.of(
+            "cifar10", CtSchedule::cifar10,
+            "imagenet64", CtSchedule::imageNet64,
+            "lsun256", CtSchedule::lsun256);
+
+    /** The CIFAR-10 settings of the released code (s0 2, s1 150, mu0 0.9, mu(k) with N(k) - 1) over K steps. */
     public static CtSchedule cifar10(long totalSteps) {
-        return new CtSchedule(2, 150, 0.9, totalSteps, Form.PAPER);
+        return new CtSchedule(2, 150, 0.9, totalSteps, Form.CODE);
+    }
+
+    /** The ImageNet-64 settings of the released code (s0 2, s1 200, mu0 0.95, code form) over K steps. */
+    public static CtSchedule imageNet64(long totalSteps) {
+        return new CtSchedule(2, 200, 0.95, totalSteps, Form.CODE);
+    }
+
+    /** The LSUN-256 settings of the released code (s0 2, s1 150, mu0 0.95, code form) over K steps. */
+    public static CtSchedule lsun256(long totalSteps) {
+        return new CtSchedule(2, 150, 0.95, totalSteps, Form.CODE);
+    }
+
+    /** The preset {@code cifar10}, {@code imagenet64} or {@code lsun256} over K steps. */
+    public static CtSchedule preset(String name, long totalSteps) {
+        return Presets.lookup("CtSchedule", PRESETS, name, totalSteps);
+    }
+
+    public CtSchedule withS0(int v) {
+        return new CtSchedule(v, s1, mu0, totalSteps, form);
+    }
+
+    public CtSchedule withS1(int v) {
+        return new CtSchedule(s0, v, mu0, totalSteps, form);
+    }
+
+    public CtSchedule withMu0(double v) {
+        return new CtSchedule(s0, s1, v, totalSteps, form);
+    }
+
+    public CtSchedule withTotalSteps(long v) {
+        return new CtSchedule(s0, s1, mu0, v, form);
+    }
+
+    /** The same schedule with the paper's ({@link Form#PAPER}) or the released code's mu(k). */
+    public CtSchedule withForm(Form v) {
+        return new CtSchedule(s0, s1, mu0, totalSteps, v);
     }
 
     /** N(k): the number of grid points at iteration k (k beyond K is treated as K). */

@@ -1,7 +1,10 @@
 package dev.cm4j.consistency.schedule;
 
 import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.consistency.Presets;
 import dev.cm4j.tensor.Rng;
+import java.util.Map;
+import java.util.function.Function;
 import org.apache.commons.math3.special.Erf;
 
 /**
@@ -40,9 +43,50 @@ public record IctSchedule(int s0, int s1, long totalSteps, double pMean, double 
         }
     }
 
+    private static final Map<String, Function<Long, IctSchedule>> PRESETS = Map.of(
+            "paper", IctSchedule::paper,
+            "toy2d", IctSchedule::toy2d);
+
     /** The paper's settings (s0 10, s1 1280, P_mean -1.1, P_std 2.0, default grid) over K steps. */
     public static IctSchedule paper(long totalSteps) {
         return new IctSchedule(10, 1280, totalSteps, -1.1, 2.0, KarrasSchedule.DEFAULT);
+    }
+
+    /**
+     * The 2-D demonstration's settings (s0 10, s1 640, P_mean -1.1, P_std 4.0, default grid) over K steps: a wider
+     * P_std and a shorter curriculum, measured on the toys (docs/RESULTS.md).
+     */
+    public static IctSchedule toy2d(long totalSteps) {
+        return new IctSchedule(10, 640, totalSteps, -1.1, 4.0, KarrasSchedule.DEFAULT);
+    }
+
+    /** The preset {@code paper} or {@code toy2d} over K steps. */
+    public static IctSchedule preset(String name, long totalSteps) {
+        return Presets.lookup("IctSchedule", PRESETS, name, totalSteps);
+    }
+
+    public IctSchedule withS0(int v) {
+        return new IctSchedule(v, s1, totalSteps, pMean, pStd, grid);
+    }
+
+    public IctSchedule withS1(int v) {
+        return new IctSchedule(s0, v, totalSteps, pMean, pStd, grid);
+    }
+
+    public IctSchedule withTotalSteps(long v) {
+        return new IctSchedule(s0, s1, v, pMean, pStd, grid);
+    }
+
+    public IctSchedule withPMean(double v) {
+        return new IctSchedule(s0, s1, totalSteps, v, pStd, grid);
+    }
+
+    public IctSchedule withPStd(double v) {
+        return new IctSchedule(s0, s1, totalSteps, pMean, v, grid);
+    }
+
+    public IctSchedule withGrid(KarrasSchedule v) {
+        return new IctSchedule(s0, s1, totalSteps, pMean, pStd, v);
     }
 
     /** K', the number of iterations between doublings (at least 1). */

@@ -3,7 +3,6 @@ package dev.cm4j.consistency.toy;
 import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.model.Preconditioning;
 import dev.cm4j.consistency.data.Toy2d;
-import dev.cm4j.consistency.sampling.OdeSolver;
 import dev.cm4j.consistency.schedule.IctSchedule;
 import dev.cm4j.consistency.train.ConsistencyDistillation;
 import dev.cm4j.consistency.train.Distance;
@@ -88,7 +87,7 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
     public ConsistencyDistillation distillation(Preconditioned teacherEma) {
         return new ConsistencyDistillation(Preconditioned.fromTeacher(teacherEma, consistency()),
                 teacherEma.denoiser(), data::sample,
-                new ConsistencyDistillation.Config(18, OdeSolver.HEUN, 0.95, Distance.L2, 0f, GRID),
+                ConsistencyDistillation.Config.toy2d().withGrid(GRID),
                 OptimConfig.adam(cdSteps, batch, 1e-3).withEvalEma(0.995), seed + 2);
     }
 
@@ -96,8 +95,7 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
     public ImprovedConsistencyTraining improvedTraining() {
         return new ImprovedConsistencyTraining(
                 new Preconditioned(ToyMlpNet.create(network(), new Rng(seed).fork(3)), consistency()), data::sample,
-                new ImprovedConsistencyTraining.Config(new IctSchedule(10, 640, ictSteps, -1.1, 4.0, GRID),
-                        Distance.ictHuberC(2)),
+                new ImprovedConsistencyTraining.Config(IctSchedule.toy2d(ictSteps).withGrid(GRID), Distance.ictHuberC(2)),
                 OptimConfig.adam(ictSteps, ictBatch, 2e-3).withBetas(0.9, 0.995).withEvalEma(0.995), seed + 3);
     }
 

@@ -3,10 +3,13 @@ package dev.cm4j.consistency.train;
 import dev.cm4j.autodiff.NoGrad;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.consistency.Presets;
 import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.sampling.OdeSolver;
 import dev.cm4j.tensor.Tensor;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Consistency distillation, Algorithm 2 of Song et al. 2023 (docs/ALGORITHMS.md#consistency-distillation):
@@ -41,6 +44,54 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
                 throw new IllegalArgumentException("ConsistencyDistillation.Config: solver, distance and grid must be "
                         + "set and huberC >= 0");
             }
+        }
+
+        private static final Map<String, Function<Void, Config>> PRESETS = Map.of(
+                "cifar10-l2", v -> cifar10L2(), "imagenet64-l2", v -> imageNet64L2(), "lsun256-l2", v -> imageNet64L2(),
+                "toy2d", v -> toy2d());
+
+        /**
+         * The released CIFAR-10 L2 run: N = 18, Heun, mu = 0 (the target is the online network). The released
+         * LPIPS runs use the same settings with LPIPS, which cm4j does not have.
+         */
+        public static Config cifar10L2() {
+            return new Config(18, OdeSolver.HEUN, 0, Distance.L2, 0f, KarrasSchedule.DEFAULT);
+        }
+
+        /** The released ImageNet-64 and LSUN-256 L2 runs: N = 40, Heun, mu = 0.95. */
+        public static Config imageNet64L2() {
+            return new Config(40, OdeSolver.HEUN, 0.95, Distance.L2, 0f, KarrasSchedule.DEFAULT);
+        }
+
+        /** The 2-D demonstration: N = 18, Heun, mu = 0.95, L2. */
+        public static Config toy2d() {
+            return new Config(18, OdeSolver.HEUN, 0.95, Distance.L2, 0f, KarrasSchedule.DEFAULT);
+        }
+
+        /** The preset {@code cifar10-l2}, {@code imagenet64-l2}, {@code lsun256-l2} or {@code toy2d}. */
+        public static Config preset(String name) {
+            return Presets.lookup("ConsistencyDistillation.Config", PRESETS, name, null);
+        }
+
+        public Config withN(int v) {
+            return new Config(v, solver, mu, distance, huberC, grid);
+        }
+
+        public Config withSolver(OdeSolver v) {
+            return new Config(n, v, mu, distance, huberC, grid);
+        }
+
+        public Config withMu(double v) {
+            return new Config(n, solver, v, distance, huberC, grid);
+        }
+
+        /** The same settings with another distance and pseudo-Huber constant (ignored by L1 and L2). */
+        public Config withDistance(Distance v, float c) {
+            return new Config(n, solver, mu, v, c, grid);
+        }
+
+        public Config withGrid(KarrasSchedule v) {
+            return new Config(n, solver, mu, distance, huberC, v);
         }
     }
 

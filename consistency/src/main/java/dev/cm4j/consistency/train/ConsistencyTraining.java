@@ -30,6 +30,29 @@ public final class ConsistencyTraining extends TargetNetworkTrainer {
                         + "set and huberC >= 0");
             }
         }
+
+        /**
+         * The released settings for {@code dataset} ({@code cifar10}, {@code imagenet64} or {@code lsun256}; see
+         * {@link CtSchedule#preset}) over K steps with the pseudo-Huber distance of iCT for samples of {@code dim}
+         * elements (the released runs use LPIPS, which cm4j does not have).
+         */
+        public static Config preset(String dataset, long totalSteps, int dim) {
+            return new Config(CtSchedule.preset(dataset, totalSteps), Distance.PSEUDO_HUBER, Distance.ictHuberC(dim),
+                    KarrasSchedule.DEFAULT);
+        }
+
+        public Config withSchedule(CtSchedule v) {
+            return new Config(v, distance, huberC, grid);
+        }
+
+        /** The same settings with another distance and pseudo-Huber constant (ignored by L1 and L2). */
+        public Config withDistance(Distance v, float c) {
+            return new Config(schedule, v, c, grid);
+        }
+
+        public Config withGrid(KarrasSchedule v) {
+            return new Config(schedule, distance, huberC, v);
+        }
     }
 
     private final Config config;

@@ -2,8 +2,11 @@ package dev.cm4j.consistency.train;
 
 import dev.cm4j.autodiff.Losses;
 import dev.cm4j.autodiff.Var;
+import dev.cm4j.consistency.Presets;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.tensor.Tensor;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Trains the EDM teacher D_phi (Karras et al. 2022, section 5 and Table 1; docs/ALGORITHMS.md#edm-teacher): ln sigma ~
@@ -24,9 +27,24 @@ public final class EdmTeacherTrainer extends Trainer {
             }
         }
 
+        private static final Map<String, Function<Void, Config>> PRESETS = Map.of("edm", v -> edm());
+
         /** EDM's P_mean -1.2, P_std 1.2. */
         public static Config edm() {
             return new Config(-1.2, 1.2);
+        }
+
+        /** The preset {@code edm} (the only one). */
+        public static Config preset(String name) {
+            return Presets.lookup("EdmTeacherTrainer.Config", PRESETS, name, null);
+        }
+
+        public Config withPMean(double v) {
+            return new Config(v, pStd);
+        }
+
+        public Config withPStd(double v) {
+            return new Config(pMean, v);
         }
     }
 

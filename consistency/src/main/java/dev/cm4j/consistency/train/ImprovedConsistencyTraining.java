@@ -32,6 +32,22 @@ public final class ImprovedConsistencyTraining extends Trainer {
                         + "got " + schedule + ", " + huberC);
             }
         }
+
+        /**
+         * The schedule preset {@code name} ({@code paper} or {@code toy2d}, see {@link IctSchedule#preset}) over K
+         * steps with the paper's pseudo-Huber constant 0.00054 sqrt(dim) for samples of {@code dim} elements.
+         */
+        public static Config preset(String name, long totalSteps, int dim) {
+            return new Config(IctSchedule.preset(name, totalSteps), Distance.ictHuberC(dim));
+        }
+
+        public Config withSchedule(IctSchedule v) {
+            return new Config(v, huberC);
+        }
+
+        public Config withHuberC(float v) {
+            return new Config(schedule, v);
+        }
     }
 
     private final Config config;

@@ -54,6 +54,19 @@ public record OptimConfig(long steps, int batch, double lr, long warmupSteps, Op
         return new OptimConfig(steps, batch, lr, 0, Optimizer.ADAM, 0.9, 0.999, 0, 1);
     }
 
+    /** RAdam (0.9, 0.999) without warm-up or EMA: the released CD and CT runs. */
+    public static OptimConfig radam(long steps, int batch, double lr) {
+        return adam(steps, batch, lr).withOptimizer(Optimizer.RADAM);
+    }
+
+    public OptimConfig withBatch(int newBatch) {
+        return new OptimConfig(steps, newBatch, lr, warmupSteps, optimizer, beta1, beta2, evalEmaRate, finalLrFraction);
+    }
+
+    public OptimConfig withLr(double newLr) {
+        return new OptimConfig(steps, batch, newLr, warmupSteps, optimizer, beta1, beta2, evalEmaRate, finalLrFraction);
+    }
+
     public OptimConfig withWarmup(long warmup) {
         return new OptimConfig(steps, batch, lr, warmup, optimizer, beta1, beta2, evalEmaRate, finalLrFraction);
     }

@@ -28,11 +28,12 @@ class CtScheduleTest {
 
     @Test
     void muFormsDifferByTheNMinusOneDenominator() {
-        CtSchedule paper = CtSchedule.cifar10(800_000);
-        CtSchedule code = new CtSchedule(2, 150, 0.9, 800_000, CtSchedule.Form.CODE);
-        assertEquals(CtSchedule.Form.PAPER, paper.form(), "the paper's form is the default");
+        CtSchedule code = CtSchedule.cifar10(800_000);
+        CtSchedule paper = code.withForm(CtSchedule.Form.PAPER);
+        assertEquals(CtSchedule.Form.CODE, code.form(), "the named preset follows the released code");
+        assertEquals(new CtSchedule(2, 150, 0.9, 800_000, CtSchedule.Form.CODE), code);
         assertEquals(0.9, paper.mu(0), 1e-15);
-        // CM-SPEC section 7: the code gives mu(0) = mu0^(s0/(s0-1)) = 0.81
+        // docs/ALGORITHMS.md#consistency-training: the code gives mu(0) = mu0^(s0/(s0-1)) = 0.81
         assertEquals(0.81, code.mu(0), 1e-12);
         for (long k : new long[] {1000, 100_000, 800_000}) {
             int n = paper.n(k);
@@ -42,6 +43,19 @@ class CtScheduleTest {
         }
         assertTrue(paper.mu(800_000) > paper.mu(0), "mu grows as N grows");
         assertEquals(0.0, new CtSchedule(2, 150, 0, 10, CtSchedule.Form.PAPER).mu(5), "mu0 = 0 targets the online net");
+    }
+
+    @Test
+    void presetsByName() {
+        assertEquals(CtSchedule.cifar10(1000), CtSchedule.preset("cifar10", 1000));
+        assertEquals(new CtSchedule(2, 200, 0.95, 1000, CtSchedule.Form.CODE), CtSchedule.preset("imagenet64", 1000));
+        assertEquals(new CtSchedule(2, 150, 0.95, 1000, CtSchedule.Form.CODE), CtSchedule.preset("lsun256", 1000));
+        assertEquals(new CtSchedule(3, 150, 0.9, 5, CtSchedule.Form.PAPER),
+                CtSchedule.cifar10(1000).withS0(3).withTotalSteps(5).withForm(CtSchedule.Form.PAPER));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CtSchedule.preset("cifar100", 1000));
+        assertEquals("CtSchedule: no preset named \"cifar100\"; the presets are cifar10, imagenet64, lsun256",
+                e.getMessage());
     }
 
     @Test
