@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 class KarrasScheduleTest {
-    /** CM-SPEC section 1: the N = 18 grid to four significant digits. */
+    /** docs/ALGORITHMS.md#karras-grid: the N = 18 grid to four significant digits. */
     private static final double[] N18 = {80, 57.59, 40.79, 28.37, 19.35, 12.91, 8.401, 5.315, 3.257, 1.923, 1.088,
         0.5853, 0.2964, 0.1395, 0.0599, 0.0229, 0.0075, 0.002};
 

@@ -4,7 +4,7 @@ package dev.cm4j.consistency.model;
  * The noise-level input c_noise(sigma) that a network receives. It is a property of the network, not of the
  * algorithm: a network trained with one encoding gives wrong outputs under another, so every
  * {@link NoiseConditionedNet} declares the one it expects and {@link Preconditioned} refuses a contradiction
- * (docs/ALGORITHMS.md#time-units-and-c_noise). All are functions of ln(sigma); negative values are fine.
+ * (docs/ALGORITHMS.md#noise-conditioning). All are functions of ln(sigma); negative values are fine.
  */
 public enum CNoise {
     /**

@@ -15,7 +15,7 @@ public interface NoiseConditionedNet {
      */
     Var forward(Var input, Var cNoise, int[] labels);
 
-    /** The c_noise encoding this network expects (docs/ALGORITHMS.md#time-units-and-c_noise). */
+    /** The c_noise encoding this network expects (docs/ALGORITHMS.md#noise-conditioning). */
     CNoise cNoise();
 
     /** Number of class labels the network is conditioned on; 0 for an unconditional network. */

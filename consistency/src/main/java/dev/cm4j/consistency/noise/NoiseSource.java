@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * Where samplers and trainers take their Gaussian draws from. By default a seeded Philox stream ({@link #of(Rng)});
  * a recorded sequence ({@link #recorded(List)}) replays the draws of another run, for example of the released
- * reference code, draw by draw. Callers draw in the released code's order (docs/ALGORITHMS.md#noise-and-replay), so
+ * reference code, draw by draw. Callers draw in the released code's order (docs/ALGORITHMS.md#random-draws-and-replay), so
  * a recording of one implementation drives the other step for step.
  *
  * <p>Not thread-safe: one source per consumer.

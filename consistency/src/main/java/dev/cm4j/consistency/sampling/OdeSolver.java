@@ -6,7 +6,7 @@ import dev.cm4j.tensor.Tensor;
 
 /**
  * One step of the probability-flow ODE {@code dx/dsigma = (x - D(x, sigma)) / sigma} from t (larger) to t' (smaller),
- * per sample (each sample has its own t and t'). CM-SPEC section 4; Karras et al. 2022, Algorithm 1.
+ * per sample (each sample has its own t and t'). docs/ALGORITHMS.md#ode-solvers; Karras et al. 2022, Algorithm 1.
  */
 public enum OdeSolver {
     /** {@code x' = x + (t' - t) d(x, t)}: first order, one evaluation. */

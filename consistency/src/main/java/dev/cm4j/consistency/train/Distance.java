@@ -5,7 +5,7 @@ import dev.cm4j.autodiff.Var;
 
 /**
  * The distance d(f_theta(x_t, t), f_theta-(x^, t')) of the consistency losses, per sample: (B, ...) x (B, ...) -> (B).
- * CM-SPEC sections 6 and 7.
+ * docs/ALGORITHMS.md#distances.
  */
 public enum Distance {
     /** Mean over the sample's elements of the squared difference (the released code's "l2"). */

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Trains the EDM teacher D_phi (Karras et al. 2022, section 5 and Table 1; docs/ALGORITHMS.md#edm-teacher): ln sigma ~
+ * Trains the EDM teacher D_phi (Karras et al. 2022, section 5 and Table 1; docs/ALGORITHMS.md#edm-teacher-loss): ln sigma ~
  * N(P_mean, P_std^2), n ~ N(0, sigma^2 I), loss {@code lambda(sigma) ||D(x + n, sigma) - x||^2} with
  * {@code lambda = (sigma^2 + sd^2) / (sigma sd)^2}, averaged over the sample's elements (the PyTorch CM reduction)
  * and the batch. The model must use the EDM preconditioning (epsilon = 0).

@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * A trainer with a target network theta- that follows the online weights by an EMA, {@code theta- = mu theta- +
  * (1 - mu) theta}, updated after the optimizer step and the evaluation EMA, with mu of the step just taken
- * (CM-SPEC gotcha 4). theta- starts equal to theta and runs in training mode.
+ * (docs/ALGORITHMS.md#update-order). theta- starts equal to theta and runs in training mode.
  */
 abstract class TargetNetworkTrainer extends Trainer {
     protected final Preconditioned target;

@@ -29,7 +29,7 @@ import java.util.Map;
 /**
  * The loop shared by every training algorithm: draw a batch, build the loss, back-propagate, update, checkpoint.
  *
- * <p>Per step, in the order of the released code (CM-SPEC gotcha 4): optimizer step, then the evaluation EMA
+ * <p>Per step, in the order of the released code (docs/ALGORITHMS.md#update-order): optimizer step, then the evaluation EMA
  * ({@code ema = rate ema + (1 - rate) theta}), then the algorithm's own update (the target network's EMA with the
  * rate of the current step, computed before the step count increments), then step += 1.
  *

@@ -17,7 +17,7 @@ class MultistepSamplerTest {
 
     @Test
     void indexSettingsOfTheReleasedScriptsGiveTheirSigmas() {
-        // CM-SPEC section 5, launch.sh two-step settings: (ts, steps) -> middle sigma
+        // docs/ALGORITHMS.md#multistep-sampling, the released launch.sh two-step settings: (ts, steps) -> middle sigma
         assertEquals(1.382, SAMPLER.indicesToSigmas(new int[] {0, 22, 39}, 40)[1], 1e-3);
         assertEquals(1.913, SAMPLER.indicesToSigmas(new int[] {0, 106, 200}, 201)[1], 1e-3);
         assertEquals(4.366, SAMPLER.indicesToSigmas(new int[] {0, 17, 39}, 40)[1], 1e-3);

@@ -1,0 +1,6 @@
+/**
+ * Where samplers and trainers take their Gaussian draws from: {@link dev.cm4j.consistency.noise.NoiseSource}, a
+ * seeded Philox stream by default and a {@link dev.cm4j.consistency.noise.RecordedNoise} sequence to replay another
+ * run draw by draw (docs/ALGORITHMS.md#random-draws-and-replay).
+ */
+package dev.cm4j.consistency.noise;

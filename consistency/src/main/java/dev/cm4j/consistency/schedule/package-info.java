@@ -1,0 +1,6 @@
+/**
+ * The curricula of consistency training: N(k) and mu(k) of CT ({@link dev.cm4j.consistency.schedule.CtSchedule},
+ * docs/ALGORITHMS.md#consistency-training) and the exponential curriculum, log-normal pair sampling and weights of
+ * iCT ({@link dev.cm4j.consistency.schedule.IctSchedule}, docs/ALGORITHMS.md#improved-consistency-training).
+ */
+package dev.cm4j.consistency.schedule;

@@ -1,0 +1,6 @@
+/**
+ * The 2-D demonstration: the teacher, CD and iCT trainings at the measured settings
+ * ({@link dev.cm4j.consistency.toy.ToyPipeline}) and their scoring against fresh data
+ * ({@link dev.cm4j.consistency.toy.ToyEvaluation}); docs/RESULTS.md has the figures.
+ */
+package dev.cm4j.consistency.toy;
