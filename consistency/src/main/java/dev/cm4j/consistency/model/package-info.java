@@ -8,4 +8,7 @@
  * the network and refusing a contradiction, and checks the labels of class-conditional networks. A
  * {@link dev.cm4j.consistency.model.Denoiser} is the no-grad function the samplers call. The adapters
  * {@link dev.cm4j.consistency.model.UNetNet} (released encoding 250 ln sigma by default) and
- * {@link dev.cm4j.consistency.model.ToyMlpNet} bring the models modules
+ * {@link dev.cm4j.consistency.model.ToyMlpNet} bring in the networks of the models module.
+ */
+package dev.cm4j.consistency.model;
+
