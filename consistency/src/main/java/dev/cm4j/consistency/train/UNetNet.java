@@ -2,7 +2,7 @@ package dev.cm4j.consistency.train;
 
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.models.Module;
-import dev.cm4j.models.UNet;
+import dev.cm4j.models.unet.UNet;
 import dev.cm4j.tensor.Rng;
 
 /**

@@ -16,7 +16,7 @@ import dev.cm4j.consistency.sampling.OdeSolver;
 import dev.cm4j.consistency.schedule.CtSchedule;
 import dev.cm4j.consistency.schedule.IctSchedule;
 import dev.cm4j.models.ToyMlp;
-import dev.cm4j.models.TrainingState;
+import dev.cm4j.models.io.TrainingState;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import java.nio.file.Files;

@@ -1,7 +1,18 @@
-package dev.cm4j.models;
+package dev.cm4j.models.unet;
 
 import dev.cm4j.autodiff.ShapeOps;
 import dev.cm4j.autodiff.Var;
+import dev.cm4j.models.Conv2d;
+import dev.cm4j.models.Embedding;
+import dev.cm4j.models.Embeddings;
+import dev.cm4j.models.GroupNorm;
+import dev.cm4j.models.Init;
+import dev.cm4j.models.Linear;
+import dev.cm4j.models.Module;
+import dev.cm4j.models.ModuleList;
+import dev.cm4j.models.Sequential;
+import dev.cm4j.models.ShapeOnly;
+import dev.cm4j.models.SiLU;
 import dev.cm4j.tensor.Rng;
 
 import java.util.ArrayDeque;

@@ -1,4 +1,4 @@
-package dev.cm4j.models;
+package dev.cm4j.models.io;
 
 import dev.cm4j.autodiff.Losses;
 import dev.cm4j.autodiff.Var;
@@ -6,6 +6,11 @@ import dev.cm4j.autodiff.optim.Adam;
 import dev.cm4j.autodiff.optim.Ema;
 import dev.cm4j.autodiff.optim.GradClip;
 import dev.cm4j.autodiff.optim.LrSchedule;
+import dev.cm4j.models.Dropout;
+import dev.cm4j.models.Init;
+import dev.cm4j.models.Linear;
+import dev.cm4j.models.Sequential;
+import dev.cm4j.models.SiLU;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.cm4j.models;
+package dev.cm4j.models.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cm4j.autodiff.optim.Ema;
 import dev.cm4j.autodiff.optim.Optimizer;
+import dev.cm4j.models.Module;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 
