@@ -52,10 +52,15 @@ public final class ToyMlp extends Module {
 
     private final Config config;
     private final Sequential net;
+    /** Seed and stream of the construction generator, whose forks are the dropout generators (for copy()). */
+    private final long seed;
+    private final long stream;
 
     /** A freshly initialised network; {@code rng} draws the weights and seeds the dropout layers. */
     public ToyMlp(Config config, Rng rng) {
         this.config = config;
+        this.seed = rng.seed();
+        this.stream = rng.stream();
         Sequential layers = new Sequential();
         int in = config.dataDim() + config.embeddingDim();
         for (int l = 0; l < config.depth(); l++) {
@@ -68,6 +73,17 @@ public final class ToyMlp extends Module {
         }
         layers.add(new Linear(in, config.dataDim(), true, Init.Scheme.ZERO, rng));
         this.net = registerModule("net", layers);
+    }
+
+    /** The same network; the dropout generators are forks of a generator of the original seed and stream. */
+    @Override
+    protected ToyMlp blank() {
+        return new ToyMlp(config, new Rng(seed, stream));
+    }
+
+    @Override
+    public ToyMlp copy() {
+        return (ToyMlp) super.copy();
     }
 
     public Config config() {

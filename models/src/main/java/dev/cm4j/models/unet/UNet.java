@@ -194,10 +194,15 @@ public final class UNet extends Module {
     private final Sequential out;
     /** Index of the next ResBlock, for its dropout stream. */
     private int resBlocks;
+    /** Seed and stream of the construction generator, whose forks are the dropout generators (for copy()). */
+    private final long seed;
+    private final long stream;
 
     /** A freshly initialised network; {@code rng} draws the weights and seeds the dropout generators. */
     public UNet(Config config, Rng rng) {
         this.config = config;
+        this.seed = rng.seed();
+        this.stream = rng.stream();
         int mc = config.modelChannels();
         int embDim = 4 * mc;
         timeEmbed = registerModule("time_embed", new Sequential(new Linear(mc, embDim, rng), new SiLU(),
@@ -313,6 +318,17 @@ public final class UNet extends Module {
 
     public Config config() {
         return config;
+    }
+
+    /** The same network; the dropout generators are forks of a generator of the original seed and stream. */
+    @Override
+    protected UNet blank() {
+        return new UNet(config, new Rng(seed, stream));
+    }
+
+    @Override
+    public UNet copy() {
+        return (UNet) super.copy();
     }
 
     /**
