@@ -3,7 +3,7 @@ package dev.cm4j.benchmarks;
 import dev.cm4j.autodiff.Losses;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.autodiff.optim.Adam;
-import dev.cm4j.models.UNet;
+import dev.cm4j.models.unet.UNet;
 import dev.cm4j.tensor.Rng;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -36,6 +36,17 @@ public final class Conv2d extends Module implements Layer {
         return ConvOps.conv2d(x, weight, bias, stride, padding);
     }
 
+    @Override
+    protected Conv2d blank() {
+        int[] w = weight.shape(); // (out, in, k, k)
+        return new Conv2d(w[1], w[0], w[2], stride, padding, bias != null, Init.Scheme.ZERO, new Rng(0));
+    }
+
+    @Override
+    public Conv2d copy() {
+        return (Conv2d) super.copy();
+    }
+
     public Var weight() {
         return weight;
     }

@@ -12,7 +12,7 @@ import dev.cm4j.tensor.Rng;
  * {@link Module#rngPositions()} of the enclosing model before the first pass and restore it with
  * {@link Module#setRngPositions} before the second.
  */
-public final class Dropout extends Module implements Layer {
+public final class Dropout extends Module implements Layer, Stochastic {
     private final float p;
     private final Rng rng;
 
@@ -33,11 +33,23 @@ public final class Dropout extends Module implements Layer {
         return DropoutOps.dropout(x, p, rng);
     }
 
+    /** A dropout layer of the same probability with a fresh generator of the same seed and stream. */
+    @Override
+    protected Dropout blank() {
+        return new Dropout(p, new Rng(rng.seed(), rng.stream()));
+    }
+
+    @Override
+    public Dropout copy() {
+        return (Dropout) super.copy();
+    }
+
     public float p() {
         return p;
     }
 
     /** The generator whose position selects the next mask. */
+    @Override
     public Rng rng() {
         return rng;
     }

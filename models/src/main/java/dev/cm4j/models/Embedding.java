@@ -56,6 +56,16 @@ public final class Embedding extends Module {
         }, weight);
     }
 
+    @Override
+    protected Embedding blank() {
+        return new Embedding(num, dim, new Rng(0));
+    }
+
+    @Override
+    public Embedding copy() {
+        return (Embedding) super.copy();
+    }
+
     public Var weight() {
         return weight;
     }

@@ -33,4 +33,15 @@ public final class GaussianFourierProjection extends Module implements Layer {
         Var proj = x.reshape(x.dim(0), 1).mul(Var.constant(w.reshape(1, m))).mul((float) (2 * Math.PI));
         return ShapeOps.concat(1, proj.sin(), proj.cos());
     }
+
+    /** The frequencies W are a buffer: copy() overwrites the blank's draw (scale 1, generator 0) with them. */
+    @Override
+    protected GaussianFourierProjection blank() {
+        return new GaussianFourierProjection(w.size(), 1f, new Rng(0));
+    }
+
+    @Override
+    public GaussianFourierProjection copy() {
+        return (GaussianFourierProjection) super.copy();
+    }
 }

@@ -34,6 +34,16 @@ public final class GroupNorm extends Module implements Layer {
         return NormOps.groupNorm(x, weight, bias, groups, eps);
     }
 
+    @Override
+    protected GroupNorm blank() {
+        return new GroupNorm(groups, weight.size(), eps);
+    }
+
+    @Override
+    public GroupNorm copy() {
+        return (GroupNorm) super.copy();
+    }
+
     public int groups() {
         return groups;
     }

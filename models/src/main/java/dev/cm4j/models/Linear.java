@@ -35,6 +35,16 @@ public final class Linear extends Module implements Layer {
         return LinearOps.linear(x, weight, bias);
     }
 
+    @Override
+    protected Linear blank() {
+        return new Linear(in, out, bias != null, Init.Scheme.ZERO, new Rng(0));
+    }
+
+    @Override
+    public Linear copy() {
+        return (Linear) super.copy();
+    }
+
     public Var weight() {
         return weight;
     }

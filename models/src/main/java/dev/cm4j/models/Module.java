@@ -180,6 +180,59 @@ public abstract class Module {
         }
     }
 
+    // ---------------------------------------------------------------- copies
+
+    /**
+     * A new module of the same architecture that continues exactly as this one would: copies of every parameter and
+     * buffer, generators of the same seeds, streams and positions (the same dropout masks from here on), the same
+     * train/eval mode of every descendant and the same requires-grad flag of every parameter. The two share no
+     * tensor and no generator: changing or running one leaves the other as it was.
+     *
+     * <p>The new instance comes from {@link #blank()}, built in a {@link ShapeOnly#blank()} scope (weights allocated as
+     * zeros, nothing drawn), so a copy costs one allocation and one copy of the weights.
+     *
+     * @throws UnsupportedOperationException if this class does not implement {@link #blank()}
+     */
+    @SuppressWarnings("try")
+    public Module copy() {
+        Module c;
+        try (ShapeOnly ignored = ShapeOnly.blank()) {
+            c = blank();
+        }
+        if (c.getClass() != getClass()) {
+            throw new IllegalStateException(getClass().getSimpleName() + ".blank() built a "
+                    + c.getClass().getSimpleName());
+        }
+        c.load(stateDict(), getClass().getSimpleName() + ".copy()");
+        Map<String, Rng> own = rngs();
+        Map<String, Rng> theirs = c.rngs();
+        for (Map.Entry<String, Rng> e : own.entrySet()) {
+            Rng r = theirs.get(e.getKey());
+            if (r == null || r.seed() != e.getValue().seed() || r.stream() != e.getValue().stream()) {
+                throw new IllegalStateException(getClass().getSimpleName() + ".blank(): generator '" + e.getKey()
+                        + "' has " + (r == null ? "no counterpart" : "seed " + r.seed() + " stream " + r.stream())
+                        + ", not seed " + e.getValue().seed() + " stream " + e.getValue().stream());
+            }
+        }
+        c.setRngPositions(rngPositions());
+        Map<String, Module> copies = c.namedModules();
+        namedModules().forEach((path, m) -> copies.get(path).training = m.training);
+        Map<String, Var> copyParams = c.namedParameters();
+        namedParameters().forEach((name, p) -> copyParams.get(name).setRequiresGrad(p.requiresGrad()));
+        return c;
+    }
+
+    /**
+     * A new instance of this module's class and architecture, for {@link #copy()} to fill. Its weights do not matter
+     * (copy overwrites them, and builds it where {@link Init} allocates zeros without drawing), but every
+     * {@link Stochastic} descendant must get a generator of the same seed and stream as this module's (copy checks
+     * it and sets the positions). The default refuses: a module that can be copied overrides this.
+     */
+    protected Module blank() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot be copied: it does not"
+                + " implement Module.blank()");
+    }
+
     // ---------------------------------------------------------------- random state
 
     /** Throws what {@link #setRngPositions(Map)} would throw, without changing anything. */
@@ -197,7 +250,7 @@ public abstract class Module {
     }
 
     /**
-     * Positions of the generators of every stochastic descendant ({@link Dropout}) by dotted module path. Restoring
+     * Positions of the generators of every {@link Stochastic} descendant (dropout) by dotted module path. Restoring
      * them with {@link #setRngPositions(Map)} replays the same dropout masks (the student and target passes of iCT)
      * and resumes training exactly.
      */
@@ -208,14 +261,14 @@ public abstract class Module {
     }
 
     /**
-     * The generators of every stochastic descendant by dotted module path, live: their seeds and streams identify a
-     * run's dropout masks (a checkpoint records them beside the positions).
+     * The generators of every {@link Stochastic} descendant by dotted module path, live: their seeds and streams
+     * identify a run's dropout masks (a checkpoint records them beside the positions).
      */
     public final Map<String, Rng> rngs() {
         Map<String, Rng> out = new LinkedHashMap<>();
         namedModules().forEach((path, m) -> {
-            if (m instanceof Dropout d) {
-                out.put(path, d.rng());
+            if (m instanceof Stochastic s) {
+                out.put(path, s.rng());
             }
         });
         return out;
@@ -225,8 +278,8 @@ public abstract class Module {
     public final void setRngPositions(Map<String, Long> positions) {
         checkRngPositions(positions);
         namedModules().forEach((path, m) -> {
-            if (m instanceof Dropout d) {
-                d.rng().setPosition(positions.get(path));
+            if (m instanceof Stochastic s) {
+                s.rng().setPosition(positions.get(path));
             }
         });
     }

@@ -15,6 +15,23 @@ public final class ModuleList<M extends Module> extends Module {
         return m;
     }
 
+    /** A list of the blank instances of its modules (each must implement {@link Module#blank()}). */
+    @Override
+    @SuppressWarnings("unchecked")
+    protected ModuleList<M> blank() {
+        ModuleList<M> l = new ModuleList<>();
+        for (M m : items) {
+            l.add((M) m.blank());
+        }
+        return l;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public ModuleList<M> copy() {
+        return (ModuleList<M>) super.copy();
+    }
+
     public M get(int i) {
         return items.get(i);
     }

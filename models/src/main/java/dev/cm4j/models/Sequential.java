@@ -38,6 +38,21 @@ public final class Sequential extends Module implements Layer {
         return Collections.unmodifiableList(layers);
     }
 
+    /** A Sequential of the blank instances of its layers (each must implement {@link Module#blank()}). */
+    @Override
+    protected Sequential blank() {
+        Sequential s = new Sequential();
+        for (Layer l : layers) {
+            s.add((Layer) ((Module) l).blank());
+        }
+        return s;
+    }
+
+    @Override
+    public Sequential copy() {
+        return (Sequential) super.copy();
+    }
+
     @Override
     public Var forward(Var x) {
         Var h = x;

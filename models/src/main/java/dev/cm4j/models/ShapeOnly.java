@@ -17,21 +17,37 @@ import dev.cm4j.tensor.Tensor;
  * <p>A module built in this scope is for inspection only: its parameters alias one another, so it must not be
  * trained, loaded into or run. Small fixed tensors (GroupNorm's ones and zeros) are still allocated for real. The
  * scope is per thread and nests like {@code NoGrad}.
+ *
+ * <p>A {@link #blank()} scope is the variant for {@link Module#copy()}: every such weight is a fresh zero tensor of its
+ * own, so the module is real and can be loaded into, but nothing is drawn.
  */
 public final class ShapeOnly implements AutoCloseable {
     private static final ThreadLocal<ShapeOnly> ACTIVE = new ThreadLocal<>();
 
     private final ShapeOnly outer;
+    /** True for a {@link #blank()} scope: fresh zeros per placeholder instead of one shared array. */
+    private final boolean allocate;
     /** Grows to the largest placeholder requested; earlier placeholders keep their (smaller) arrays. */
     private float[] zeros = new float[0];
 
-    private ShapeOnly(ShapeOnly outer) {
+    private ShapeOnly(ShapeOnly outer, boolean allocate) {
         this.outer = outer;
+        this.allocate = allocate;
     }
 
     /** Opens a scope on this thread; close it (try-with-resources) to build real modules again. */
     public static ShapeOnly enter() {
-        ShapeOnly s = new ShapeOnly(ACTIVE.get());
+        ShapeOnly s = new ShapeOnly(ACTIVE.get(), false);
+        ACTIVE.set(s);
+        return s;
+    }
+
+    /**
+     * Opens a scope in which every weight {@link Init} would draw is a fresh zero tensor: the modules built are real
+     * (unaliased, loadable) but cost no draws. {@link Module#copy()} builds its blank instance in one.
+     */
+    public static ShapeOnly blank() {
+        ShapeOnly s = new ShapeOnly(ACTIVE.get(), true);
         ACTIVE.set(s);
         return s;
     }
@@ -41,11 +57,17 @@ public final class ShapeOnly implements AutoCloseable {
         return ACTIVE.get() != null;
     }
 
-    /** A zero-filled tensor of {@code shape} sharing the open scope's array. Call only while {@link #active()}. */
+    /**
+     * A zero-filled tensor of {@code shape}: a view of the open scope's shared array, or a fresh tensor in a
+     * {@link #blank()} scope. Call only while {@link #active()}.
+     */
     static Tensor placeholder(int... shape) {
         ShapeOnly s = ACTIVE.get();
         if (s == null) {
             throw new IllegalStateException("ShapeOnly.placeholder: no scope is open");
+        }
+        if (s.allocate) {
+            return Tensor.zeros(shape);
         }
         long size = 1;
         for (int d : shape) {

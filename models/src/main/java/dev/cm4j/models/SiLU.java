@@ -8,4 +8,14 @@ public final class SiLU extends Module implements Layer {
     public Var forward(Var x) {
         return x.silu();
     }
+
+    @Override
+    protected SiLU blank() {
+        return new SiLU();
+    }
+
+    @Override
+    public SiLU copy() {
+        return (SiLU) super.copy();
+    }
 }

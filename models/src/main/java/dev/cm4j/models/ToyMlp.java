@@ -4,6 +4,7 @@ import dev.cm4j.autodiff.ShapeOps;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.tensor.Rng;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The network F of a denoiser or consistency model for low-dimensional data (2-D toys), CM-SPEC sections 9 and 13:
@@ -19,7 +20,8 @@ import java.util.Arrays;
  */
 public final class ToyMlp extends Module {
     /**
-     * The architecture.
+     * The architecture. Named presets come from {@link #preset(String)}; each component can be changed alone with its
+     * {@code withX} method.
      *
      * @param dataDim d, the data dimension (2)
      * @param width hidden units per layer (128-256)
@@ -44,18 +46,66 @@ public final class ToyMlp extends Module {
             return new Config(2, 128, 3, 32, 10, 0f);
         }
 
+        /** The same architecture with another data dimension d. */
+        public Config withDataDim(int dataDim) {
+            return new Config(dataDim, width, depth, embeddingDim, noiseScale, dropout);
+        }
+
+        /** The same architecture with another number of hidden units per layer. */
+        public Config withWidth(int width) {
+            return new Config(dataDim, width, depth, embeddingDim, noiseScale, dropout);
+        }
+
+        /** The same architecture with another number of hidden layers. */
+        public Config withDepth(int depth) {
+            return new Config(dataDim, width, depth, embeddingDim, noiseScale, dropout);
+        }
+
+        /** The same architecture with another size of the noise embedding. */
+        public Config withEmbeddingDim(int embeddingDim) {
+            return new Config(dataDim, width, depth, embeddingDim, noiseScale, dropout);
+        }
+
+        /** The same architecture with another factor on c_noise before the embedding. */
+        public Config withNoiseScale(double noiseScale) {
+            return new Config(dataDim, width, depth, embeddingDim, noiseScale, dropout);
+        }
+
         /** The same architecture with another dropout probability. */
-        public Config withDropout(float p) {
-            return new Config(dataDim, width, depth, embeddingDim, noiseScale, p);
+        public Config withDropout(float dropout) {
+            return new Config(dataDim, width, depth, embeddingDim, noiseScale, dropout);
+        }
+
+        /** The names {@link #preset(String)} knows: small2d. */
+        public static List<String> presetNames() {
+            return List.of("small2d");
+        }
+
+        /**
+         * The preset of that name ({@link #presetNames()}).
+         *
+         * @throws IllegalArgumentException for an unknown name, naming it and the known ones
+         */
+        public static Config preset(String name) {
+            if ("small2d".equals(name)) {
+                return small2d();
+            }
+            throw new IllegalArgumentException("ToyMlp.Config.preset: no preset named "
+                    + (name == null ? "null" : "'" + name + "'") + "; the presets are " + presetNames());
         }
     }
 
     private final Config config;
     private final Sequential net;
+    /** Seed and stream of the construction generator, whose forks are the dropout generators (for copy()). */
+    private final long seed;
+    private final long stream;
 
     /** A freshly initialised network; {@code rng} draws the weights and seeds the dropout layers. */
     public ToyMlp(Config config, Rng rng) {
         this.config = config;
+        this.seed = rng.seed();
+        this.stream = rng.stream();
         Sequential layers = new Sequential();
         int in = config.dataDim() + config.embeddingDim();
         for (int l = 0; l < config.depth(); l++) {
@@ -68,6 +118,17 @@ public final class ToyMlp extends Module {
         }
         layers.add(new Linear(in, config.dataDim(), true, Init.Scheme.ZERO, rng));
         this.net = registerModule("net", layers);
+    }
+
+    /** The same network; the dropout generators are forks of a generator of the original seed and stream. */
+    @Override
+    protected ToyMlp blank() {
+        return new ToyMlp(config, new Rng(seed, stream));
+    }
+
+    @Override
+    public ToyMlp copy() {
+        return (ToyMlp) super.copy();
     }
 
     public Config config() {

@@ -86,4 +86,16 @@ class ToyMlpTest {
         }
         return m;
     }
+
+    @Test
+    void presetsAndWith() {
+        assertEquals(List.of("small2d"), ToyMlp.Config.presetNames());
+        assertEquals(ToyMlp.Config.small2d(), ToyMlp.Config.preset("small2d"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ToyMlp.Config.preset("big"));
+        assertTrue(e.getMessage().contains("'big'") && e.getMessage().contains("[small2d]"), e.getMessage());
+        assertEquals(CONFIG, ToyMlp.Config.small2d().withWidth(256).withDepth(4).withNoiseScale(100));
+        assertEquals(new ToyMlp.Config(3, 128, 3, 64, 10, 0.1f),
+                ToyMlp.Config.small2d().withDataDim(3).withEmbeddingDim(64).withDropout(0.1f));
+        assertThrows(IllegalArgumentException.class, () -> CONFIG.withDepth(0));
+    }
 }

@@ -36,11 +36,7 @@ public record ToyMlpNet(ToyMlp mlp) implements NoiseConditionedNet {
 
     @Override
     public ToyMlpNet copy() {
-        // the copy's own dropout generators continue from the same seeds and positions
-        ToyMlp c = new ToyMlp(mlp.config(), new Rng(0));
-        c.load(mlp.stateDict());
-        c.setRngPositions(mlp.rngPositions());
-        c.train(mlp.isTraining());
-        return new ToyMlpNet(c);
+        // the copy's own dropout generators continue from the same seeds, streams and positions
+        return new ToyMlpNet(mlp.copy());
     }
 }

@@ -2,7 +2,7 @@ package dev.cm4j.consistency.model;
 
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.models.Module;
-import dev.cm4j.models.UNet;
+import dev.cm4j.models.unet.UNet;
 import dev.cm4j.tensor.Rng;
 
 /**
@@ -47,11 +47,8 @@ public record UNetNet(UNet unet, CNoise cNoise) implements NoiseConditionedNet {
 
     @Override
     public UNetNet copy() {
-        // same weights, same dropout generator positions, same mode: the copy continues exactly as the original would
-        UNet c = new UNet(unet.config(), new Rng(0));
-        c.load(unet.stateDict());
-        c.setRngPositions(unet.rngPositions());
-        c.train(unet.isTraining());
-        return new UNetNet(c, cNoise);
+        // same weights, same dropout generators (seeds, streams, positions), same modes: the copy continues exactly as
+        // the original would
+        return new UNetNet(unet.copy(), cNoise);
     }
 }

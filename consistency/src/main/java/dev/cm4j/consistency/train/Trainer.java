@@ -13,8 +13,7 @@ import dev.cm4j.consistency.noise.NoiseSource;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cm4j.models.Module;
-import dev.cm4j.models.SafeTensors;
-import dev.cm4j.models.TrainingState;
+import dev.cm4j.models.io.TrainingState;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import java.io.IOException;
@@ -238,17 +237,12 @@ public abstract class Trainer {
      */
     public void load(Path file) {
         try {
-            Path stateFile = TrainingState.statePath(file);
-            String saved = SafeTensors.read(stateFile).metadata().get("config");
-            if (!settingsJson().equals(saved)) {
-                throw new IllegalArgumentException(phase + ": checkpoint " + stateFile + " was written with settings "
-                        + saved + ", not " + settingsJson());
-            }
+            // the state declares this run's settings; its load refuses a file written with others
             TrainingState s = state();
             s.load(file);
             step = s.step();
         } catch (IOException e) {
-            throw new UncheckedIOException(phase + ": cannot read checkpoint " + file, e);
+            throw new UncheckedIOException(phase + ": cannot resume from checkpoint " + file + ": " + e.getMessage(), e);
         }
         losses.clear();
         afterLoad();

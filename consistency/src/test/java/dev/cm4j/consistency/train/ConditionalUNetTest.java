@@ -15,7 +15,7 @@ import dev.cm4j.consistency.sampling.MultistepSampler;
 import dev.cm4j.consistency.sampling.OdeSolver;
 import dev.cm4j.consistency.schedule.CtSchedule;
 import dev.cm4j.consistency.schedule.IctSchedule;
-import dev.cm4j.models.UNet;
+import dev.cm4j.models.unet.UNet;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import java.util.List;

@@ -1,6 +1,8 @@
-package dev.cm4j.models;
+package dev.cm4j.models.unet;
 
 import dev.cm4j.autodiff.Var;
+import dev.cm4j.models.Layer;
+import dev.cm4j.models.Module;
 
 /**
  * ADM's {@code TimestepEmbedSequential}: modules applied in order, named "0", "1", ...; the {@link TimestepBlock}s

@@ -1,7 +1,11 @@
-package dev.cm4j.models;
+package dev.cm4j.models.unet;
 
 import dev.cm4j.autodiff.ConvOps;
 import dev.cm4j.autodiff.Var;
+import dev.cm4j.models.Conv2d;
+import dev.cm4j.models.Init;
+import dev.cm4j.models.Layer;
+import dev.cm4j.models.Module;
 import dev.cm4j.tensor.Rng;
 
 /**

@@ -1,4 +1,4 @@
-package dev.cm4j.models;
+package dev.cm4j.models.io;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

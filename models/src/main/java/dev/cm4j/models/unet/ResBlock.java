@@ -1,6 +1,15 @@
-package dev.cm4j.models;
+package dev.cm4j.models.unet;
 
 import dev.cm4j.autodiff.Var;
+import dev.cm4j.models.Conv2d;
+import dev.cm4j.models.Dropout;
+import dev.cm4j.models.GroupNorm;
+import dev.cm4j.models.Init;
+import dev.cm4j.models.Layer;
+import dev.cm4j.models.Linear;
+import dev.cm4j.models.Module;
+import dev.cm4j.models.Sequential;
+import dev.cm4j.models.SiLU;
 import dev.cm4j.tensor.Rng;
 
 import java.util.Arrays;

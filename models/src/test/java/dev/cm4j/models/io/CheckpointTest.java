@@ -1,4 +1,4 @@
-package dev.cm4j.models;
+package dev.cm4j.models.io;
 
 import dev.cm4j.autodiff.Losses;
 import dev.cm4j.autodiff.Var;
@@ -6,6 +6,11 @@ import dev.cm4j.autodiff.optim.Adam;
 import dev.cm4j.autodiff.optim.Ema;
 import dev.cm4j.autodiff.optim.GradClip;
 import dev.cm4j.autodiff.optim.LrSchedule;
+import dev.cm4j.models.Dropout;
+import dev.cm4j.models.Init;
+import dev.cm4j.models.Linear;
+import dev.cm4j.models.Sequential;
+import dev.cm4j.models.SiLU;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -364,6 +369,9 @@ class CheckpointTest {
                 new MetaCase("model_rng_ids", "{}", "holds 0 dropout generators but the model has [2]"),
                 new MetaCase("optimizer_steps", "{\"0.weight\": 2}", "step counts for"),
                 new MetaCase("config", "{broken", "metadata 'config' is not valid JSON"),
+                new MetaCase("config", "{\"lr\": 1e-3, \"batch\": 32}", "was written with settings {\"lr\": 1e-3,"
+                        + " \"batch\": 32}, not this run's {\"lr\": 3e-3, \"batch\": 32}"),
+                new MetaCase("config", null, "stores no settings (metadata 'config')"),
                 new MetaCase("format", "cm4j-training-state-1", "expected cm4j-training-state-2"));
         for (MetaCase c : cases) {
             Map<String, String> meta = new LinkedHashMap<>(good.metadata());
@@ -395,5 +403,38 @@ class CheckpointTest {
         Run ok = new Run(5);
         ok.state.load(file);
         assertEquals(2, ok.state.step());
+    }
+
+    @Test
+    void theDeclaredSettingsMustBeTheStoredOnesAsJsonValues() throws IOException {
+        Run run = new Run(1);
+        run.step();
+        Path file = dir.resolve("s.safetensors");
+        Path stateFile = TrainingState.statePath(file);
+        run.state.save(file);
+
+        // other settings: refused before anything changes, naming the state file, the stored and the expected
+        Run other = new Run(5);
+        other.state.setConfig("{\"lr\": 3e-3, \"batch\": 64}");
+        String before = snapshot(other);
+        CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> other.state.load(file));
+        assertEquals(stateFile, e.file());
+        assertEquals(stateFile + ": was written with settings {\"lr\": 3e-3, \"batch\": 32}, not this run's"
+                + " {\"lr\": 3e-3, \"batch\": 64}", e.getMessage());
+        assertEquals(before, snapshot(other), "partial load");
+
+        // the same settings spelled otherwise (order, spacing, number form) are the same settings
+        Run same = new Run(5);
+        same.state.setConfig("{\"batch\":32,\"lr\":0.003}");
+        same.state.load(file);
+        assertEquals(1, same.state.step());
+        assertEquals("{\"lr\": 3e-3, \"batch\": 32}", same.state.config(), "the stored text after a load");
+
+        // without a declaration any stored settings are accepted and reported
+        Run undeclared = new Run(5);
+        TrainingState plain = new TrainingState(undeclared.model, undeclared.opt).ema("fast", undeclared.emaFast)
+                .ema("slow", undeclared.emaSlow).rng("data", undeclared.data);
+        plain.load(file);
+        assertEquals("{\"lr\": 3e-3, \"batch\": 32}", plain.config());
     }
 }

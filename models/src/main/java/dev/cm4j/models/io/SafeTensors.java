@@ -1,4 +1,4 @@
-package dev.cm4j.models;
+package dev.cm4j.models.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;

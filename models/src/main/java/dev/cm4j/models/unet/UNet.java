@@ -1,15 +1,29 @@
-package dev.cm4j.models;
+package dev.cm4j.models.unet;
 
 import dev.cm4j.autodiff.ShapeOps;
 import dev.cm4j.autodiff.Var;
+import dev.cm4j.models.Conv2d;
+import dev.cm4j.models.Embedding;
+import dev.cm4j.models.Embeddings;
+import dev.cm4j.models.GroupNorm;
+import dev.cm4j.models.Init;
+import dev.cm4j.models.Linear;
+import dev.cm4j.models.Module;
+import dev.cm4j.models.ModuleList;
+import dev.cm4j.models.Sequential;
+import dev.cm4j.models.ShapeOnly;
+import dev.cm4j.models.SiLU;
 import dev.cm4j.tensor.Rng;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 /**
  * The ADM U-Net of openai/consistency_models ({@code UNetModel} in {@code cm/unet.py}), with the same structure and
@@ -30,7 +44,8 @@ public final class UNet extends Module {
     private static final long DROPOUT_STREAMS = 1000;
 
     /**
-     * The architecture, in the terms of ADM's {@code create_model}.
+     * The architecture, in the terms of ADM's {@code create_model}. Named presets come from {@link #preset(String)}
+     * (the released networks and a small one); each component can be changed alone with its {@code withX} method.
      *
      * @param imageSize            H = W of the input; must be divisible by 2^(levels - 1)
      * @param inChannels           channels of the input
@@ -129,10 +144,92 @@ public final class UNet extends Module {
             return attentionResolutions.contains(imageSize >> level);
         }
 
-        /** The same architecture with another dropout probability (the released teachers use 0.1). */
-        public Config withDropout(float p) {
+        // ------------------------------------------------------------ one component changed
+
+        /** The same architecture with another image size (H = W). */
+        public Config withImageSize(int imageSize) {
             return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
-                    attentionResolutions, p, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    resblockUpdown, convResample, groups);
+        }
+
+        /** The same architecture with another number of input channels. */
+        public Config withInChannels(int inChannels) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    resblockUpdown, convResample, groups);
+        }
+
+        /** The same architecture with another number of output channels. */
+        public Config withOutChannels(int outChannels) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    resblockUpdown, convResample, groups);
+        }
+
+        /** The same architecture with other model channels mc. */
+        public Config withModelChannels(int modelChannels) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    resblockUpdown, convResample, groups);
+        }
+
+        /** The same architecture with other channel multipliers (one level per entry). */
+        public Config withChannelMult(List<Integer> channelMult) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    resblockUpdown, convResample, groups);
+        }
+
+        /** {@link #withChannelMult(List)} from an array. */
+        public Config withChannelMult(int... channelMult) {
+            return withChannelMult(IntStream.of(channelMult).boxed().toList());
+        }
+
+        /** The same architecture with another number of ResBlocks per level. */
+        public Config withNumResBlocks(int numResBlocks) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    resblockUpdown, convResample, groups);
+        }
+
+        /** The same architecture with attention at other resolutions (in pixels). */
+        public Config withAttentionResolutions(List<Integer> attentionResolutions) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    resblockUpdown, convResample, groups);
+        }
+
+        /** {@link #withAttentionResolutions(List)} from an array. */
+        public Config withAttentionResolutions(int... attentionResolutions) {
+            return withAttentionResolutions(IntStream.of(attentionResolutions).boxed().toList());
+        }
+
+        /** The same architecture with another dropout probability (the released teachers use 0.1). */
+        public Config withDropout(float dropout) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    resblockUpdown, convResample, groups);
+        }
+
+        /** The same architecture with another number of classes (0: unconditional). */
+        public Config withNumClasses(int numClasses) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    resblockUpdown, convResample, groups);
+        }
+
+        /** The same architecture with another number of attention heads (used when numHeadChannels <= 0). */
+        public Config withNumHeads(int numHeads) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    resblockUpdown, convResample, groups);
+        }
+
+        /** The same architecture with other channels per attention head (<= 0: use numHeads). */
+        public Config withNumHeadChannels(int numHeadChannels) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
                     resblockUpdown, convResample, groups);
         }
 
@@ -142,6 +239,29 @@ public final class UNet extends Module {
                     attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, on, resblockUpdown,
                     convResample, groups);
         }
+
+        /** The same architecture with or without ResBlock resampling. */
+        public Config withResblockUpdown(boolean on) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm, on,
+                    convResample, groups);
+        }
+
+        /** The same architecture with or without convolutions in the plain resampling layers. */
+        public Config withConvResample(boolean on) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    resblockUpdown, on, groups);
+        }
+
+        /** The same architecture with another number of GroupNorm groups. */
+        public Config withGroups(int groups) {
+            return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                    attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
+                    resblockUpdown, convResample, groups);
+        }
+
+        // ------------------------------------------------------------ named presets
 
         /**
          * The released class-conditional ImageNet 64x64 network: mc 192, mult (1, 2, 3, 4), 3 ResBlocks, attention
@@ -172,6 +292,36 @@ public final class UNet extends Module {
         public static Config small28() {
             return new Config(28, 1, 1, 32, List.of(1, 2, 2), 2, List.of(7), 0f, 0, 1, -1, true, false, true, 8);
         }
+
+        /** The presets by name, in the order {@link #presetNames()} lists them. */
+        private static final Map<String, Supplier<Config>> PRESETS = presetTable();
+
+        private static Map<String, Supplier<Config>> presetTable() {
+            Map<String, Supplier<Config>> m = new LinkedHashMap<>();
+            m.put("imagenet64", Config::imageNet64);
+            m.put("lsun256", Config::lsun256);
+            m.put("small28", Config::small28);
+            return Collections.unmodifiableMap(m);
+        }
+
+        /** The names {@link #preset(String)} knows: imagenet64, lsun256, small28. */
+        public static List<String> presetNames() {
+            return List.copyOf(PRESETS.keySet());
+        }
+
+        /**
+         * The preset of that name ({@link #presetNames()}), e.g. {@code preset("small28").withDropout(0.1f)}.
+         *
+         * @throws IllegalArgumentException for an unknown name, naming it and the known ones
+         */
+        public static Config preset(String name) {
+            Supplier<Config> p = name == null ? null : PRESETS.get(name);
+            if (p == null) {
+                throw new IllegalArgumentException("UNet.Config.preset: no preset named "
+                        + (name == null ? "null" : "'" + name + "'") + "; the presets are " + presetNames());
+            }
+            return p.get();
+        }
     }
 
     private final Config config;
@@ -183,10 +333,15 @@ public final class UNet extends Module {
     private final Sequential out;
     /** Index of the next ResBlock, for its dropout stream. */
     private int resBlocks;
+    /** Seed and stream of the construction generator, whose forks are the dropout generators (for copy()). */
+    private final long seed;
+    private final long stream;
 
     /** A freshly initialised network; {@code rng} draws the weights and seeds the dropout generators. */
     public UNet(Config config, Rng rng) {
         this.config = config;
+        this.seed = rng.seed();
+        this.stream = rng.stream();
         int mc = config.modelChannels();
         int embDim = 4 * mc;
         timeEmbed = registerModule("time_embed", new Sequential(new Linear(mc, embDim, rng), new SiLU(),
@@ -302,6 +457,17 @@ public final class UNet extends Module {
 
     public Config config() {
         return config;
+    }
+
+    /** The same network; the dropout generators are forks of a generator of the original seed and stream. */
+    @Override
+    protected UNet blank() {
+        return new UNet(config, new Rng(seed, stream));
+    }
+
+    @Override
+    public UNet copy() {
+        return (UNet) super.copy();
     }
 
     /**

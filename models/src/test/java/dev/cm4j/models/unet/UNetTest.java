@@ -1,7 +1,8 @@
-package dev.cm4j.models;
+package dev.cm4j.models.unet;
 
 import dev.cm4j.autodiff.NoGrad;
 import dev.cm4j.autodiff.Var;
+import dev.cm4j.models.ShapeOnly;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -187,5 +188,37 @@ class UNetTest {
         assertEquals("UNet.forward: 1 labels for a batch of 2", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> cond.forward(x, c, new int[] {0, 5}));
         assertEquals("embedding: index 5 at position 1 is outside [0, 5)", e.getMessage());
+    }
+
+    @Test
+    void presetsAreFoundByNameAndAnUnknownNameListsTheKnownOnes() {
+        assertEquals(List.of("imagenet64", "lsun256", "small28"), UNet.Config.presetNames());
+        assertEquals(UNet.Config.imageNet64(), UNet.Config.preset("imagenet64"));
+        assertEquals(UNet.Config.lsun256(), UNet.Config.preset("lsun256"));
+        assertEquals(UNet.Config.small28(), UNet.Config.preset("small28"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> UNet.Config.preset("imagenet128"));
+        assertTrue(e.getMessage().contains("'imagenet128'")
+                && e.getMessage().contains("[imagenet64, lsun256, small28]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> UNet.Config.preset(null));
+        assertTrue(e.getMessage().contains("null"), e.getMessage());
+    }
+
+    @Test
+    void withChangesOneComponentAndValidatesTheResult() {
+        UNet.Config base = UNet.Config.small28();
+        UNet.Config c = base.withModelChannels(64).withChannelMult(1, 2, 4).withNumClasses(10).withDropout(0.1f)
+                .withAttentionResolutions(14, 7).withNumHeadChannels(16).withGroups(16).withResblockUpdown(true);
+        assertEquals(new UNet.Config(28, 1, 1, 64, List.of(1, 2, 4), 2, List.of(14, 7), 0.1f, 10, 1, 16, true, true,
+                true, 16), c);
+        assertEquals(base, c.withModelChannels(32).withChannelMult(List.of(1, 2, 2)).withNumClasses(0).withDropout(0f)
+                .withAttentionResolutions(List.of(7)).withNumHeadChannels(-1).withGroups(8).withResblockUpdown(false));
+        assertEquals(3, base.withInChannels(3).withOutChannels(3).inChannels());
+        assertEquals(2, base.withNumResBlocks(1).withNumHeads(2).numHeads());
+        assertFalse(base.withScaleShiftNorm(false).withConvResample(false).convResample());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> base.withGroups(7));
+        assertTrue(e.getMessage().contains("7 groups"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> base.withImageSize(32));
+        assertTrue(e.getMessage().contains("attention resolution 7 is never reached"), e.getMessage());
     }
 }

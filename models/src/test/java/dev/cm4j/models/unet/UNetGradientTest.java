@@ -1,7 +1,8 @@
-package dev.cm4j.models;
+package dev.cm4j.models.unet;
 
 import dev.cm4j.autodiff.GradCheck;
 import dev.cm4j.autodiff.Var;
+import dev.cm4j.models.Module;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.cm4j.models;
+package dev.cm4j.models.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cm4j.autodiff.optim.Ema;
 import dev.cm4j.autodiff.optim.Optimizer;
+import dev.cm4j.models.Module;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 
@@ -22,9 +23,9 @@ import java.util.Map;
  * noise), and the run's configuration as JSON.
  *
  * <p>Both files are written atomically; each carries the step, so a pair torn by a crash between the two writes is
- * detected. {@link #load(Path)} reads and validates both files, parses every value and checks every name, shape,
- * optimizer setting and generator identity against the live objects before it changes anything: it loads all or
- * nothing, and names the file and the problem otherwise.
+ * detected. {@link #load(Path)} reads and validates both files, parses every value and checks the settings declared
+ * with {@link #setConfig}, every name, shape, optimizer setting and generator identity against the live objects
+ * before it changes anything: it loads all or nothing, and names the file and the problem otherwise.
  */
 public final class TrainingState {
     private static final String MODEL_FORMAT = "cm4j-model";
@@ -38,6 +39,8 @@ public final class TrainingState {
     private final Map<String, Rng> rngs = new LinkedHashMap<>();
     private long step;
     private String configJson = "{}";
+    /** True once {@link #setConfig} declared this run's configuration: load then requires the stored one to match. */
+    private boolean configDeclared;
 
     /** @param optimizer may be null (e.g. for a model that is only evaluated) */
     public TrainingState(Module model, Optimizer optimizer) {
@@ -77,11 +80,22 @@ public final class TrainingState {
         return this;
     }
 
-    /** The run's configuration as a JSON document (stored verbatim, returned after a load). */
+    /**
+     * The run's configuration as a JSON document: the one declared by {@link #setConfig}, or after a {@link #load}
+     * without a declaration the one stored in the file ("{}" before either).
+     */
     public String config() {
         return configJson;
     }
 
+    /**
+     * Declares this run's configuration (settings) as a JSON document. {@link #save} stores it verbatim, and
+     * {@link #load} refuses a state file whose stored configuration differs from it (compared as JSON values, so
+     * spacing and key order do not matter) or that stores none: a run resumed with other settings would silently be
+     * another run. Without a declaration, load accepts any stored configuration and {@link #config()} returns it.
+     *
+     * @throws IllegalArgumentException if {@code json} is not valid JSON
+     */
     public TrainingState setConfig(String json) {
         try {
             SafeTensors.json().readTree(json);
@@ -89,6 +103,7 @@ public final class TrainingState {
             throw new IllegalArgumentException("TrainingState: config is not valid JSON: " + e.getOriginalMessage());
         }
         this.configJson = json;
+        this.configDeclared = true;
         return this;
     }
 
@@ -151,6 +166,7 @@ public final class TrainingState {
         require(modelFile, Long.toString(savedStep).equals(weights.metadata().get("step")), "weights are from step "
                 + weights.metadata().get("step") + " but the training state " + stateFile.getFileName()
                 + " is from step " + savedStep + " (a save was interrupted between the two files)");
+        String config = checkConfig(stateFile, meta);
 
         try {
             model.checkLoadable(weights.tensors(), modelFile.toString());
@@ -228,10 +244,6 @@ public final class TrainingState {
             checkIdentity(stateFile, "generator '" + e.getKey() + "'", g, e.getValue());
             rngPositions.put(e.getKey(), g.get("position").asLong());
         }
-        String config = meta.getOrDefault("config", "{}");
-        if (meta.containsKey("config")) {
-            parseJson(stateFile, meta, "config");
-        }
 
         // 4. apply: nothing below can fail on content
         model.load(weights.tensors(), modelFile.toString());
@@ -244,6 +256,25 @@ public final class TrainingState {
         rngPositions.forEach((name, pos) -> rngs.get(name).setPosition(pos));
         step = savedStep;
         configJson = config;
+    }
+
+    /**
+     * The stored configuration, which must be valid JSON and, when {@link #setConfig} declared this run's, equal to
+     * it as a JSON value; returns it verbatim ("{}" for an undeclared run and a file without one).
+     */
+    private String checkConfig(Path stateFile, Map<String, String> meta) throws IOException {
+        if (!configDeclared) {
+            if (meta.containsKey("config")) {
+                parseJson(stateFile, meta, "config");
+            }
+            return meta.getOrDefault("config", "{}");
+        }
+        require(stateFile, meta.containsKey("config"), "stores no settings (metadata 'config') to check against"
+                + " this run's " + configJson);
+        JsonNode saved = parseJson(stateFile, meta, "config");
+        require(stateFile, saved.equals(SafeTensors.json().readTree(configJson)), "was written with settings "
+                + meta.get("config") + ", not this run's " + configJson);
+        return meta.get("config");
     }
 
     /** The saved learning rate, checked as {@link Optimizer#setLr} would check it. */

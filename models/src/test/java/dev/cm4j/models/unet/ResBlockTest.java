@@ -1,4 +1,4 @@
-package dev.cm4j.models;
+package dev.cm4j.models.unet;
 
 import dev.cm4j.autodiff.ConvOps;
 import dev.cm4j.autodiff.LinearOps;
