@@ -1,11 +1,13 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.L;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import dev.cm4j.tensor.kernels.Elementwise.Binary;
 import dev.cm4j.tensor.kernels.Elementwise.Unary;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API elementwise loops, the fast twins of {@link ElementwiseScalar}. Only referenced behind
@@ -24,9 +26,6 @@ import jdk.incubator.vector.VectorSpecies;
  * twin), in the body and the tail alike. Pow runs the scalar loop.
  */
 public final class ElementwiseVector {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
-
     private ElementwiseVector() {
     }
 

@@ -1,10 +1,11 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * exp, log, tanh, sin and cos over float vectors built from adds, multiplies, fmas and bit operations only, and a lane sum in
@@ -24,8 +25,6 @@ import jdk.incubator.vector.VectorSpecies;
  * loses bits, take {@code StrictMath} instead.
  */
 public final class ElementwiseVectorMath {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-
     private ElementwiseVectorMath() {
     }
 

@@ -1,7 +1,9 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.L;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API twins of {@link GroupNorm}'s block kernels. Loaded only behind {@code Simd.ENABLED}.
@@ -10,8 +12,6 @@ import jdk.incubator.vector.VectorSpecies;
  * a double: the rounding error of a float sum stays that of a short sum, and the order is fixed.
  */
 final class GroupNormVector {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
     static final int FLUSH = 1024;
 
     private GroupNormVector() {

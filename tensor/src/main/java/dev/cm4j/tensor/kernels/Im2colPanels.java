@@ -1,9 +1,11 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.L;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The column matrix of a same convolution ({@link Im2col#isSame}) packed straight into the GEMM's operands from the
@@ -24,9 +26,6 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #fits}); only referenced behind {@code Simd.ENABLED}.
  */
 final class Im2colPanels {
-    private static final VectorSpecies<Float> S = GemmVectorKernel.S;
-    private static final int L = S.length();
-
     private final float[] x;
     private final int count;
     private final int plane;

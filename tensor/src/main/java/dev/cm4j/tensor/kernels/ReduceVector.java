@@ -1,9 +1,11 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.L;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import dev.cm4j.tensor.kernels.Reduce.Op;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API reductions, the fast twins of {@link ReduceScalar}. Only referenced behind {@code Simd.ENABLED}.
@@ -13,9 +15,6 @@ import jdk.incubator.vector.VectorSpecies;
  * reductions keep a strip of columns in registers while walking down the rows.
  */
 public final class ReduceVector {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
-
     private ReduceVector() {
     }
 

@@ -1,8 +1,10 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.L;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API twins of {@link Softmax}'s row kernels. Loaded only behind {@code Simd.ENABLED}.
@@ -12,9 +14,6 @@ import jdk.incubator.vector.VectorSpecies;
  * compiled code, so results are reproducible.
  */
 final class SoftmaxVector {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
-
     private SoftmaxVector() {
     }
 

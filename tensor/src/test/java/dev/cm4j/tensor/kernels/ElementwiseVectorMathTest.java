@@ -1,18 +1,17 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.UnaryOperator;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
 /** The vector exp, log, tanh, sin and cos against Math over their whole float range, in ulps, and their special values. */
 class ElementwiseVectorMathTest {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-
     /** Runs f over xs and returns the largest error in ulps of the float-rounded double reference. */
     private static double maxUlps(float[] xs, UnaryOperator<FloatVector> f, DoubleUnaryOperator ref, String name) {
         float[] padded = java.util.Arrays.copyOf(xs, (xs.length + S.length() - 1) / S.length() * S.length());
