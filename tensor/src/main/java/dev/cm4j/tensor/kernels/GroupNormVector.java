@@ -27,7 +27,7 @@ final class GroupNormVector {
             for (; i <= len - L; i += L) {
                 acc = acc.add(FloatVector.fromArray(S, x, off + s0 + i));
             }
-            total += ElementwiseVectorMath.sumLanes(acc);
+            total += VectorMath.sumLanes(acc);
             for (; i < len; i++) {
                 total += x[off + s0 + i];
             }
@@ -47,7 +47,7 @@ final class GroupNormVector {
                 FloatVector d = FloatVector.fromArray(S, x, off + s0 + i).sub(vmu);
                 acc = d.fma(d, acc);
             }
-            total += ElementwiseVectorMath.sumLanes(acc);
+            total += VectorMath.sumLanes(acc);
             for (; i < len; i++) {
                 double d = x[off + s0 + i] - mu;
                 total += d * d;
@@ -106,8 +106,8 @@ final class GroupNormVector {
                     accDy = accDy.add(d);
                     accDyX = d.fma(xhat, accDyX);
                 }
-                sdy += ElementwiseVectorMath.sumLanes(accDy);
-                sdyx += ElementwiseVectorMath.sumLanes(accDyX);
+                sdy += VectorMath.sumLanes(accDy);
+                sdyx += VectorMath.sumLanes(accDyX);
                 for (; i < len; i++) {
                     int at = row + s0 + i;
                     float d = dy[dyOff + at];

@@ -79,7 +79,7 @@ final class Im2colPanels {
             return (boolean[][]) last[1];
         }
         int plane = s.outPlane();
-        boolean[][] valid = new boolean[s.kh() * s.kw()][L + plane + GemmVectorKernel.NR];
+        boolean[][] valid = new boolean[s.kh() * s.kw()][L + plane + GemmMicroKernelVector.NR];
         for (int i = 0; i < s.kh(); i++) {
             for (int j = 0; j < s.kw(); j++) {
                 for (int t = 0; t < plane; t++) {
@@ -113,9 +113,9 @@ final class Im2colPanels {
 
     // op(B)[p, j] = col[p0 + p, j0 + j] -> panels: (p, j) at (j / nr)*nr*kc + p*nr + j % nr
     private void packPanels(int p0, int kc, int j0, int nc, int nr, float[] dst) {
-        if (nr != GemmVectorKernel.NR) {
+        if (nr != GemmMicroKernelVector.NR) {
             throw new IllegalArgumentException("im2col panels: panel width " + nr + ", expected "
-                    + GemmVectorKernel.NR);
+                    + GemmMicroKernelVector.NR);
         }
         if (count == 1 && (nc % nr == 0 || j0 + nc == plane)) {
             // One image, and any lanes past nc lie past its plane, where the tables read as padding: every vector

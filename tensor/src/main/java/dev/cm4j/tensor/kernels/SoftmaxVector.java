@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorOperators;
  * Vector API twins of {@link Softmax}'s row kernels. Loaded only behind {@code Simd.ENABLED}.
  *
  * <p>Sums run in vector lanes and are combined once per row, so they round differently from the scalar loop (by a
- * few ulps). exp and the lane sums are {@link ElementwiseVectorMath}'s, which round the same way in interpreted and
+ * few ulps). exp and the lane sums are {@link VectorMath}'s, which round the same way in interpreted and
  * compiled code, so results are reproducible.
  */
 final class SoftmaxVector {
@@ -36,11 +36,11 @@ final class SoftmaxVector {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i <= n - L; i += L) {
-            FloatVector e = ElementwiseVectorMath.exp(FloatVector.fromArray(S, x, xOff + i).sub(vmax));
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, xOff + i).sub(vmax));
             e.intoArray(y, yOff + i);
             acc = acc.add(e);
         }
-        float sum = ElementwiseVectorMath.sumLanes(acc);
+        float sum = VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[xOff + i] - max);
             y[yOff + i] = e;
@@ -66,7 +66,7 @@ final class SoftmaxVector {
         for (; i <= n - L; i += L) {
             acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
         }
-        float sum = ElementwiseVectorMath.sumLanes(acc);
+        float sum = VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -92,9 +92,9 @@ final class SoftmaxVector {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i <= n - L; i += L) {
-            acc = acc.add(ElementwiseVectorMath.exp(FloatVector.fromArray(S, x, xOff + i).sub(vmax)));
+            acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, x, xOff + i).sub(vmax)));
         }
-        float sum = ElementwiseVectorMath.sumLanes(acc);
+        float sum = VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             sum += (float) Math.exp(x[xOff + i] - max);
         }
@@ -115,14 +115,14 @@ final class SoftmaxVector {
         for (; i <= n - L; i += L) {
             acc = acc.add(FloatVector.fromArray(S, dy, dyOff + i));
         }
-        float sum = ElementwiseVectorMath.sumLanes(acc);
+        float sum = VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             sum += dy[dyOff + i];
         }
         FloatVector vsum = FloatVector.broadcast(S, sum);
         i = 0;
         for (; i <= n - L; i += L) {
-            FloatVector e = ElementwiseVectorMath.exp(FloatVector.fromArray(S, y, yOff + i));
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, y, yOff + i));
             FloatVector.fromArray(S, dy, dyOff + i).sub(e.mul(vsum)).intoArray(dx, dxOff + i);
         }
         for (; i < n; i++) {

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
  * the products they feed against im2col + the matrix GEMM, bit for bit, with both micro-kernels.
  */
 class Im2colPanelsTest {
-    private static final int NR = GemmVectorKernel.NR;
-    private static final GemmMicroKernel[] KERNELS = {GemmVectorKernel.INSTANCE, GemmScalarKernel.INSTANCE};
+    private static final int NR = GemmMicroKernelVector.NR;
+    private static final GemmMicroKernel[] KERNELS = {
+        GemmMicroKernelVector.INSTANCE, GemmMicroKernelReference.INSTANCE};
 
     /**
      * Random geometry: odd channel counts, kernels 1/3/5 (sometimes non-square), stride 1/2, padding 0-2; half of them
@@ -158,7 +159,7 @@ class Im2colPanelsTest {
             float[] a = new float[s.k() * Math.max(patch, cols)];
             rng.fillUniform(a, 0, a.length, -1f, 1f);
             for (GemmMicroKernel kernel : KERNELS) {
-                boolean vector = kernel == GemmVectorKernel.INSTANCE;
+                boolean vector = kernel == GemmMicroKernelVector.INSTANCE;
                 for (int threads = 1; threads <= 2; threads++) {
                     float beta = threads == 1 ? 0f : 1f;
                     String what = s + " kernel NR " + kernel.nr + ", " + threads + " threads";

@@ -24,8 +24,8 @@ import jdk.incubator.vector.VectorOperators;
  * results and inputs are handled. Lanes of sin and cos beyond |x| = 8192, where the three-part reduction by pi/4
  * loses bits, take {@code StrictMath} instead.
  */
-public final class ElementwiseVectorMath {
-    private ElementwiseVectorMath() {
+public final class VectorMath {
+    private VectorMath() {
     }
 
     // exp: e^x = 2^n e^r with n = round(x log2 e) and r = x - n ln2 in [-ln2/2, ln2/2]; ln2 split in a high part

@@ -13,12 +13,12 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Only referenced behind {@code Simd.ENABLED}: loading it needs {@code --add-modules jdk.incubator.vector}.
  */
-final class GemmVectorKernel extends GemmMicroKernel {
+final class GemmMicroKernelVector extends GemmMicroKernel {
     static final int MR = 6;
     static final int NR = 2 * L;
-    static final GemmVectorKernel INSTANCE = new GemmVectorKernel();
+    static final GemmMicroKernelVector INSTANCE = new GemmMicroKernelVector();
 
-    private GemmVectorKernel() {
+    private GemmMicroKernelVector() {
         super(MR, NR);
     }
 
