@@ -41,7 +41,7 @@ final class Im2colPanels {
     /** Per patch row r: its tap (i*kw + j). */
     private final int[] rowTap;
 
-    private Im2colPanels(Conv2dShape s, float[] x, int xOff, int count) {
+    private Im2colPanels(ConvolutionShape s, float[] x, int xOff, int count) {
         if (!fits(s)) {
             throw new IllegalArgumentException("im2col panels: " + s.kh() + "x" + s.kw() + " kernel, stride "
                     + s.stride() + ", padding " + s.padding() + ", " + s.h() + "x" + s.w() + " planes: needs a same "
@@ -72,7 +72,7 @@ final class Im2colPanels {
     /** The last geometry's tables on this thread: a convolution builds them once, not once per unit of images. */
     private static final ThreadLocal<Object[]> TABLES = ThreadLocal.withInitial(() -> new Object[2]);
 
-    private static boolean[][] validTaps(Conv2dShape s) {
+    private static boolean[][] validTaps(ConvolutionShape s) {
         Object[] last = TABLES.get();
         int[] key = {s.h(), s.w(), s.kh(), s.kw(), s.padding()};
         if (last[0] instanceof int[] k && Arrays.equals(k, key)) {
@@ -95,18 +95,18 @@ final class Im2colPanels {
     }
 
     /** True when these packers take the shape: a same convolution whose planes hold at least one vector. */
-    static boolean fits(Conv2dShape s) {
+    static boolean fits(ConvolutionShape s) {
         return Im2col.isSame(s) && s.outPlane() >= L;
     }
 
     // x: count images (C,H,W) from xOff -> op(B) = col (C*kh*kw, count*H*W) as NR-column panels
-    static GemmBSource panels(Conv2dShape s, float[] x, int xOff, int count) {
+    static GemmBSource panels(ConvolutionShape s, float[] x, int xOff, int count) {
         Im2colPanels g = new Im2colPanels(s, x, xOff, count);
         return g::packPanels;
     }
 
     // x: count images (C,H,W) from xOff -> op(A) = col (C*kh*kw, count*H*W) as row-major blocks
-    static GemmASource rows(Conv2dShape s, float[] x, int xOff, int count) {
+    static GemmASource rows(ConvolutionShape s, float[] x, int xOff, int count) {
         Im2colPanels g = new Im2colPanels(s, x, xOff, count);
         return g::packRows;
     }

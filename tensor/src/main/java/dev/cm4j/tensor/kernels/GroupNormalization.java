@@ -11,10 +11,11 @@ import dev.cm4j.tensor.Simd;
  * <p>Statistics: two passes (mean, then the mean of squared deviations), each accumulated in double. Variance is the
  * biased one (divide by the block size), as in PyTorch. Each (n, group) block is computed by one thread; the channel
  * sums for dgamma and dbeta are kept per (n, c) and added over n in order, so results do not depend on the thread
- * count. The scalar block kernels here are the reference; {@link GroupNormVector} holds their Vector API twins.
+ * count. The scalar block kernels here are the reference; {@link GroupNormalizationVector} holds their Vector API
+ * twins.
  */
-public final class GroupNorm {
-    private GroupNorm() {
+public final class GroupNormalization {
+    private GroupNormalization() {
     }
 
     // x (N,C,S), gamma (C), beta (C) -> y (N,C,S), mean (N,G), rstd (N,G)
@@ -26,7 +27,7 @@ public final class GroupNorm {
                 int block = ng * cg * s;
                 int c0 = (ng % groups) * cg;
                 if (Simd.ENABLED) {
-                    GroupNormVector.forwardBlock(x, xOff + block, y, yOff + block, cg, s, eps,
+                    GroupNormalizationVector.forwardBlock(x, xOff + block, y, yOff + block, cg, s, eps,
                             gamma, gOff + c0, beta, bOff + c0, mean, rstd, ng);
                 } else {
                     forwardBlock(x, xOff + block, y, yOff + block, cg, s, eps, gamma, gOff + c0, beta, bOff + c0,
@@ -50,7 +51,7 @@ public final class GroupNorm {
                 int c0 = (ng % groups) * cg;
                 int nc0 = (ng / groups) * c + c0;
                 if (Simd.ENABLED) {
-                    GroupNormVector.backwardBlock(dy, dyOff + block, x, xOff + block, dx, dxOff + block, cg, s,
+                    GroupNormalizationVector.backwardBlock(dy, dyOff + block, x, xOff + block, dx, dxOff + block, cg, s,
                             gamma, gOff + c0, mean[ng], rstd[ng], sumDy, sumDyXhat, nc0);
                 } else {
                     backwardBlock(dy, dyOff + block, x, xOff + block, dx, dxOff + block, cg, s,
