@@ -6,7 +6,7 @@ import static dev.cm4j.tensor.kernels.FloatSpecies.S;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Vector API twins of {@link GroupNormalization}'s block kernels. Loaded only behind {@code Simd.ENABLED}.
+ * Vector API twins of {@link GroupNormalizationReference}'s block kernels. Loaded only behind {@code Simd.ENABLED}.
  *
  * <p>Sums run in float lanes over stretches of at most {@link #FLUSH} values and are then added, lanes in order, into
  * a double: the rounding error of a float sum stays that of a short sum, and the order is fixed.

@@ -7,7 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Vector API twins of {@link Softmax}'s row kernels. Loaded only behind {@code Simd.ENABLED}.
+ * Vector API twins of {@link SoftmaxReference}'s row kernels. Loaded only behind {@code Simd.ENABLED}.
  *
  * <p>Sums run in vector lanes and are combined once per row, so they round differently from the scalar loop (by a
  * few ulps). exp and the lane sums are {@link VectorMath}'s, which round the same way in interpreted and

@@ -70,7 +70,8 @@ class GroupNormalizationTest {
 
     @Test
     void scalarBlocks() {
-        check("GroupNormalization", GroupNormalization::forwardBlock, GroupNormalization::backwardBlock);
+        check("GroupNormalizationReference", GroupNormalizationReference::forwardBlock,
+                GroupNormalizationReference::backwardBlock);
     }
 
     @Test
