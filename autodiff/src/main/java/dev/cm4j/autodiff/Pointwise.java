@@ -1,7 +1,7 @@
 package dev.cm4j.autodiff;
 
-import dev.cm4j.autodiff.kernels.SiluGrad;
 import dev.cm4j.tensor.Tensor;
+import dev.cm4j.tensor.kernels.SiluGrad;
 
 /**
  * Unary element-wise functions; each backward multiplies the incoming gradient by the derivative, written with the

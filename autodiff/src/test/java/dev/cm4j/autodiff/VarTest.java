@@ -2,6 +2,7 @@ package dev.cm4j.autodiff;
 
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
+import dev.cm4j.tensor.kernels.SiluGrad;
 import org.junit.jupiter.api.Test;
 
 import java.lang.ref.WeakReference;
@@ -29,6 +30,26 @@ class VarTest {
         f.backward();
         assertEquals(-2.25f, a.grad().item(), 1e-6);
         assertEquals(-2f, b.grad().item(), 1e-6);
+    }
+
+    /**
+     * silu's backward is the fused kernel, bit for bit, so the kernel's thread-count invariance
+     * (SiluGradDeterminismTest in tensor) holds for the graph too. Odd length: a remainder past every SIMD width.
+     */
+    @Test
+    void siluBackwardIsTheFusedKernel() {
+        int n = 49_157;
+        float[] x = new Rng(1).uniform(-12f, 12f, n).toArray();
+        float[] g = new Rng(2).normal(n).toArray();
+        float[] dx = new float[n];
+        SiluGrad.apply(g, 0, x, 0, dx, 0, n);
+        Var v = Var.param(Tensor.of(x, n));
+        v.silu().mul(Var.constant(Tensor.of(g, n))).sum().backward();
+        float[] grad = v.grad().toArray();
+        for (int i = 0; i < n; i++) {
+            assertEquals(Float.floatToRawIntBits(dx[i]), Float.floatToRawIntBits(grad[i]),
+                    "element " + i + " (x = " + x[i] + "): graph " + grad[i] + " vs kernel " + dx[i]);
+        }
     }
 
     @Test

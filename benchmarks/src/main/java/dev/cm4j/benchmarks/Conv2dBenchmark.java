@@ -3,8 +3,8 @@ package dev.cm4j.benchmarks;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.backend.Backend;
 import dev.cm4j.tensor.backend.Backends;
-import dev.cm4j.tensor.kernels.Conv2dReference;
-import dev.cm4j.tensor.kernels.Conv2dShape;
+import dev.cm4j.tensor.kernels.ConvolutionReference;
+import dev.cm4j.tensor.kernels.ConvolutionShape;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -43,7 +43,7 @@ public class Conv2dBenchmark {
     public int batch;
 
     private Backend backend;
-    private Conv2dShape s;
+    private ConvolutionShape s;
     private float[] x;
     private float[] w;
     private float[] bias;
@@ -59,7 +59,7 @@ public class Conv2dBenchmark {
         int cin = Integer.parseInt(p[0]);
         int cout = Integer.parseInt(p[1]);
         int hw = Integer.parseInt(p[2]);
-        s = new Conv2dShape(batch, cin, hw, hw, cout, 3, 3, 1, 1);
+        s = new ConvolutionShape(batch, cin, hw, hw, cout, 3, 3, 1, 1);
         backend = Backends.current();
         Rng rng = new Rng(42);
         x = rng.normal(batch, cin, hw, hw).toArray();
@@ -89,7 +89,7 @@ public class Conv2dBenchmark {
         backend.conv2d(s, x, 0, w, 0, bias, 0, y, 0);
         backend.conv2dBackwardData(s, dy, 0, w, 0, dx, 0);
         backend.conv2dBackwardWeight(s, dy, 0, x, 0, dw, 0);
-        Conv2dReference.backwardBias(s.n(), s.k(), s.outPlane(), dy, 0, db, 0);
+        ConvolutionReference.backwardBias(s.n(), s.k(), s.outPlane(), dy, 0, db, 0);
         bh.consume(dx);
         bh.consume(dw);
         flops.gflop += 3 * forwardGflop();
@@ -107,7 +107,7 @@ public class Conv2dBenchmark {
     @Benchmark
     public void backwardWeight(Blackhole bh, Gflops flops) {
         backend.conv2dBackwardWeight(s, dy, 0, x, 0, dw, 0);
-        Conv2dReference.backwardBias(s.n(), s.k(), s.outPlane(), dy, 0, db, 0);
+        ConvolutionReference.backwardBias(s.n(), s.k(), s.outPlane(), dy, 0, db, 0);
         bh.consume(dw);
         flops.gflop += forwardGflop();
     }

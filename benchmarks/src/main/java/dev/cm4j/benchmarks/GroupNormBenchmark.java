@@ -1,7 +1,7 @@
 package dev.cm4j.benchmarks;
 
 import dev.cm4j.tensor.Rng;
-import dev.cm4j.tensor.kernels.GroupNorm;
+import dev.cm4j.tensor.kernels.GroupNormalization;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -56,14 +56,14 @@ public class GroupNormBenchmark {
 
     @Benchmark
     public void forward(Blackhole bh) {
-        GroupNorm.forward(N, C, S, GROUPS, 1e-6f, x, 0, gamma, 0, beta, 0, y, 0, mean, rstd);
+        GroupNormalization.forward(N, C, S, GROUPS, 1e-6f, x, 0, gamma, 0, beta, 0, y, 0, mean, rstd);
         bh.consume(y);
     }
 
     @Benchmark
     public void forwardBackward(Blackhole bh) {
-        GroupNorm.forward(N, C, S, GROUPS, 1e-6f, x, 0, gamma, 0, beta, 0, y, 0, mean, rstd);
-        GroupNorm.backward(N, C, S, GROUPS, dy, 0, x, 0, gamma, 0, mean, rstd, dx, 0, dgamma, dbeta);
+        GroupNormalization.forward(N, C, S, GROUPS, 1e-6f, x, 0, gamma, 0, beta, 0, y, 0, mean, rstd);
+        GroupNormalization.backward(N, C, S, GROUPS, dy, 0, x, 0, gamma, 0, mean, rstd, dx, 0, dgamma, dbeta);
         bh.consume(dx);
         bh.consume(dgamma);
     }

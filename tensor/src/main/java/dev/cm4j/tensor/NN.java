@@ -1,12 +1,12 @@
 package dev.cm4j.tensor;
 
 import dev.cm4j.tensor.backend.Backends;
-import dev.cm4j.tensor.kernels.Conv2dReference;
-import dev.cm4j.tensor.kernels.Conv2dShape;
-import dev.cm4j.tensor.kernels.GroupNorm;
+import dev.cm4j.tensor.kernels.ConvolutionReference;
+import dev.cm4j.tensor.kernels.ConvolutionShape;
+import dev.cm4j.tensor.kernels.GroupNormalization;
 import dev.cm4j.tensor.kernels.Pool;
 import dev.cm4j.tensor.kernels.Softmax;
-import dev.cm4j.tensor.kernels.Upsample;
+import dev.cm4j.tensor.kernels.Upsampling;
 
 /**
  * Neural-network operations on tensors, each forward beside its backward: convolution, 2x2 average pooling, nearest
@@ -41,7 +41,7 @@ public final class NN {
             throw new IllegalArgumentException("conv2d: bias " + Shapes.str(bias.shape()) + " does not match the "
                     + w.dim(0) + " output channels of weight " + Shapes.str(w.shape()));
         }
-        Conv2dShape s = new Conv2dShape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3),
+        ConvolutionShape s = new ConvolutionShape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3),
                 stride, padding);
         Tensor y = Tensor.zeros(s.n(), s.k(), s.outH(), s.outW());
         Backends.current().conv2d(s, x.data(), x.offset(), w.data(), w.offset(),
@@ -57,8 +57,8 @@ public final class NN {
             throw new IllegalArgumentException("conv2dBackwardData: input shape " + Shapes.str(xShape)
                     + " must have rank 4 (N, C, H, W)");
         }
-        Conv2dShape s = new Conv2dShape(xShape[0], xShape[1], xShape[2], xShape[3], w.dim(0), w.dim(2), w.dim(3),
-                stride, padding);
+        ConvolutionShape s = new ConvolutionShape(xShape[0], xShape[1], xShape[2], xShape[3], w.dim(0), w.dim(2),
+                w.dim(3), stride, padding);
         if (xShape[1] != w.dim(1)) {
             throw new IllegalArgumentException("conv2dBackwardData: input shape " + Shapes.str(xShape) + " has "
                     + xShape[1] + " channels but weight " + Shapes.str(w.shape()) + " expects " + w.dim(1));
@@ -77,8 +77,8 @@ public final class NN {
             throw new IllegalArgumentException("conv2dBackwardWeight: weight shape " + Shapes.str(wShape)
                     + " must be (K, " + x.dim(1) + ", kh, kw) for input " + Shapes.str(x.shape()));
         }
-        Conv2dShape s = new Conv2dShape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), wShape[0], wShape[2], wShape[3],
-                stride, padding);
+        ConvolutionShape s = new ConvolutionShape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), wShape[0], wShape[2],
+                wShape[3], stride, padding);
         requireShape("conv2dBackwardWeight", "output gradient", dy, s.n(), s.k(), s.outH(), s.outW());
         Tensor dw = Tensor.zeros(wShape);
         Backends.current().conv2dBackwardWeight(s, dy.data(), dy.offset(), x.data(), x.offset(), dw.data(), 0);
@@ -89,7 +89,8 @@ public final class NN {
     public static Tensor conv2dBackwardBias(Tensor dy) {
         requireRank("conv2dBackwardBias", "output gradient", dy, 4);
         Tensor db = Tensor.zeros(dy.dim(1));
-        Conv2dReference.backwardBias(dy.dim(0), dy.dim(1), dy.dim(2) * dy.dim(3), dy.data(), dy.offset(), db.data(), 0);
+        ConvolutionReference.backwardBias(dy.dim(0), dy.dim(1), dy.dim(2) * dy.dim(3), dy.data(), dy.offset(),
+                db.data(), 0);
         return db;
     }
 
@@ -123,7 +124,7 @@ public final class NN {
     public static Tensor upsampleNearest2x(Tensor x) {
         requireRank("upsampleNearest2x", "input", x, 4);
         Tensor y = Tensor.zeros(x.dim(0), x.dim(1), 2 * x.dim(2), 2 * x.dim(3));
-        Upsample.nearest2x(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), x.data(), x.offset(), y.data(), 0);
+        Upsampling.nearest2x(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), x.data(), x.offset(), y.data(), 0);
         return y;
     }
 
@@ -135,7 +136,7 @@ public final class NN {
                     + " has an odd height or width; a 2x upsampled map has both even");
         }
         Tensor dx = Tensor.zeros(dy.dim(0), dy.dim(1), dy.dim(2) / 2, dy.dim(3) / 2);
-        Upsample.nearest2xBackward(dy.dim(0) * dy.dim(1), dy.dim(2) / 2, dy.dim(3) / 2, dy.data(), dy.offset(),
+        Upsampling.nearest2xBackward(dy.dim(0) * dy.dim(1), dy.dim(2) / 2, dy.dim(3) / 2, dy.data(), dy.offset(),
                 dx.data(), 0);
         return dx;
     }
@@ -169,7 +170,7 @@ public final class NN {
         Tensor y = Tensor.zeros(x.shape());
         Tensor mean = Tensor.zeros(n, groups);
         Tensor rstd = Tensor.zeros(n, groups);
-        GroupNorm.forward(n, c, x.size() / Math.max(1, n * c), groups, eps, x.data(), x.offset(),
+        GroupNormalization.forward(n, c, x.size() / Math.max(1, n * c), groups, eps, x.data(), x.offset(),
                 gamma.data(), gamma.offset(), beta.data(), beta.offset(), y.data(), 0, mean.data(), rstd.data());
         return new GroupNormResult(y, mean, rstd);
     }
@@ -190,8 +191,8 @@ public final class NN {
         // The kernel indexes mean and rstd from 0: pass compact copies when they are views.
         float[] m = mean.offset() == 0 ? mean.data() : mean.toArray();
         float[] r = rstd.offset() == 0 ? rstd.data() : rstd.toArray();
-        GroupNorm.backward(n, c, x.size() / Math.max(1, n * c), groups, dy.data(), dy.offset(), x.data(), x.offset(),
-                gamma.data(), gamma.offset(), m, r, dx.data(), 0, dgamma.data(), dbeta.data());
+        GroupNormalization.backward(n, c, x.size() / Math.max(1, n * c), groups, dy.data(), dy.offset(), x.data(),
+                x.offset(), gamma.data(), gamma.offset(), m, r, dx.data(), 0, dgamma.data(), dbeta.data());
         return new GroupNormGrads(dx, dgamma, dbeta);
     }
 

@@ -4,7 +4,6 @@ import dev.cm4j.tensor.kernels.Elementwise.Binary;
 import dev.cm4j.tensor.kernels.Elementwise.Unary;
 import dev.cm4j.tensor.kernels.Reduce;
 import dev.cm4j.tensor.kernels.Reduce.Op;
-import dev.cm4j.tensor.kernels.ReduceScalar;
 import java.util.Arrays;
 
 /**
@@ -282,7 +281,7 @@ final class Reductions {
         red[ax] = true;
         int outer = Shapes.outer(shape, ax), inner = Shapes.inner(shape, ax);
         Tensor out = Tensor.zeros(outShape(shape, red, keepDims));
-        ReduceScalar.argmax(x.data(), x.offset(), outer, shape[ax], inner, out.data(), 0);
+        Reduce.argmax(x.data(), x.offset(), outer, shape[ax], inner, out.data(), 0);
         return out;
     }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cm4j.tensor.kernels.Close;
-import dev.cm4j.tensor.kernels.Conv2dShape;
+import dev.cm4j.tensor.kernels.ConvolutionShape;
 import dev.cm4j.tensor.kernels.NNReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -30,7 +30,7 @@ class NNTest {
         Tensor bias = randn(3, 4);
         Tensor y = NN.conv2d(x, w, bias, 2, 1);
         assertArrayEquals(new int[] {2, 4, 4, 3}, y.shape());
-        Conv2dShape s = new Conv2dShape(2, 3, 7, 5, 4, 3, 3, 2, 1);
+        ConvolutionShape s = new ConvolutionShape(2, 3, 7, 5, 4, 3, 3, 2, 1);
         Close.assertClose("conv2d", NNReference.conv2d(s, toDouble(x.toArray()), toDouble(w.toArray()),
                 toDouble(bias.toArray())), y.toArray(), 2e-5);
         Tensor dy = randn(4, 2, 4, 4, 3);

@@ -1,6 +1,6 @@
 package dev.cm4j.tornado;
 
-import dev.cm4j.tensor.kernels.Conv2dShape;
+import dev.cm4j.tensor.kernels.ConvolutionShape;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
@@ -21,13 +21,13 @@ final class ConvPlans {
 
     /** Uploads w (and bias) into a persisted device buffer when they changed; the base of the two weighted passes. */
     abstract static class Weighted extends DevicePlan {
-        final Conv2dShape s;
+        final ConvolutionShape s;
         final float[] w;
         final float[] bias;
         final float[] wb;
         private boolean uploaded;
 
-        Weighted(String op, Conv2dShape s, int biasLength) {
+        Weighted(String op, ConvolutionShape s, int biasLength) {
             super(op);
             this.s = s;
             w = new float[(int) s.weightSize()];
@@ -86,7 +86,7 @@ final class ConvPlans {
         private final float[] x;
         private final float[] y;
 
-        Forward(Conv2dShape s, boolean tiled) {
+        Forward(ConvolutionShape s, boolean tiled) {
             super(tiled ? "convTiled" : "conv", s, s.k());
             x = new float[(int) s.inputSize()];
             y = new float[(int) s.outputSize()];
@@ -115,7 +115,7 @@ final class ConvPlans {
         private final float[] dy;
         private final float[] dx;
 
-        BackwardData(Conv2dShape s) {
+        BackwardData(ConvolutionShape s) {
             super("convBwdData", s, 0);
             dy = new float[(int) s.outputSize()];
             dx = new float[(int) s.inputSize()];
@@ -140,7 +140,7 @@ final class ConvPlans {
         private final float[] x;
         private final float[] dw;
 
-        BackwardWeight(Conv2dShape s) {
+        BackwardWeight(ConvolutionShape s) {
             super("convBwdWeight");
             dy = new float[(int) s.outputSize()];
             x = new float[(int) s.inputSize()];

@@ -1,6 +1,6 @@
 package dev.cm4j.tornado;
 
-import dev.cm4j.tensor.kernels.Conv2dShape;
+import dev.cm4j.tensor.kernels.ConvolutionShape;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
@@ -27,7 +27,7 @@ public final class TiledConv {
     }
 
     // x (N,C,H,W), wb = [w (K,C,kh,kw) | bias (K)] -> y (N,K,Ho,Wo); one work-item per output element
-    public static void forward(KernelContext ctx, Conv2dShape s, float[] x, float[] wb, float[] y) {
+    public static void forward(KernelContext ctx, ConvolutionShape s, float[] x, float[] wb, float[] y) {
         int taps = s.kh() * s.kw();
         int r = s.c() * taps;                      // reduction length
         int p = s.outH() * s.outW();               // pixels per image
@@ -76,14 +76,14 @@ public final class TiledConv {
     }
 
     /** The launch geometry of {@link #forward}: output pixels of all images along x, output channels along y. */
-    public static WorkerGrid grid(Conv2dShape s) {
+    public static WorkerGrid grid(ConvolutionShape s) {
         WorkerGrid2D grid = new WorkerGrid2D(TiledGemm.roundUp(s.n() * s.outPlane(), TS), TiledGemm.roundUp(s.k(), TS));
         grid.setLocalWork(TS, TS, 1);
         return grid;
     }
 
     // the JVM twin of forward: the same implicit GEMM, one output element at a time, float accumulation in tap order
-    public static void reference(Conv2dShape s, float[] x, float[] wb, float[] y) {
+    public static void reference(ConvolutionShape s, float[] x, float[] wb, float[] y) {
         int taps = s.kh() * s.kw();
         int r = s.c() * taps;
         int p = s.outPlane();

@@ -8,7 +8,7 @@ import java.util.function.Function;
 
 import dev.cm4j.tensor.backend.Backend;
 import dev.cm4j.tensor.backend.Backends;
-import dev.cm4j.tensor.kernels.Conv2dShape;
+import dev.cm4j.tensor.kernels.ConvolutionShape;
 
 /**
  * The TornadoVM backend: convolutions, attention and large GEMMs run as TornadoVM task graphs on its default device.
@@ -93,21 +93,21 @@ public final class TornadoBackend implements Backend, AutoCloseable {
     }
 
     @Override
-    public synchronized void conv2d(Conv2dShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
-                                    float[] y, int yOff) {
+    public synchronized void conv2d(ConvolutionShape s, float[] x, int xOff, float[] w, int wOff, float[] bias,
+                                    int biasOff, float[] y, int yOff) {
         ConvPlans.Forward p = plan(new Key("conv2d", s), k -> new ConvPlans.Forward(s, tiled));
         p.run(x, xOff, w, wOff, bias, biasOff, y, yOff);
     }
 
     @Override
-    public synchronized void conv2dBackwardData(Conv2dShape s, float[] dy, int dyOff, float[] w, int wOff,
+    public synchronized void conv2dBackwardData(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff,
                                                 float[] dx, int dxOff) {
         ConvPlans.BackwardData p = plan(new Key("conv2dBackwardData", s), k -> new ConvPlans.BackwardData(s));
         p.run(dy, dyOff, w, wOff, dx, dxOff);
     }
 
     @Override
-    public synchronized void conv2dBackwardWeight(Conv2dShape s, float[] dy, int dyOff, float[] x, int xOff,
+    public synchronized void conv2dBackwardWeight(ConvolutionShape s, float[] dy, int dyOff, float[] x, int xOff,
                                                   float[] dw, int dwOff) {
         ConvPlans.BackwardWeight p = plan(new Key("conv2dBackwardWeight", s), k -> new ConvPlans.BackwardWeight(s));
         p.run(dy, dyOff, x, xOff, dw, dwOff);

@@ -5,20 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.backend.Backend;
 import dev.cm4j.tensor.backend.Backends;
-import dev.cm4j.tensor.kernels.Conv2dReference;
-import dev.cm4j.tensor.kernels.Conv2dShape;
+import dev.cm4j.tensor.kernels.ConvolutionReference;
+import dev.cm4j.tensor.kernels.ConvolutionShape;
 import org.junit.jupiter.api.Test;
 
 /** Every convolution pass of the TornadoVM backend, both kernel families, against the CPU backend. */
 class ConvDeviceTest extends BothKernelFamilies {
     // n, c, h, w, k, kh, kw, stride, padding: 3x3 "same", odd sizes, stride 2, 1x1, non-square kernels, no padding
-    private static final Conv2dShape[] SHAPES = {
-        new Conv2dShape(2, 3, 8, 8, 4, 3, 3, 1, 1),
-        new Conv2dShape(1, 5, 7, 9, 6, 3, 3, 2, 1),
-        new Conv2dShape(3, 17, 6, 5, 19, 1, 1, 1, 0),
-        new Conv2dShape(2, 4, 11, 10, 3, 5, 3, 1, 2),
-        new Conv2dShape(2, 8, 9, 9, 16, 3, 3, 1, 0),
-        new Conv2dShape(4, 32, 14, 14, 32, 3, 3, 1, 1),
+    private static final ConvolutionShape[] SHAPES = {
+        new ConvolutionShape(2, 3, 8, 8, 4, 3, 3, 1, 1),
+        new ConvolutionShape(1, 5, 7, 9, 6, 3, 3, 2, 1),
+        new ConvolutionShape(3, 17, 6, 5, 19, 1, 1, 1, 0),
+        new ConvolutionShape(2, 4, 11, 10, 3, 5, 3, 1, 2),
+        new ConvolutionShape(2, 8, 9, 9, 16, 3, 3, 1, 0),
+        new ConvolutionShape(4, 32, 14, 14, 32, 3, 3, 1, 1),
     };
     private static final int OFF = 3;   // every operand sits at an offset inside a larger array
 
@@ -27,7 +27,7 @@ class ConvDeviceTest extends BothKernelFamilies {
     void forwardMatchesCpu() {
         Rng rng = new Rng(21);
         Backend cpu = Backends.cpu();
-        for (Conv2dShape s : SHAPES) {
+        for (ConvolutionShape s : SHAPES) {
             float[] x = DeviceCheck.normal(rng, OFF + (int) s.inputSize());
             float[] w = DeviceCheck.normal(rng, OFF + (int) s.weightSize());
             float[] bias = DeviceCheck.normal(rng, OFF + s.k());
@@ -44,7 +44,7 @@ class ConvDeviceTest extends BothKernelFamilies {
     @Test
     void changedWeightsReachTheDeviceAndNullBiasIsZero() {
         Rng rng = new Rng(22);
-        Conv2dShape s = SHAPES[0];
+        ConvolutionShape s = SHAPES[0];
         float[] x = DeviceCheck.normal(rng, (int) s.inputSize());
         float[] w = DeviceCheck.normal(rng, (int) s.weightSize());
         for (TornadoBackend b : both()) {
@@ -64,7 +64,7 @@ class ConvDeviceTest extends BothKernelFamilies {
     @Test
     void backwardDataMatchesCpu() {
         Rng rng = new Rng(23);
-        for (Conv2dShape s : SHAPES) {
+        for (ConvolutionShape s : SHAPES) {
             float[] dy = DeviceCheck.normal(rng, OFF + (int) s.outputSize());
             float[] w = DeviceCheck.normal(rng, OFF + (int) s.weightSize());
             float[] want = new float[OFF + (int) s.inputSize()];
@@ -78,7 +78,7 @@ class ConvDeviceTest extends BothKernelFamilies {
     @Test
     void backwardWeightMatchesCpu() {
         Rng rng = new Rng(24);
-        for (Conv2dShape s : SHAPES) {
+        for (ConvolutionShape s : SHAPES) {
             float[] dy = DeviceCheck.normal(rng, OFF + (int) s.outputSize());
             float[] x = DeviceCheck.normal(rng, OFF + (int) s.inputSize());
             float[] want = new float[OFF + (int) s.weightSize()];
@@ -93,7 +93,7 @@ class ConvDeviceTest extends BothKernelFamilies {
     void plansAreCachedPerShape() {
         TornadoBackend b = TornadoBackend.open(false, 0);
         try {
-            Conv2dShape s = SHAPES[2];
+            ConvolutionShape s = SHAPES[2];
             float[] x = new float[(int) s.inputSize()];
             float[] w = new float[(int) s.weightSize()];
             float[] y = new float[(int) s.outputSize()];
@@ -111,18 +111,18 @@ class ConvDeviceTest extends BothKernelFamilies {
     @Test
     void tiledTwinMatchesReference() {
         Rng rng = new Rng(25);
-        for (Conv2dShape s : SHAPES) {
+        for (ConvolutionShape s : SHAPES) {
             float[] x = DeviceCheck.normal(rng, (int) s.inputSize());
             float[] wb = DeviceCheck.normal(rng, (int) s.weightSize() + s.k());
             float[] want = new float[(int) s.outputSize()];
-            Conv2dReference.forward(s, x, 0, wb, 0, wb, (int) s.weightSize(), want, 0);
+            ConvolutionReference.forward(s, x, 0, wb, 0, wb, (int) s.weightSize(), want, 0);
             float[] got = new float[want.length];
             TiledConv.reference(s, x, wb, got);
             DeviceCheck.assertClose("conv2d tiled twin " + s, want, got);
         }
     }
 
-    private static String label(String op, TornadoBackend b, Conv2dShape s) {
+    private static String label(String op, TornadoBackend b, ConvolutionShape s) {
         return op + (b.tiled() ? " tiled " : " parallel ") + s;
     }
 }

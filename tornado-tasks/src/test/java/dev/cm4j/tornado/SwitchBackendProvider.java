@@ -3,7 +3,7 @@ package dev.cm4j.tornado;
 import dev.cm4j.tensor.backend.Backend;
 import dev.cm4j.tensor.backend.BackendProvider;
 import dev.cm4j.tensor.backend.Backends;
-import dev.cm4j.tensor.kernels.Conv2dShape;
+import dev.cm4j.tensor.kernels.ConvolutionShape;
 
 /**
  * A test backend ({@code -Dcm4j.backend=switch}) that forwards every call to a target the test sets, so one JVM can
@@ -33,19 +33,19 @@ public final class SwitchBackendProvider implements BackendProvider {
             }
 
             @Override
-            public void conv2d(Conv2dShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+            public void conv2d(ConvolutionShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                                float[] y, int yOff) {
                 target.conv2d(s, x, xOff, w, wOff, bias, biasOff, y, yOff);
             }
 
             @Override
-            public void conv2dBackwardData(Conv2dShape s, float[] dy, int dyOff, float[] w, int wOff,
+            public void conv2dBackwardData(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff,
                                            float[] dx, int dxOff) {
                 target.conv2dBackwardData(s, dy, dyOff, w, wOff, dx, dxOff);
             }
 
             @Override
-            public void conv2dBackwardWeight(Conv2dShape s, float[] dy, int dyOff, float[] x, int xOff,
+            public void conv2dBackwardWeight(ConvolutionShape s, float[] dy, int dyOff, float[] x, int xOff,
                                              float[] dw, int dwOff) {
                 target.conv2dBackwardWeight(s, dy, dyOff, x, xOff, dw, dwOff);
             }

@@ -1,6 +1,6 @@
 package dev.cm4j.tensor.backend;
 
-import dev.cm4j.tensor.kernels.Conv2dShape;
+import dev.cm4j.tensor.kernels.ConvolutionShape;
 
 /**
  * The operations an accelerator may take over: convolutions, attention and GEMM, on flat float arrays with offsets.
@@ -17,14 +17,14 @@ public interface Backend {
     String name();
 
     // x (N,C,H,W), w (K,C,kh,kw), bias (K) or null -> y (N,K,Ho,Wo)
-    void conv2d(Conv2dShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+    void conv2d(ConvolutionShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                 float[] y, int yOff);
 
     // dy (N,K,Ho,Wo), w (K,C,kh,kw) -> dx (N,C,H,W)
-    void conv2dBackwardData(Conv2dShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff);
+    void conv2dBackwardData(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff);
 
     // dy (N,K,Ho,Wo), x (N,C,H,W) -> dw (K,C,kh,kw)
-    void conv2dBackwardWeight(Conv2dShape s, float[] dy, int dyOff, float[] x, int xOff, float[] dw, int dwOff);
+    void conv2dBackwardWeight(ConvolutionShape s, float[] dy, int dyOff, float[] x, int xOff, float[] dw, int dwOff);
 
     /**
      * Multi-head attention core over a fused qkv tensor (batch, 3*heads*headDim, tokens) whose channels are ordered

@@ -1,8 +1,8 @@
 package dev.cm4j.tensor.backend;
 
 import dev.cm4j.tensor.kernels.Attention;
-import dev.cm4j.tensor.kernels.Conv2d;
-import dev.cm4j.tensor.kernels.Conv2dShape;
+import dev.cm4j.tensor.kernels.Convolution;
+import dev.cm4j.tensor.kernels.ConvolutionShape;
 import dev.cm4j.tensor.kernels.Gemm;
 
 /** The CPU backend: cm4j's own Vector API (or scalar) kernels on the shared thread pool. Always available. */
@@ -19,19 +19,21 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void conv2d(Conv2dShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+    public void conv2d(ConvolutionShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                        float[] y, int yOff) {
-        Conv2d.forward(s, x, xOff, w, wOff, bias, biasOff, y, yOff);
+        Convolution.forward(s, x, xOff, w, wOff, bias, biasOff, y, yOff);
     }
 
     @Override
-    public void conv2dBackwardData(Conv2dShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
-        Conv2d.backwardData(s, dy, dyOff, w, wOff, dx, dxOff);
+    public void conv2dBackwardData(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx,
+                                   int dxOff) {
+        Convolution.backwardData(s, dy, dyOff, w, wOff, dx, dxOff);
     }
 
     @Override
-    public void conv2dBackwardWeight(Conv2dShape s, float[] dy, int dyOff, float[] x, int xOff, float[] dw, int dwOff) {
-        Conv2d.backwardWeight(s, dy, dyOff, x, xOff, dw, dwOff);
+    public void conv2dBackwardWeight(ConvolutionShape s, float[] dy, int dyOff, float[] x, int xOff, float[] dw,
+                                     int dwOff) {
+        Convolution.backwardWeight(s, dy, dyOff, x, xOff, dw, dwOff);
     }
 
     @Override

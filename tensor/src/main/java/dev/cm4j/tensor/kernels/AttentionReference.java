@@ -25,7 +25,7 @@ public final class AttentionReference {
             }
             probs[row + s] = acc * scale;
         }
-        Softmax.forwardRow(probs, row, probs, row, tokens);
+        SoftmaxReference.forwardRow(probs, row, probs, row, tokens);
         for (int c = 0; c < d; c++) {
             float acc = 0f;
             for (int s = 0; s < tokens; s++) {
@@ -46,7 +46,7 @@ public final class AttentionReference {
             }
             dScores[dsOff + row + s] = acc;
         }
-        Softmax.backwardRow(dScores, dsOff + row, probs, probsOff + row, dScores, dsOff + row, tokens);
+        SoftmaxReference.backwardRow(dScores, dsOff + row, probs, probsOff + row, dScores, dsOff + row, tokens);
     }
 
     // dScores (T,T), k (d,T) -> dq[:, t] (d); dq[c, t] = scale * sum_s dS[t, s] k[c, s]

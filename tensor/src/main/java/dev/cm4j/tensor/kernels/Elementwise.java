@@ -4,7 +4,7 @@ import dev.cm4j.tensor.Simd;
 
 /**
  * Elementwise kernels over contiguous runs of flat arrays, dispatching to the Vector API ({@link ElementwiseVector})
- * or to the plain loops ({@link ElementwiseScalar}) by {@link Simd#ENABLED}.
+ * or to the plain loops ({@link ElementwiseReference}) by {@link Simd#ENABLED}.
  *
  * <p>Broadcasting is not handled here: callers reduce every broadcast pattern to runs whose operands are either
  * contiguous or a single repeated value (see {@code dev.cm4j.tensor.Broadcast}). Output may alias an input.
@@ -77,7 +77,7 @@ public final class Elementwise {
         if (Simd.ENABLED) {
             ElementwiseVector.binary(op, a, aOff, b, bOff, out, oOff, n);
         } else {
-            ElementwiseScalar.binary(op, a, aOff, b, bOff, out, oOff, n);
+            ElementwiseReference.binary(op, a, aOff, b, bOff, out, oOff, n);
         }
     }
 
@@ -86,7 +86,7 @@ public final class Elementwise {
         if (Simd.ENABLED) {
             ElementwiseVector.binaryRight(op, a, aOff, s, out, oOff, n);
         } else {
-            ElementwiseScalar.binaryRight(op, a, aOff, s, out, oOff, n);
+            ElementwiseReference.binaryRight(op, a, aOff, s, out, oOff, n);
         }
     }
 
@@ -95,7 +95,7 @@ public final class Elementwise {
         if (Simd.ENABLED) {
             ElementwiseVector.binaryLeft(op, s, b, bOff, out, oOff, n);
         } else {
-            ElementwiseScalar.binaryLeft(op, s, b, bOff, out, oOff, n);
+            ElementwiseReference.binaryLeft(op, s, b, bOff, out, oOff, n);
         }
     }
 
@@ -104,7 +104,7 @@ public final class Elementwise {
         if (Simd.ENABLED) {
             ElementwiseVector.unary(op, p, q, x, xOff, out, oOff, n);
         } else {
-            ElementwiseScalar.unary(op, p, q, x, xOff, out, oOff, n);
+            ElementwiseReference.unary(op, p, q, x, xOff, out, oOff, n);
         }
     }
 
@@ -113,7 +113,7 @@ public final class Elementwise {
         if (Simd.ENABLED) {
             ElementwiseVector.select(c, cOff, a, aOff, b, bOff, out, oOff, n);
         } else {
-            ElementwiseScalar.select(c, cOff, a, aOff, b, bOff, out, oOff, n);
+            ElementwiseReference.select(c, cOff, a, aOff, b, bOff, out, oOff, n);
         }
     }
 
@@ -122,7 +122,7 @@ public final class Elementwise {
         if (Simd.ENABLED) {
             ElementwiseVector.axpy(alpha, x, xOff, y, yOff, n);
         } else {
-            ElementwiseScalar.axpy(alpha, x, xOff, y, yOff, n);
+            ElementwiseReference.axpy(alpha, x, xOff, y, yOff, n);
         }
     }
 }

@@ -1,14 +1,16 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.L;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import dev.cm4j.tensor.kernels.Elementwise.Binary;
 import dev.cm4j.tensor.kernels.Elementwise.Unary;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API elementwise loops, the fast twins of {@link ElementwiseScalar}. Only referenced behind
+ * Vector API elementwise loops, the fast twins of {@link ElementwiseReference}. Only referenced behind
  * {@code Simd.ENABLED}.
  *
  * <p>Every operation is its own small method with a constant operator. The Vector API compiles a lanewise operation
@@ -18,15 +20,12 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Add, sub, mul, div, max, min, comparisons, neg, abs, sign, square, sqrt and clamp give the same bits as the scalar
  * twins, and their tails (shorter than a vector) run the scalar expression. Exp, log, tanh (and sigmoid, SiLU through
- * exp) use {@link ElementwiseVectorMath}, within ~2 ulp of {@code Math} and reproducible in every JIT mode; their
+ * exp) use {@link VectorMath}, within ~2 ulp of {@code Math} and reproducible in every JIT mode; their
  * tails run the same polynomial as a masked vector operation, so an element's bits never depend on where its run (or
  * a thread's chunk) ends. Rsqrt rounds the square root to float before dividing (1 ulp from the double-based scalar
  * twin), in the body and the tail alike. Pow runs the scalar loop.
  */
 public final class ElementwiseVector {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
-
     private ElementwiseVector() {
     }
 
@@ -85,7 +84,7 @@ public final class ElementwiseVector {
             case SIN -> sinCos(false, x, xOff, out, oOff, n);
             case COS -> sinCos(true, x, xOff, out, oOff, n);
             // Math.pow's special cases (negative bases with integer exponents, ...) do not fit exp(p log x)
-            case POW -> ElementwiseScalar.unary(op, p, q, x, xOff, out, oOff, n);
+            case POW -> ElementwiseReference.unary(op, p, q, x, xOff, out, oOff, n);
             case SIGMOID -> sigmoid(x, xOff, out, oOff, n);
             case SILU -> silu(x, xOff, out, oOff, n);
         }
@@ -269,28 +268,28 @@ public final class ElementwiseVector {
 
     private static void exp(float[] x, int xi, float[] o, int oi, int n) {
         int i = 0;
-        for (int e = S.loopBound(n); i < e; i += L) ElementwiseVectorMath.exp(v(x, xi + i)).intoArray(o, oi + i);
+        for (int e = S.loopBound(n); i < e; i += L) VectorMath.exp(v(x, xi + i)).intoArray(o, oi + i);
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            ElementwiseVectorMath.exp(v(x, xi + i, m)).intoArray(o, oi + i, m);
+            VectorMath.exp(v(x, xi + i, m)).intoArray(o, oi + i, m);
         }
     }
 
     private static void log(float[] x, int xi, float[] o, int oi, int n) {
         int i = 0;
-        for (int e = S.loopBound(n); i < e; i += L) ElementwiseVectorMath.log(v(x, xi + i)).intoArray(o, oi + i);
+        for (int e = S.loopBound(n); i < e; i += L) VectorMath.log(v(x, xi + i)).intoArray(o, oi + i);
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            ElementwiseVectorMath.log(v(x, xi + i, m)).intoArray(o, oi + i, m);
+            VectorMath.log(v(x, xi + i, m)).intoArray(o, oi + i, m);
         }
     }
 
     private static void tanh(float[] x, int xi, float[] o, int oi, int n) {
         int i = 0;
-        for (int e = S.loopBound(n); i < e; i += L) ElementwiseVectorMath.tanh(v(x, xi + i)).intoArray(o, oi + i);
+        for (int e = S.loopBound(n); i < e; i += L) VectorMath.tanh(v(x, xi + i)).intoArray(o, oi + i);
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            ElementwiseVectorMath.tanh(v(x, xi + i, m)).intoArray(o, oi + i, m);
+            VectorMath.tanh(v(x, xi + i, m)).intoArray(o, oi + i, m);
         }
     }
 
@@ -298,12 +297,12 @@ public final class ElementwiseVector {
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
             FloatVector vx = v(x, xi + i);
-            (cosine ? ElementwiseVectorMath.cos(vx) : ElementwiseVectorMath.sin(vx)).intoArray(o, oi + i);
+            (cosine ? VectorMath.cos(vx) : VectorMath.sin(vx)).intoArray(o, oi + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector vx = v(x, xi + i, m);
-            (cosine ? ElementwiseVectorMath.cos(vx) : ElementwiseVectorMath.sin(vx)).intoArray(o, oi + i, m);
+            (cosine ? VectorMath.cos(vx) : VectorMath.sin(vx)).intoArray(o, oi + i, m);
         }
     }
 
@@ -312,11 +311,11 @@ public final class ElementwiseVector {
         FloatVector one = FloatVector.broadcast(S, 1f);
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
-            one.div(one.add(ElementwiseVectorMath.exp(v(x, xi + i).neg()))).intoArray(o, oi + i);
+            one.div(one.add(VectorMath.exp(v(x, xi + i).neg()))).intoArray(o, oi + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            one.div(one.add(ElementwiseVectorMath.exp(v(x, xi + i, m).neg()))).intoArray(o, oi + i, m);
+            one.div(one.add(VectorMath.exp(v(x, xi + i, m).neg()))).intoArray(o, oi + i, m);
         }
     }
 
@@ -325,12 +324,12 @@ public final class ElementwiseVector {
         int i = 0;
         for (int e = S.loopBound(n); i < e; i += L) {
             FloatVector vx = v(x, xi + i);
-            vx.div(one.add(ElementwiseVectorMath.exp(vx.neg()))).intoArray(o, oi + i);
+            vx.div(one.add(VectorMath.exp(vx.neg()))).intoArray(o, oi + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector vx = v(x, xi + i, m);
-            vx.div(one.add(ElementwiseVectorMath.exp(vx.neg()))).intoArray(o, oi + i, m);
+            vx.div(one.add(VectorMath.exp(vx.neg()))).intoArray(o, oi + i, m);
         }
     }
 

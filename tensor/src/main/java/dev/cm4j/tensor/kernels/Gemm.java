@@ -9,8 +9,8 @@ import dev.cm4j.tensor.Simd;
  * likewise for B. Leading dimensions are row strides in elements. When {@code beta == 0} the old C is ignored (NaNs in
  * it do not propagate).
  *
- * <p>Runs the packed, cache-blocked Vector API kernel ({@link GemmBlocked} with {@code GemmVectorKernel}) when
- * {@link Simd#ENABLED}, else the same loop nest with the scalar {@link GemmScalarKernel}; products of at least
+ * <p>Runs the packed, cache-blocked Vector API kernel ({@link GemmBlocked} with {@code GemmMicroKernelVector}) when
+ * {@link Simd#ENABLED}, else the same loop nest with the scalar {@link GemmMicroKernelReference}; products of at least
  * 128^3 multiply-adds are split over the threads of {@link dev.cm4j.tensor.Parallel}. Results do not depend on the
  * thread count. {@link GemmReference} is the plain reference both are tested against.
  */
@@ -49,7 +49,7 @@ public final class Gemm {
                                    float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                    float beta, float[] c, int cOff, int ldc) {
         check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
-        GemmBlocked.sgemm(GemmScalarKernel.INSTANCE, maxThreads, transA, transB, m, n, k, alpha,
+        GemmBlocked.sgemm(GemmMicroKernelReference.INSTANCE, maxThreads, transA, transB, m, n, k, alpha,
                 a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
@@ -76,7 +76,8 @@ public final class Gemm {
         if (Simd.ENABLED) {
             GemmVector.sgemmPacked(Integer.MAX_VALUE, m, n, k, alpha, a, b, beta, c, cOff, ldc);
         } else {
-            GemmBlocked.sgemm(GemmScalarKernel.INSTANCE, Integer.MAX_VALUE, m, n, k, alpha, a, b, beta, c, cOff, ldc);
+            GemmBlocked.sgemm(GemmMicroKernelReference.INSTANCE, Integer.MAX_VALUE, m, n, k, alpha, a, b, beta,
+                    c, cOff, ldc);
         }
     }
 

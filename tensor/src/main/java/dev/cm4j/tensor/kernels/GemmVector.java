@@ -1,11 +1,10 @@
 package dev.cm4j.tensor.kernels;
 
 /**
- * Entry point of the Vector API GEMM: the blocked loop nest with {@link GemmVectorKernel}, or {@link GemmVectorSmall}
- * for products of at most 4 rows or (B transposed) at most 16 columns with a depth of at least 256, where packing B
- * would cost more than the arithmetic. Only referenced behind
- * {@code Simd.ENABLED}; callers that need the vector path whatever the switch says (tests, benchmarks) call it
- * directly.
+ * Entry point of the Vector API GEMM: the blocked loop nest with {@link GemmMicroKernelVector}, or
+ * {@link GemmVectorSmall} for products of at most 4 rows or (B transposed) at most 16 columns with a depth of at least
+ * 256, where packing B would cost more than the arithmetic. Only referenced behind {@code Simd.ENABLED}; callers that
+ * need the vector path whatever the switch says (tests, benchmarks) call it directly.
  */
 public final class GemmVector {
     private GemmVector() {
@@ -25,7 +24,7 @@ public final class GemmVector {
             GemmVectorSmall.sgemmThinB(maxThreads, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        GemmBlocked.sgemm(GemmVectorKernel.INSTANCE, maxThreads, transA, transB, m, n, k, alpha,
+        GemmBlocked.sgemm(GemmMicroKernelVector.INSTANCE, maxThreads, transA, transB, m, n, k, alpha,
                 a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
@@ -40,7 +39,7 @@ public final class GemmVector {
     /** The blocked product with op(A) (m, k) and op(B) (k, n) from packers. */
     static void sgemmPacked(int maxThreads, int m, int n, int k, float alpha, GemmASource a, GemmBSource b,
                             float beta, float[] c, int cOff, int ldc) {
-        GemmBlocked.sgemm(GemmVectorKernel.INSTANCE, maxThreads, m, n, k, alpha, a, b, beta, c, cOff, ldc);
+        GemmBlocked.sgemm(GemmMicroKernelVector.INSTANCE, maxThreads, m, n, k, alpha, a, b, beta, c, cOff, ldc);
     }
 
     private static boolean smallRows(int m, int n, int k) {

@@ -1,8 +1,10 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.L;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import dev.cm4j.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * GEMM for a handful of rows (m <= {@link #MAX_ROWS}) with the Vector API, without packing B.
@@ -28,9 +30,6 @@ final class GemmVectorSmall {
      * of B is read in pieces of 4 KiB (m = 4) to 16 KiB (m = 1), long enough for the prefetcher.
      */
     private static final int ACC = 4096;
-
-    private static final VectorSpecies<Float> S = GemmVectorKernel.S;
-    private static final int L = S.length();
 
     /**
      * Per-thread scratch, reused so steady-state calls allocate nothing: [0] the row accumulators (B not transposed)

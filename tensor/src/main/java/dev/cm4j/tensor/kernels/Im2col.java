@@ -21,7 +21,7 @@ public final class Im2col {
     }
 
     // x (C,H,W) of one image -> col (C*kh*kw, Ho*Wo) with row stride ldcol
-    public static void im2col(Conv2dShape s, float[] x, int xOff, float[] col, int colOff, int ldcol) {
+    public static void im2col(ConvolutionShape s, float[] x, int xOff, float[] col, int colOff, int ldcol) {
         int oh = s.outH();
         int ow = s.outW();
         int stride = s.stride();
@@ -62,7 +62,7 @@ public final class Im2col {
     }
 
     // col (C*kh*kw, Ho*Wo) with row stride ldcol -> dx (C,H,W) of one image; overwrites dx
-    public static void col2im(Conv2dShape s, float[] col, int colOff, int ldcol, float[] dx, int dxOff) {
+    public static void col2im(ConvolutionShape s, float[] col, int colOff, int ldcol, float[] dx, int dxOff) {
         int oh = s.outH();
         int ow = s.outW();
         int stride = s.stride();
@@ -103,17 +103,17 @@ public final class Im2col {
      * 3x3 pad 1, 5x5 pad 2). Its patch row of tap (i, j) is the channel plane shifted by (i - padding) rows and
      * (j - padding) columns, with zeros where the tap falls outside.
      */
-    static boolean isSame(Conv2dShape s) {
+    static boolean isSame(ConvolutionShape s) {
         return s.stride() == 1 && s.kh() == 2 * s.padding() + 1 && s.kw() == 2 * s.padding() + 1;
     }
 
     /** First output column q whose tap j reads inside the image: q*stride - padding + j >= 0. */
-    static int firstInside(Conv2dShape s, int j) {
+    static int firstInside(ConvolutionShape s, int j) {
         return Math.min(s.outW(), Math.max(0, ceilDiv(s.padding() - j, s.stride())));
     }
 
     /** End (exclusive) of the output columns whose tap j reads inside the image: q*stride - padding + j < W. */
-    static int endInside(Conv2dShape s, int j) {
+    static int endInside(ConvolutionShape s, int j) {
         return Math.max(firstInside(s, j), Math.min(s.outW(), ceilDiv(s.w() + s.padding() - j, s.stride())));
     }
 

@@ -1,9 +1,11 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.L;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The column matrix of a same convolution ({@link Im2col#isSame}) packed straight into the GEMM's operands from the
@@ -24,9 +26,6 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #fits}); only referenced behind {@code Simd.ENABLED}.
  */
 final class Im2colPanels {
-    private static final VectorSpecies<Float> S = GemmVectorKernel.S;
-    private static final int L = S.length();
-
     private final float[] x;
     private final int count;
     private final int plane;
@@ -42,7 +41,7 @@ final class Im2colPanels {
     /** Per patch row r: its tap (i*kw + j). */
     private final int[] rowTap;
 
-    private Im2colPanels(Conv2dShape s, float[] x, int xOff, int count) {
+    private Im2colPanels(ConvolutionShape s, float[] x, int xOff, int count) {
         if (!fits(s)) {
             throw new IllegalArgumentException("im2col panels: " + s.kh() + "x" + s.kw() + " kernel, stride "
                     + s.stride() + ", padding " + s.padding() + ", " + s.h() + "x" + s.w() + " planes: needs a same "
@@ -73,14 +72,14 @@ final class Im2colPanels {
     /** The last geometry's tables on this thread: a convolution builds them once, not once per unit of images. */
     private static final ThreadLocal<Object[]> TABLES = ThreadLocal.withInitial(() -> new Object[2]);
 
-    private static boolean[][] validTaps(Conv2dShape s) {
+    private static boolean[][] validTaps(ConvolutionShape s) {
         Object[] last = TABLES.get();
         int[] key = {s.h(), s.w(), s.kh(), s.kw(), s.padding()};
         if (last[0] instanceof int[] k && Arrays.equals(k, key)) {
             return (boolean[][]) last[1];
         }
         int plane = s.outPlane();
-        boolean[][] valid = new boolean[s.kh() * s.kw()][L + plane + GemmVectorKernel.NR];
+        boolean[][] valid = new boolean[s.kh() * s.kw()][L + plane + GemmMicroKernelVector.NR];
         for (int i = 0; i < s.kh(); i++) {
             for (int j = 0; j < s.kw(); j++) {
                 for (int t = 0; t < plane; t++) {
@@ -96,27 +95,27 @@ final class Im2colPanels {
     }
 
     /** True when these packers take the shape: a same convolution whose planes hold at least one vector. */
-    static boolean fits(Conv2dShape s) {
+    static boolean fits(ConvolutionShape s) {
         return Im2col.isSame(s) && s.outPlane() >= L;
     }
 
     // x: count images (C,H,W) from xOff -> op(B) = col (C*kh*kw, count*H*W) as NR-column panels
-    static GemmBSource panels(Conv2dShape s, float[] x, int xOff, int count) {
+    static GemmBSource panels(ConvolutionShape s, float[] x, int xOff, int count) {
         Im2colPanels g = new Im2colPanels(s, x, xOff, count);
         return g::packPanels;
     }
 
     // x: count images (C,H,W) from xOff -> op(A) = col (C*kh*kw, count*H*W) as row-major blocks
-    static GemmASource rows(Conv2dShape s, float[] x, int xOff, int count) {
+    static GemmASource rows(ConvolutionShape s, float[] x, int xOff, int count) {
         Im2colPanels g = new Im2colPanels(s, x, xOff, count);
         return g::packRows;
     }
 
     // op(B)[p, j] = col[p0 + p, j0 + j] -> panels: (p, j) at (j / nr)*nr*kc + p*nr + j % nr
     private void packPanels(int p0, int kc, int j0, int nc, int nr, float[] dst) {
-        if (nr != GemmVectorKernel.NR) {
+        if (nr != GemmMicroKernelVector.NR) {
             throw new IllegalArgumentException("im2col panels: panel width " + nr + ", expected "
-                    + GemmVectorKernel.NR);
+                    + GemmMicroKernelVector.NR);
         }
         if (count == 1 && (nc % nr == 0 || j0 + nc == plane)) {
             // One image, and any lanes past nc lie past its plane, where the tables read as padding: every vector

@@ -15,14 +15,14 @@ import java.util.Arrays;
  * threads may share one. {@link Im2colPanels#rows} is the Vector API version for same convolutions.
  */
 final class Im2colRows implements GemmASource {
-    private final Conv2dShape s;
+    private final ConvolutionShape s;
     private final float[] x;
     /** Offset of the unit's first image in x. */
     private final int xOff;
     private final int plane;
     private final int inImage;
 
-    Im2colRows(Conv2dShape s, float[] x, int xOff, int count) {
+    Im2colRows(ConvolutionShape s, float[] x, int xOff, int count) {
         checkUnit(s, x, xOff, count);
         this.s = s;
         this.x = x;
@@ -32,7 +32,7 @@ final class Im2colRows implements GemmASource {
     }
 
     /** Rejects a unit of images that does not fit in x. */
-    static void checkUnit(Conv2dShape s, float[] x, int xOff, int count) {
+    static void checkUnit(ConvolutionShape s, float[] x, int xOff, int count) {
         long need = xOff + (long) count * s.c() * s.inPlane();
         if (count < 1 || xOff < 0 || need > x.length) {
             throw new IllegalArgumentException("im2col: " + count + " images of (" + s.c() + ", " + s.h() + ", "

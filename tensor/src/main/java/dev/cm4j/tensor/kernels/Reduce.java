@@ -3,7 +3,7 @@ package dev.cm4j.tensor.kernels;
 import dev.cm4j.tensor.Simd;
 
 /**
- * Reduction kernels over flat arrays, dispatching to {@link ReduceVector} or {@link ReduceScalar} by
+ * Reduction kernels over flat arrays, dispatching to {@link ReduceVector} or {@link ReduceReference} by
  * {@link Simd#ENABLED}.
  *
  * <p>Three layouts cover every reduction once adjacent axes are merged: a whole run ({@link #reduce}), the rows of a
@@ -39,12 +39,12 @@ public final class Reduce {
 
     /** Sum of x[off, off + n); the scalar twin accumulates in double, the vector one in several float vectors. */
     public static double sum(float[] x, int off, int n) {
-        return Simd.ENABLED ? ReduceVector.sum(x, off, n) : ReduceScalar.sum(x, off, n);
+        return Simd.ENABLED ? ReduceVector.sum(x, off, n) : ReduceReference.sum(x, off, n);
     }
 
     /** op over x[off, off + n). */
     public static float reduce(Op op, float[] x, int off, int n) {
-        return Simd.ENABLED ? ReduceVector.reduce(op, x, off, n) : ReduceScalar.reduce(op, x, off, n);
+        return Simd.ENABLED ? ReduceVector.reduce(op, x, off, n) : ReduceReference.reduce(op, x, off, n);
     }
 
     /** x (rows, len) -> out (rows): op over each row. */
@@ -52,7 +52,7 @@ public final class Reduce {
         if (Simd.ENABLED) {
             ReduceVector.rows(op, x, xOff, rows, len, out, oOff);
         } else {
-            ReduceScalar.rows(op, x, xOff, rows, len, out, oOff);
+            ReduceReference.rows(op, x, xOff, rows, len, out, oOff);
         }
     }
 
@@ -61,7 +61,12 @@ public final class Reduce {
         if (Simd.ENABLED) {
             ReduceVector.columns(op, x, xOff, rows, cols, c0, c1, out, oOff);
         } else {
-            ReduceScalar.columns(op, x, xOff, rows, cols, c0, c1, out, oOff);
+            ReduceReference.columns(op, x, xOff, rows, cols, c0, c1, out, oOff);
         }
+    }
+
+    /** x (outer, len, inner) -> out (outer, inner): index of the first maximum along len; plain loops only. */
+    public static void argmax(float[] x, int xOff, int outer, int len, int inner, float[] out, int oOff) {
+        ReduceReference.argmax(x, xOff, outer, len, inner, out, oOff);
     }
 }

@@ -1,21 +1,20 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.L;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import dev.cm4j.tensor.kernels.Reduce.Op;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API reductions, the fast twins of {@link ReduceScalar}. Only referenced behind {@code Simd.ENABLED}.
+ * Vector API reductions, the fast twins of {@link ReduceReference}. Only referenced behind {@code Simd.ENABLED}.
  *
  * <p>Runs are reduced with four independent vector accumulators (the adds of one accumulator form a dependency chain
  * whose latency, not throughput, would otherwise bound the loop), combined in a fixed order at the end. Column
  * reductions keep a strip of columns in registers while walking down the rows.
  */
 public final class ReduceVector {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
-
     private ReduceVector() {
     }
 
@@ -44,7 +43,7 @@ public final class ReduceVector {
         for (int end = S.loopBound(n); i < end; i += L) {
             a0 = a0.add(load(x, off + i));
         }
-        float s = ElementwiseVectorMath.sumLanes(a0.add(a1).add(a2.add(a3)));
+        float s = VectorMath.sumLanes(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) {
             s += x[off + i];
         }
@@ -107,7 +106,7 @@ public final class ReduceVector {
             a0.intoArray(out, oOff + j);
         }
         if (j < c1) {
-            ReduceScalar.columns(op, x, xOff, rows, cols, j, c1, out, oOff);
+            ReduceReference.columns(op, x, xOff, rows, cols, j, c1, out, oOff);
         }
     }
 

@@ -1,20 +1,19 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.L;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API twins of {@link Softmax}'s row kernels. Loaded only behind {@code Simd.ENABLED}.
+ * Vector API twins of {@link SoftmaxReference}'s row kernels. Loaded only behind {@code Simd.ENABLED}.
  *
  * <p>Sums run in vector lanes and are combined once per row, so they round differently from the scalar loop (by a
- * few ulps). exp and the lane sums are {@link ElementwiseVectorMath}'s, which round the same way in interpreted and
+ * few ulps). exp and the lane sums are {@link VectorMath}'s, which round the same way in interpreted and
  * compiled code, so results are reproducible.
  */
 final class SoftmaxVector {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
-
     private SoftmaxVector() {
     }
 
@@ -37,11 +36,11 @@ final class SoftmaxVector {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i <= n - L; i += L) {
-            FloatVector e = ElementwiseVectorMath.exp(FloatVector.fromArray(S, x, xOff + i).sub(vmax));
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, xOff + i).sub(vmax));
             e.intoArray(y, yOff + i);
             acc = acc.add(e);
         }
-        float sum = ElementwiseVectorMath.sumLanes(acc);
+        float sum = VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[xOff + i] - max);
             y[yOff + i] = e;
@@ -67,7 +66,7 @@ final class SoftmaxVector {
         for (; i <= n - L; i += L) {
             acc = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc);
         }
-        float sum = ElementwiseVectorMath.sumLanes(acc);
+        float sum = VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -93,9 +92,9 @@ final class SoftmaxVector {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i <= n - L; i += L) {
-            acc = acc.add(ElementwiseVectorMath.exp(FloatVector.fromArray(S, x, xOff + i).sub(vmax)));
+            acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, x, xOff + i).sub(vmax)));
         }
-        float sum = ElementwiseVectorMath.sumLanes(acc);
+        float sum = VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             sum += (float) Math.exp(x[xOff + i] - max);
         }
@@ -116,14 +115,14 @@ final class SoftmaxVector {
         for (; i <= n - L; i += L) {
             acc = acc.add(FloatVector.fromArray(S, dy, dyOff + i));
         }
-        float sum = ElementwiseVectorMath.sumLanes(acc);
+        float sum = VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             sum += dy[dyOff + i];
         }
         FloatVector vsum = FloatVector.broadcast(S, sum);
         i = 0;
         for (; i <= n - L; i += L) {
-            FloatVector e = ElementwiseVectorMath.exp(FloatVector.fromArray(S, y, yOff + i));
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, y, yOff + i));
             FloatVector.fromArray(S, dy, dyOff + i).sub(e.mul(vsum)).intoArray(dx, dxOff + i);
         }
         for (; i < n; i++) {

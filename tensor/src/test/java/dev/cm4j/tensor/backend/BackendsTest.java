@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.cm4j.tensor.kernels.Conv2dShape;
+import dev.cm4j.tensor.kernels.ConvolutionShape;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,19 +22,19 @@ class BackendsTest {
                 }
 
                 @Override
-                public void conv2d(Conv2dShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
-                                   float[] y, int yOff) {
+                public void conv2d(ConvolutionShape s, float[] x, int xOff, float[] w, int wOff, float[] bias,
+                                   int biasOff, float[] y, int yOff) {
                     Backends.cpu().conv2d(s, x, xOff, w, wOff, bias, biasOff, y, yOff);
                 }
 
                 @Override
-                public void conv2dBackwardData(Conv2dShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx,
-                                               int dxOff) {
+                public void conv2dBackwardData(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff,
+                                               float[] dx, int dxOff) {
                     Backends.cpu().conv2dBackwardData(s, dy, dyOff, w, wOff, dx, dxOff);
                 }
 
                 @Override
-                public void conv2dBackwardWeight(Conv2dShape s, float[] dy, int dyOff, float[] x, int xOff,
+                public void conv2dBackwardWeight(ConvolutionShape s, float[] dy, int dyOff, float[] x, int xOff,
                                                  float[] dw, int dwOff) {
                     Backends.cpu().conv2dBackwardWeight(s, dy, dyOff, x, xOff, dw, dwOff);
                 }

@@ -23,8 +23,8 @@ class GemmTest {
     private static final Impl VECTOR = GemmVector::sgemm;
     /** The blocked loop nest with the vector micro-kernel for every m. */
     private static final Impl VECTOR_BLOCKED = (t, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff,
-                                                ldc) -> GemmBlocked.sgemm(GemmVectorKernel.INSTANCE, t, ta, tb, m, n,
-            k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                                                ldc) -> GemmBlocked.sgemm(GemmMicroKernelVector.INSTANCE, t, ta, tb,
+            m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     private static final Impl SCALAR = Gemm::sgemmScalar;
     private static final Impl DISPATCH = Gemm::sgemm;
 
@@ -215,7 +215,8 @@ class GemmTest {
     @Test
     void partitionsAreBitIdentical() {
         Rng rng = new Rng(6);
-        for (GemmMicroKernel kernel : new GemmMicroKernel[] {GemmVectorKernel.INSTANCE, GemmScalarKernel.INSTANCE}) {
+        for (GemmMicroKernel kernel : new GemmMicroKernel[] {
+                GemmMicroKernelVector.INSTANCE, GemmMicroKernelReference.INSTANCE}) {
             for (int t = 0; t < 4; t++) {
                 Problem p = Problem.random(rng, (t & 1) != 0, (t & 2) != 0, 53, 71, 300, 1.5f, t == 0 ? 0f : 0.5f);
                 float[] whole = p.c.clone();

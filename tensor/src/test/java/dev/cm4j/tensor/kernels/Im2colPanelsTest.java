@@ -18,14 +18,15 @@ import org.junit.jupiter.api.Test;
  * the products they feed against im2col + the matrix GEMM, bit for bit, with both micro-kernels.
  */
 class Im2colPanelsTest {
-    private static final int NR = GemmVectorKernel.NR;
-    private static final GemmMicroKernel[] KERNELS = {GemmVectorKernel.INSTANCE, GemmScalarKernel.INSTANCE};
+    private static final int NR = GemmMicroKernelVector.NR;
+    private static final GemmMicroKernel[] KERNELS = {
+        GemmMicroKernelVector.INSTANCE, GemmMicroKernelReference.INSTANCE};
 
     /**
      * Random geometry: odd channel counts, kernels 1/3/5 (sometimes non-square), stride 1/2, padding 0-2; half of them
      * same convolutions (stride 1, kernel 2 padding + 1), the only ones the panels take.
      */
-    static Conv2dShape randomShape(Rng rng, int maxImages) {
+    static ConvolutionShape randomShape(Rng rng, int maxImages) {
         int[] kernels = {1, 3, 5};
         int c = 1 + 2 * rng.nextInt(6);
         int k = 1 + rng.nextInt(24);
@@ -34,7 +35,7 @@ class Im2colPanelsTest {
             int padding = rng.nextInt(3);
             int h = Math.max(2 * padding + 1, 3 + rng.nextInt(16));
             int w = Math.max(2 * padding + 1, 3 + rng.nextInt(16));
-            return new Conv2dShape(n, c, h, w, k, 2 * padding + 1, 2 * padding + 1, 1, padding);
+            return new ConvolutionShape(n, c, h, w, k, 2 * padding + 1, 2 * padding + 1, 1, padding);
         }
         int kh = kernels[rng.nextInt(3)];
         int kw = rng.nextInt(4) == 0 ? kernels[rng.nextInt(3)] : kh;
@@ -42,11 +43,11 @@ class Im2colPanelsTest {
         int padding = rng.nextInt(3);
         int h = Math.max(kh - 2 * padding, 3 + rng.nextInt(16));
         int w = Math.max(kw - 2 * padding, 3 + rng.nextInt(16));
-        return new Conv2dShape(n, c, h, w, k, kh, kw, stride, padding);
+        return new ConvolutionShape(n, c, h, w, k, kh, kw, stride, padding);
     }
 
     /** The column matrix (C*kh*kw, count*Ho*Wo) of count images of x from xOff on. */
-    static float[] columns(Conv2dShape s, float[] x, int xOff, int count) {
+    static float[] columns(ConvolutionShape s, float[] x, int xOff, int count) {
         int plane = s.outPlane();
         float[] col = new float[s.patch() * count * plane];
         for (int i = 0; i < count; i++) {
@@ -57,7 +58,7 @@ class Im2colPanelsTest {
 
     /** All n images of a shape at a random offset in x, and their column matrix (C*kh*kw, cols). */
     private record Unit(float[] x, int xOff, float[] col, int cols) {
-        static Unit random(Rng rng, Conv2dShape s) {
+        static Unit random(Rng rng, ConvolutionShape s) {
             int xOff = rng.nextInt(4);
             float[] x = new float[xOff + (int) s.inputSize() + 2];
             rng.fillUniform(x, 0, x.length, -1f, 1f);
@@ -77,7 +78,7 @@ class Im2colPanelsTest {
         Rng rng = new Rng(21);
         int tried = 0;
         while (tried < 300) {
-            Conv2dShape s = randomShape(rng, 3);
+            ConvolutionShape s = randomShape(rng, 3);
             if (!Im2colPanels.fits(s)) {
                 continue;
             }
@@ -108,7 +109,7 @@ class Im2colPanelsTest {
     void rowsEqualPackAOfTheColumnMatrix() {
         Rng rng = new Rng(23);
         for (int trial = 0; trial < 400; trial++) {
-            Conv2dShape s = randomShape(rng, 3);
+            ConvolutionShape s = randomShape(rng, 3);
             Unit u = Unit.random(rng, s);
             int cols = u.cols();
             // a block of op(A) = col (patch, cols)
@@ -137,18 +138,18 @@ class Im2colPanelsTest {
     @Test
     void productsThroughPackersAreBitIdenticalToTheMatrixGemm() {
         Rng rng = new Rng(22);
-        List<Conv2dShape> shapes = new ArrayList<>();
+        List<ConvolutionShape> shapes = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             shapes.add(randomShape(rng, 3));
         }
-        shapes.add(new Conv2dShape(1, 33, 9, 9, 20, 3, 3, 1, 1));   // patch 297 > KC: two k blocks (forward)
-        shapes.add(new Conv2dShape(2, 3, 23, 23, 7, 3, 3, 1, 1));   // 2 x 529 pixels > KC (weight gradient)
-        shapes.add(new Conv2dShape(1, 2, 66, 66, 8, 3, 3, 1, 1));   // 4356 columns > NC: two column blocks
+        shapes.add(new ConvolutionShape(1, 33, 9, 9, 20, 3, 3, 1, 1));   // patch 297 > KC: two k blocks (forward)
+        shapes.add(new ConvolutionShape(2, 3, 23, 23, 7, 3, 3, 1, 1));   // 2 x 529 pixels > KC (weight gradient)
+        shapes.add(new ConvolutionShape(1, 2, 66, 66, 8, 3, 3, 1, 1));   // 4356 columns > NC: two column blocks
         // large enough to split over 2 threads: by columns, and (weight gradient, K > C*kh*kw) by rows
-        shapes.add(new Conv2dShape(1, 16, 30, 30, 32, 3, 3, 1, 1));
-        shapes.add(new Conv2dShape(2, 1, 40, 40, 96, 3, 3, 1, 1));
-        shapes.add(new Conv2dShape(3, 5, 7, 7, 40, 3, 3, 2, 1));    // stride 2: rows only
-        for (Conv2dShape s : shapes) {
+        shapes.add(new ConvolutionShape(1, 16, 30, 30, 32, 3, 3, 1, 1));
+        shapes.add(new ConvolutionShape(2, 1, 40, 40, 96, 3, 3, 1, 1));
+        shapes.add(new ConvolutionShape(3, 5, 7, 7, 40, 3, 3, 2, 1));    // stride 2: rows only
+        for (ConvolutionShape s : shapes) {
             int count = s.n();
             int patch = s.patch();
             int cols = count * s.outPlane();
@@ -158,7 +159,7 @@ class Im2colPanelsTest {
             float[] a = new float[s.k() * Math.max(patch, cols)];
             rng.fillUniform(a, 0, a.length, -1f, 1f);
             for (GemmMicroKernel kernel : KERNELS) {
-                boolean vector = kernel == GemmVectorKernel.INSTANCE;
+                boolean vector = kernel == GemmMicroKernelVector.INSTANCE;
                 for (int threads = 1; threads <= 2; threads++) {
                     float beta = threads == 1 ? 0f : 1f;
                     String what = s + " kernel NR " + kernel.nr + ", " + threads + " threads";
@@ -232,13 +233,14 @@ class Im2colPanelsTest {
 
     @Test
     void panelsTakeSameConvolutionsWithPlanesOfAVector() {
-        assertTrue(Im2colPanels.fits(new Conv2dShape(1, 3, 28, 28, 8, 3, 3, 1, 1)));
-        assertTrue(Im2colPanels.fits(new Conv2dShape(1, 3, 7, 7, 8, 5, 5, 1, 2)));
-        assertTrue(Im2colPanels.fits(new Conv2dShape(1, 3, 7, 7, 8, 1, 1, 1, 0)));
-        assertFalse(Im2colPanels.fits(new Conv2dShape(1, 3, 28, 28, 8, 3, 3, 2, 1)));   // stride 2
-        assertFalse(Im2colPanels.fits(new Conv2dShape(1, 3, 28, 28, 8, 3, 3, 1, 0)));   // valid, not same
-        assertFalse(Im2colPanels.fits(new Conv2dShape(1, 3, 28, 28, 8, 3, 1, 1, 1)));   // 3x1
-        assertFalse(Im2colPanels.fits(new Conv2dShape(1, 3, 3, 3, 8, 3, 3, 1, 1)));     // 9 pixels
+        assertTrue(Im2colPanels.fits(new ConvolutionShape(1, 3, 28, 28, 8, 3, 3, 1, 1)));
+        assertTrue(Im2colPanels.fits(new ConvolutionShape(1, 3, 7, 7, 8, 5, 5, 1, 2)));
+        assertTrue(Im2colPanels.fits(new ConvolutionShape(1, 3, 7, 7, 8, 1, 1, 1, 0)));
+        assertFalse(Im2colPanels.fits(new ConvolutionShape(1, 3, 28, 28, 8, 3, 3, 2, 1)));   // stride 2
+        assertFalse(Im2colPanels.fits(new ConvolutionShape(1, 3, 28, 28, 8, 3, 3, 1, 0)));   // valid, not same
+        assertFalse(Im2colPanels.fits(new ConvolutionShape(1, 3, 28, 28, 8, 3, 1, 1, 1)));   // 3x1
+        // planes of fewer pixels than a vector holds, whatever the width (-Dcm4j.simd.bits)
+        assertFalse(Im2colPanels.fits(new ConvolutionShape(1, 3, 1, FloatSpecies.L - 1, 8, 3, 3, 1, 1)));
     }
 
     @Test
@@ -253,11 +255,11 @@ class Im2colPanelsTest {
 
     @Test
     void rejectsWhatTheyCannotPack() {
-        Conv2dShape s = new Conv2dShape(2, 3, 5, 5, 4, 3, 3, 1, 1);
+        ConvolutionShape s = new ConvolutionShape(2, 3, 5, 5, 4, 3, 3, 1, 1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Im2colRows(s, new float[100], 0, 2));
         assertEquals("im2col: 2 images of (3, 5, 5) from offset 0 need 150 floats but x has 100", e.getMessage());
-        Conv2dShape strided = new Conv2dShape(2, 3, 8, 8, 4, 3, 3, 2, 1);
+        ConvolutionShape strided = new ConvolutionShape(2, 3, 8, 8, 4, 3, 3, 2, 1);
         e = assertThrows(IllegalArgumentException.class, () -> Im2colPanels.panels(strided, new float[384], 0, 2));
         assertTrue(e.getMessage().startsWith("im2col panels: 3x3 kernel, stride 2, padding 1, 8x8 planes: needs a "
                 + "same convolution"), e.getMessage());

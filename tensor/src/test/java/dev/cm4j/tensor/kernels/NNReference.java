@@ -18,7 +18,7 @@ public final class NNReference {
     }
 
     // x (N,C,H,W), w (K,C,kh,kw), bias (K) or null -> y (N,K,Ho,Wo)
-    public static double[] conv2d(Conv2dShape s, double[] x, double[] w, double[] bias) {
+    public static double[] conv2d(ConvolutionShape s, double[] x, double[] w, double[] bias) {
         int oh = s.outH();
         int ow = s.outW();
         double[] y = new double[(int) s.outputSize()];
@@ -48,7 +48,7 @@ public final class NNReference {
     }
 
     /** dx and dw of conv2d by scattering every output gradient back along the taps that produced it. */
-    public static double[][] conv2dBackward(Conv2dShape s, double[] dy, double[] x, double[] w) {
+    public static double[][] conv2dBackward(ConvolutionShape s, double[] dy, double[] x, double[] w) {
         int oh = s.outH();
         int ow = s.outW();
         double[] dx = new double[(int) s.inputSize()];

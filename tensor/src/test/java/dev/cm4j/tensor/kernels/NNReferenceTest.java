@@ -37,10 +37,10 @@ class NNReferenceTest {
 
     @Test
     void convBackwardMatchesFiniteDifferences() {
-        for (Conv2dShape s : new Conv2dShape[] {
-                new Conv2dShape(2, 3, 5, 4, 2, 3, 3, 1, 1),
-                new Conv2dShape(1, 2, 7, 6, 3, 3, 2, 2, 2),
-                new Conv2dShape(2, 2, 4, 4, 3, 1, 1, 1, 0)}) {
+        for (ConvolutionShape s : new ConvolutionShape[] {
+                new ConvolutionShape(2, 3, 5, 4, 2, 3, 3, 1, 1),
+                new ConvolutionShape(1, 2, 7, 6, 3, 3, 2, 2, 2),
+                new ConvolutionShape(2, 2, 4, 4, 3, 1, 1, 1, 0)}) {
             double[] x = toDouble(Close.randn(1, (int) s.inputSize()));
             double[] w = toDouble(Close.randn(2, (int) s.weightSize()));
             double[] dy = toDouble(Close.randn(3, (int) s.outputSize()));

@@ -76,10 +76,10 @@ class SoftmaxTest {
 
     @Test
     void scalarRows() {
-        checkForward("Softmax.forwardRow", Softmax::forwardRow, false);
-        checkForward("Softmax.logForwardRow", Softmax::logForwardRow, true);
-        checkBackward("Softmax.backwardRow", Softmax::backwardRow, false);
-        checkBackward("Softmax.logBackwardRow", Softmax::logBackwardRow, true);
+        checkForward("SoftmaxReference.forwardRow", SoftmaxReference::forwardRow, false);
+        checkForward("SoftmaxReference.logForwardRow", SoftmaxReference::logForwardRow, true);
+        checkBackward("SoftmaxReference.backwardRow", SoftmaxReference::backwardRow, false);
+        checkBackward("SoftmaxReference.logBackwardRow", SoftmaxReference::logBackwardRow, true);
     }
 
     @Test
@@ -103,7 +103,7 @@ class SoftmaxTest {
     @Test
     void extremeLogitsStayFinite() {
         float[] x = {1e30f, -1e30f, 0f, Float.NEGATIVE_INFINITY, 88f, -88f, 3f, 1e30f, -5f};
-        for (ForwardRow row : new ForwardRow[] {Softmax::forwardRow, SoftmaxVector::forwardRow}) {
+        for (ForwardRow row : new ForwardRow[] {SoftmaxReference::forwardRow, SoftmaxVector::forwardRow}) {
             float[] y = new float[x.length];
             row.apply(x, 0, y, 0, x.length);
             assertEquals(0.5f, y[0], 1e-6f);

@@ -4,7 +4,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.backend.Backend;
-import dev.cm4j.tensor.kernels.Conv2dShape;
+import dev.cm4j.tensor.kernels.ConvolutionShape;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -38,7 +38,7 @@ public class TornadoConvBenchmark {
     public String impl;
 
     private Backend backend;
-    private Conv2dShape s;
+    private ConvolutionShape s;
     private float[] x;
     private float[] w;
     private float[] bias;
@@ -48,7 +48,7 @@ public class TornadoConvBenchmark {
     public void setUp() {
         String[] p = shape.split("x");
         int size = Integer.parseInt(p[2]);
-        s = new Conv2dShape(batch, Integer.parseInt(p[0]), size, size, Integer.parseInt(p[1]), 3, 3, 1, 1);
+        s = new ConvolutionShape(batch, Integer.parseInt(p[0]), size, size, Integer.parseInt(p[1]), 3, 3, 1, 1);
         Rng rng = new Rng(5);
         x = rng.normal(s.n(), s.c(), s.h(), s.w()).data();
         w = rng.normal(s.k(), s.c(), 3, 3).data();

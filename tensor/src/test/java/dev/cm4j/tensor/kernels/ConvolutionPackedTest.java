@@ -19,36 +19,36 @@ import org.junit.jupiter.api.Test;
  * ({@code packed = false}: im2col + the matrix GEMM), bit for bit, and against the double reference; and the packed
  * route's bits on 1 and 2 threads, with and without the Vector API (one JVM each).
  */
-class Conv2dPackedTest {
+class ConvolutionPackedTest {
     private static final double TOL = 2e-5;
 
     /**
-     * Planes around {@link Conv2d#MIN_GEMM_COLUMNS} (196), several images per GEMM, the shapes the vector GEMM
+     * Planes around {@link Convolution#MIN_GEMM_COLUMNS} (196), several images per GEMM, the shapes the vector GEMM
      * multiplies unpacked, and geometries whose forward pass keeps the column matrix.
      */
-    static final List<Conv2dShape> SHAPES = List.of(
-            new Conv2dShape(5, 3, 14, 14, 8, 3, 3, 1, 1),     // plane 196: one image per GEMM
-            new Conv2dShape(5, 3, 13, 15, 8, 3, 3, 1, 1),     // plane 195: two images per GEMM
-            new Conv2dShape(7, 5, 14, 13, 9, 3, 3, 1, 1),     // plane 182: two, the last unit one
-            new Conv2dShape(3, 3, 28, 27, 7, 3, 3, 2, 1),     // stride 2 down to 14x14
-            new Conv2dShape(4, 7, 10, 10, 6, 5, 5, 1, 2),     // 5x5, padding 2
-            new Conv2dShape(6, 5, 7, 7, 12, 1, 1, 1, 0),      // pointwise, four images per GEMM
-            new Conv2dShape(2, 33, 9, 9, 20, 3, 3, 1, 1),     // 297 patch rows: two k blocks
-            new Conv2dShape(3, 3, 9, 9, 4, 3, 3, 1, 1),       // K = 4: the vector GEMM does not pack
-            new Conv2dShape(2, 1, 28, 28, 16, 3, 3, 1, 1),    // weight gradient with 9 columns: not packed either
-            new Conv2dShape(9, 3, 5, 5, 8, 3, 3, 1, 1),       // 25-pixel planes: 8 images, one per vector or two
-            new Conv2dShape(5, 4, 3, 3, 8, 3, 3, 1, 1),       // 9-pixel planes: forward keeps the columns
-            new Conv2dShape(3, 5, 17, 16, 9, 3, 3, 2, 1),     // stride 2: forward keeps the columns
-            new Conv2dShape(3, 5, 15, 15, 9, 3, 3, 1, 0));    // valid 3x3: forward keeps the columns
+    static final List<ConvolutionShape> SHAPES = List.of(
+            new ConvolutionShape(5, 3, 14, 14, 8, 3, 3, 1, 1),     // plane 196: one image per GEMM
+            new ConvolutionShape(5, 3, 13, 15, 8, 3, 3, 1, 1),     // plane 195: two images per GEMM
+            new ConvolutionShape(7, 5, 14, 13, 9, 3, 3, 1, 1),     // plane 182: two, the last unit one
+            new ConvolutionShape(3, 3, 28, 27, 7, 3, 3, 2, 1),     // stride 2 down to 14x14
+            new ConvolutionShape(4, 7, 10, 10, 6, 5, 5, 1, 2),     // 5x5, padding 2
+            new ConvolutionShape(6, 5, 7, 7, 12, 1, 1, 1, 0),      // pointwise, four images per GEMM
+            new ConvolutionShape(2, 33, 9, 9, 20, 3, 3, 1, 1),     // 297 patch rows: two k blocks
+            new ConvolutionShape(3, 3, 9, 9, 4, 3, 3, 1, 1),       // K = 4: the vector GEMM does not pack
+            new ConvolutionShape(2, 1, 28, 28, 16, 3, 3, 1, 1),    // weight gradient with 9 columns: not packed either
+            new ConvolutionShape(9, 3, 5, 5, 8, 3, 3, 1, 1),       // 25-pixel planes: 8 images, one per vector or two
+            new ConvolutionShape(5, 4, 3, 3, 8, 3, 3, 1, 1),       // 9-pixel planes: forward keeps the columns
+            new ConvolutionShape(3, 5, 17, 16, 9, 3, 3, 2, 1),     // stride 2: forward keeps the columns
+            new ConvolutionShape(3, 5, 15, 15, 9, 3, 3, 1, 0));    // valid 3x3: forward keeps the columns
 
     @Test
     void packedRouteMatchesColumnRouteBitForBit() {
         Rng rng = new Rng(31);
-        List<Conv2dShape> shapes = new ArrayList<>(SHAPES);
+        List<ConvolutionShape> shapes = new ArrayList<>(SHAPES);
         for (int i = 0; i < 60; i++) {
             shapes.add(Im2colPanelsTest.randomShape(rng, 7));
         }
-        for (Conv2dShape s : shapes) {
+        for (ConvolutionShape s : shapes) {
             float[] x = Close.randn(1, (int) s.inputSize() + 3);
             float[] w = Close.randn(2, (int) s.weightSize());
             float[] bias = Close.randn(3, s.k());
@@ -58,8 +58,8 @@ class Conv2dPackedTest {
             // NaN in both: the output is fully overwritten and the float before it left alone
             Arrays.fill(columns, Float.NaN);
             Arrays.fill(packed, Float.NaN);
-            Conv2d.forward(s, x, 3, w, 0, bias, 0, columns, 1, false);
-            Conv2d.forward(s, x, 3, w, 0, bias, 0, packed, 1, true);
+            Convolution.forward(s, x, 3, w, 0, bias, 0, columns, 1, false);
+            Convolution.forward(s, x, 3, w, 0, bias, 0, packed, 1, true);
             assertArrayEquals(columns, packed, "forward " + s);
             double[] xd = toDouble(Arrays.copyOfRange(x, 3, x.length));
             Close.assertClose("packed forward vs double reference " + s,
@@ -69,8 +69,8 @@ class Conv2dPackedTest {
             float[] dwPacked = new float[(int) s.weightSize()];
             Arrays.fill(dwColumns, Float.NaN);
             Arrays.fill(dwPacked, Float.NaN);
-            Conv2d.backwardWeight(s, dy, 0, x, 3, dwColumns, 0, false);
-            Conv2d.backwardWeight(s, dy, 0, x, 3, dwPacked, 0, true);
+            Convolution.backwardWeight(s, dy, 0, x, 3, dwColumns, 0, false);
+            Convolution.backwardWeight(s, dy, 0, x, 3, dwPacked, 0, true);
             assertArrayEquals(dwColumns, dwPacked, "weight gradient " + s);
             Close.assertClose("packed weight gradient vs double reference " + s,
                     NNReference.conv2dBackward(s, toDouble(dy), xd, toDouble(w))[1], dwPacked, TOL);
@@ -82,24 +82,24 @@ class Conv2dPackedTest {
         public static void main(String[] args) {
             // a batch split over the threads (and 8 weight groups); single images whose GEMMs split by columns, and
             // (scalar weight gradient, K > C*kh*kw) by rows; several images per GEMM with stride 2; 5x5
-            Conv2dShape[] shapes = {
-                new Conv2dShape(32, 8, 14, 14, 16, 3, 3, 1, 1),
-                new Conv2dShape(1, 16, 28, 28, 32, 3, 3, 1, 1),
-                new Conv2dShape(1, 1, 50, 50, 96, 3, 3, 1, 1),
-                new Conv2dShape(5, 7, 9, 9, 10, 3, 3, 2, 1),
-                new Conv2dShape(3, 5, 12, 12, 64, 5, 5, 1, 2)};
-            for (Conv2dShape s : shapes) {
+            ConvolutionShape[] shapes = {
+                new ConvolutionShape(32, 8, 14, 14, 16, 3, 3, 1, 1),
+                new ConvolutionShape(1, 16, 28, 28, 32, 3, 3, 1, 1),
+                new ConvolutionShape(1, 1, 50, 50, 96, 3, 3, 1, 1),
+                new ConvolutionShape(5, 7, 9, 9, 10, 3, 3, 2, 1),
+                new ConvolutionShape(3, 5, 12, 12, 64, 5, 5, 1, 2)};
+            for (ConvolutionShape s : shapes) {
                 float[] x = Close.randn(5, (int) s.inputSize());
                 float[] w = Close.randn(6, (int) s.weightSize());
                 float[] dy = Close.randn(7, (int) s.outputSize());
                 float[] y = new float[(int) s.outputSize()];
                 float[] yColumns = new float[y.length];
-                Conv2d.forward(s, x, 0, w, 0, null, 0, y, 0, true);
-                Conv2d.forward(s, x, 0, w, 0, null, 0, yColumns, 0, false);
+                Convolution.forward(s, x, 0, w, 0, null, 0, y, 0, true);
+                Convolution.forward(s, x, 0, w, 0, null, 0, yColumns, 0, false);
                 float[] dw = new float[(int) s.weightSize()];
                 float[] dwColumns = new float[dw.length];
-                Conv2d.backwardWeight(s, dy, 0, x, 0, dw, 0, true);
-                Conv2d.backwardWeight(s, dy, 0, x, 0, dwColumns, 0, false);
+                Convolution.backwardWeight(s, dy, 0, x, 0, dw, 0, true);
+                Convolution.backwardWeight(s, dy, 0, x, 0, dwColumns, 0, false);
                 System.out.println(s + " y " + hash(y) + " " + (Arrays.equals(y, yColumns) ? "same" : "differs"));
                 System.out.println(s + " dw " + hash(dw) + " " + (Arrays.equals(dw, dwColumns) ? "same" : "differs"));
             }

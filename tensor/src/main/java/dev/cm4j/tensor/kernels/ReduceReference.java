@@ -3,8 +3,8 @@ package dev.cm4j.tensor.kernels;
 import dev.cm4j.tensor.kernels.Reduce.Op;
 
 /** Plain-Java reductions: the reference for {@link ReduceVector} and the fallback without the Vector API. */
-public final class ReduceScalar {
-    private ReduceScalar() {
+public final class ReduceReference {
+    private ReduceReference() {
     }
 
     // x (n) -> sum, accumulated in double

@@ -4,12 +4,12 @@ package dev.cm4j.tensor.kernels;
  * The scalar micro-kernel: a 4 x 4 tile held in 16 local accumulators. It is the fallback when the Vector API is
  * unavailable and the twin the vector kernel is tested beside (same driver, same packing, plain Java arithmetic).
  */
-final class GemmScalarKernel extends GemmMicroKernel {
+final class GemmMicroKernelReference extends GemmMicroKernel {
     static final int MR = 4;
     static final int NR = 4;
-    static final GemmScalarKernel INSTANCE = new GemmScalarKernel();
+    static final GemmMicroKernelReference INSTANCE = new GemmMicroKernelReference();
 
-    private GemmScalarKernel() {
+    private GemmMicroKernelReference() {
         super(MR, NR);
     }
 

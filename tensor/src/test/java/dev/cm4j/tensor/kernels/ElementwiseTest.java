@@ -11,7 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Both elementwise implementations against a double reference, over sizes that hit every SIMD remainder. */
-class ElementwiseKernelTest {
+class ElementwiseTest {
     static final int[] SIZES = {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 64, 257, 1031};
 
     /** Reference in double; exact ops then round once to float, which matches float arithmetic bit for bit. */
@@ -65,12 +65,14 @@ class ElementwiseKernelTest {
     @ParameterizedTest
     @EnumSource(Binary.class)
     void binaryKernelsMatchReference(Binary op) {
-        check(op, "scalar", ElementwiseScalar::binary);
+        check(op, "scalar", ElementwiseReference::binary);
         check(op, "vector", ElementwiseVector::binary);
         // the scalar-operand forms: one operand repeated
-        check(op, "scalar right", (o, a, ao, b, bo, out, oo, n) -> ElementwiseScalar.binaryRight(o, a, ao, b[bo], out, oo, n));
+        check(op, "scalar right",
+                (o, a, ao, b, bo, out, oo, n) -> ElementwiseReference.binaryRight(o, a, ao, b[bo], out, oo, n));
         check(op, "vector right", (o, a, ao, b, bo, out, oo, n) -> ElementwiseVector.binaryRight(o, a, ao, b[bo], out, oo, n));
-        check(op, "scalar left", (o, a, ao, b, bo, out, oo, n) -> ElementwiseScalar.binaryLeft(o, b[bo], a, ao, out, oo, n));
+        check(op, "scalar left",
+                (o, a, ao, b, bo, out, oo, n) -> ElementwiseReference.binaryLeft(o, b[bo], a, ao, out, oo, n));
         check(op, "vector left", (o, a, ao, b, bo, out, oo, n) -> ElementwiseVector.binaryLeft(o, b[bo], a, ao, out, oo, n));
     }
 
@@ -117,7 +119,7 @@ class ElementwiseKernelTest {
                 }
             }
             float[] s = new float[n], v = new float[n];
-            ElementwiseScalar.unary(op, p, q, x, 1, s, 0, n);
+            ElementwiseReference.unary(op, p, q, x, 1, s, 0, n);
             ElementwiseVector.unary(op, p, q, x, 1, v, 0, n);
             for (int i = 0; i < n; i++) {
                 double want = ref(op, x[1 + i], p, q);
@@ -167,7 +169,7 @@ class ElementwiseKernelTest {
         float[] x = {-1e30f, -200f, -90f, -0f, 0f, 90f, 200f, 1e30f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
             -1e-30f, 1e-30f, 3f, -3f, 40f, -40f, 0.5f};
         float[] s = new float[x.length], v = new float[x.length];
-        ElementwiseScalar.unary(op, 0, 0, x, 0, s, 0, x.length);
+        ElementwiseReference.unary(op, 0, 0, x, 0, s, 0, x.length);
         ElementwiseVector.unary(op, 0, 0, x, 0, v, 0, x.length);
         for (int i = 0; i < x.length; i++) {
             float want = (float) ref(op, x[i], 0, 0);
@@ -190,7 +192,7 @@ class ElementwiseKernelTest {
                 c[i] = i % 2 == 0 ? 0f : i % 7 == 0 ? -0f : Float.NaN; // zeros of both signs pick b, NaN picks a
             }
             float[] s = new float[n], v = new float[n];
-            ElementwiseScalar.select(c, 1, a, 2, b, 3, s, 0, n);
+            ElementwiseReference.select(c, 1, a, 2, b, 3, s, 0, n);
             ElementwiseVector.select(c, 1, a, 2, b, 3, v, 0, n);
             for (int i = 0; i < n; i++) {
                 float want = c[1 + i] != 0 ? a[2 + i] : b[3 + i];
@@ -206,7 +208,7 @@ class ElementwiseKernelTest {
         for (int n : SIZES) {
             float[] x = data(rng, n + 2), y0 = data(rng, n);
             float[] ys = y0.clone(), yv = y0.clone();
-            ElementwiseScalar.axpy(0.37f, x, 2, ys, 0, n);
+            ElementwiseReference.axpy(0.37f, x, 2, ys, 0, n);
             ElementwiseVector.axpy(0.37f, x, 2, yv, 0, n);
             for (int i = 0; i < n; i++) {
                 float want = y0[i] + 0.37f * x[2 + i];

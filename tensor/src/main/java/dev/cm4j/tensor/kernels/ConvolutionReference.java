@@ -3,18 +3,19 @@ package dev.cm4j.tensor.kernels;
 import dev.cm4j.tensor.Parallel;
 
 /**
- * Direct convolution, one output element at a time: the plain reference for {@link Conv2d} and the kernel bodies a
+ * Direct convolution, one output element at a time: the plain reference for {@link Convolution} and the kernel bodies a
  * device runs (one work-item per element). Each body reads only its inputs and writes nothing, so any number of them
  * run concurrently. Arrays are NCHW (x, y) and KCHW (w), each starting at its offset.
  */
-public final class Conv2dReference {
-    private Conv2dReference() {
+public final class ConvolutionReference {
+    private ConvolutionReference() {
     }
 
     // x (N,C,H,W), w (K,C,kh,kw), bias (K) or null -> y (N,K,Ho,Wo)
 
     /** y[n, k, oh, ow] without bias. */
-    public static float forwardAt(Conv2dShape s, float[] x, int xOff, float[] w, int wOff, int n, int k, int oh, int ow) {
+    public static float forwardAt(ConvolutionShape s, float[] x, int xOff, float[] w, int wOff, int n, int k, int oh,
+                                  int ow) {
         float acc = 0f;
         for (int c = 0; c < s.c(); c++) {
             int xPlane = xOff + (n * s.c() + c) * s.h() * s.w();
@@ -35,7 +36,7 @@ public final class Conv2dReference {
         return acc;
     }
 
-    public static void forward(Conv2dShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+    public static void forward(ConvolutionShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                                float[] y, int yOff) {
         int oh = s.outH();
         int ow = s.outW();
@@ -57,7 +58,7 @@ public final class Conv2dReference {
     // dy (N,K,Ho,Wo), w (K,C,kh,kw) -> dx (N,C,H,W)
 
     /** dx[n, c, ih, iw]: the sum over every output pixel and filter tap that read x[n, c, ih, iw]. */
-    public static float backwardDataAt(Conv2dShape s, float[] dy, int dyOff, float[] w, int wOff,
+    public static float backwardDataAt(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff,
                                        int n, int c, int ih, int iw) {
         int oh = s.outH();
         int ow = s.outW();
@@ -82,7 +83,8 @@ public final class Conv2dReference {
         return acc;
     }
 
-    public static void backwardData(Conv2dShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
+    public static void backwardData(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx,
+                                    int dxOff) {
         Parallel.forRange(s.n() * s.c(), 1, (start, end) -> {
             for (int nc = start; nc < end; nc++) {
                 int n = nc / s.c();
@@ -100,7 +102,7 @@ public final class Conv2dReference {
     // dy (N,K,Ho,Wo), x (N,C,H,W) -> dw (K,C,kh,kw)
 
     /** dw[k, c, i, j]: the correlation of dy[., k] with x[., c] shifted by tap (i, j), summed over the batch in order. */
-    public static float backwardWeightAt(Conv2dShape s, float[] dy, int dyOff, float[] x, int xOff,
+    public static float backwardWeightAt(ConvolutionShape s, float[] dy, int dyOff, float[] x, int xOff,
                                          int k, int c, int i, int j) {
         int oh = s.outH();
         int ow = s.outW();
@@ -124,7 +126,8 @@ public final class Conv2dReference {
         return acc;
     }
 
-    public static void backwardWeight(Conv2dShape s, float[] dy, int dyOff, float[] x, int xOff, float[] dw, int dwOff) {
+    public static void backwardWeight(ConvolutionShape s, float[] dy, int dyOff, float[] x, int xOff, float[] dw,
+                                      int dwOff) {
         int taps = s.kh() * s.kw();
         Parallel.forRange(s.k() * s.c(), 1, (start, end) -> {
             for (int kc = start; kc < end; kc++) {

@@ -1,11 +1,11 @@
-package dev.cm4j.autodiff.kernels;
+package dev.cm4j.tensor.kernels;
 
 import dev.cm4j.tensor.Rng;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The scalar and Vector API SiLU-gradient kernels against a double reference, on odd lengths and offsets. */
+/** The plain and Vector API SiLU-gradient kernels against a double-precision formula, on odd lengths and offsets. */
 class SiluGradTest {
 
     private static double reference(double g, double x) {
@@ -20,7 +20,7 @@ class SiluGradTest {
             int off = n % 3;
             float[] g = rng.normal(n + off).toArray(), x = rng.uniform(-12f, 12f, n + off).toArray();
             float[] scalar = new float[n + 1], vector = new float[n + 1], dispatched = new float[n];
-            SiluGrad.scalar(g, off, x, off, scalar, 1, n);
+            SiluGradReference.apply(g, off, x, off, scalar, 1, n);
             SiluGradVector.apply(g, off, x, off, vector, 1, n);
             SiluGrad.apply(g, off, x, off, dispatched, 0, n);
             double worstScalar = 0, worstVector = 0, worstDispatch = 0;

@@ -9,8 +9,8 @@ import dev.cm4j.tensor.kernels.Elementwise.Unary;
  * <p>The operation is chosen once per call (a switch outside the loop) so each loop body is a single expression the
  * JIT can unroll. Every value equals {@link Binary#apply} / {@link Unary#apply}.
  */
-public final class ElementwiseScalar {
-    private ElementwiseScalar() {
+public final class ElementwiseReference {
+    private ElementwiseReference() {
     }
 
     // a (n), b (n) -> out (n)

@@ -1,4 +1,4 @@
-package dev.cm4j.autodiff.kernels;
+package dev.cm4j.tensor.kernels;
 
 import dev.cm4j.tensor.Parallel;
 import dev.cm4j.tensor.Simd;
@@ -7,7 +7,7 @@ import dev.cm4j.tensor.Simd;
  * The SiLU derivative fused with the chain rule, the one backward of the U-Net and MLP hot loops that has no forward
  * kernel to lean on: dx = g s (1 + x (1 - s)) with s = sigmoid(x), in one pass instead of six tensor passes.
  *
- * <p>Dispatches to {@link SiluGradVector} when {@link Simd#ENABLED}, else the scalar twin {@link #scalar}. The two
+ * <p>Dispatches to {@link SiluGradVector} when {@link Simd#ENABLED}, else to {@link SiluGradReference}. The two
  * differ by an ulp or two (the vector exponential is a polynomial, the scalar one {@code Math.exp} in double), so the
  * vector twin never hands its tail to the scalar one: it runs the tail as a masked vector operation. The split over
  * threads is aligned to 64 elements as well, so either way a thread count never changes a bit.
@@ -26,17 +26,8 @@ public final class SiluGrad {
             if (Simd.ENABLED) {
                 SiluGradVector.apply(g, gOff + s, x, xOff + s, dx, dOff + s, e - s);
             } else {
-                scalar(g, gOff + s, x, xOff + s, dx, dOff + s, e - s);
+                SiluGradReference.apply(g, gOff + s, x, xOff + s, dx, dOff + s, e - s);
             }
         });
-    }
-
-    /** The plain twin and reference: sigmoid in double, rounded once. */
-    public static void scalar(float[] g, int gOff, float[] x, int xOff, float[] dx, int dOff, int n) {
-        for (int i = 0; i < n; i++) {
-            float xi = x[xOff + i];
-            float s = (float) (1.0 / (1.0 + Math.exp(-xi)));
-            dx[dOff + i] = g[gOff + i] * s * (1f + xi * (1f - s));
-        }
     }
 }

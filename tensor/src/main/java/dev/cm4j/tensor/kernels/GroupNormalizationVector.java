@@ -1,20 +1,20 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.L;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API twins of {@link GroupNorm}'s block kernels. Loaded only behind {@code Simd.ENABLED}.
+ * Vector API twins of {@link GroupNormalizationReference}'s block kernels. Loaded only behind {@code Simd.ENABLED}.
  *
  * <p>Sums run in float lanes over stretches of at most {@link #FLUSH} values and are then added, lanes in order, into
  * a double: the rounding error of a float sum stays that of a short sum, and the order is fixed.
  */
-final class GroupNormVector {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
+final class GroupNormalizationVector {
     static final int FLUSH = 1024;
 
-    private GroupNormVector() {
+    private GroupNormalizationVector() {
     }
 
     /** Sum of x[off, off+n) in double. */
@@ -27,7 +27,7 @@ final class GroupNormVector {
             for (; i <= len - L; i += L) {
                 acc = acc.add(FloatVector.fromArray(S, x, off + s0 + i));
             }
-            total += ElementwiseVectorMath.sumLanes(acc);
+            total += VectorMath.sumLanes(acc);
             for (; i < len; i++) {
                 total += x[off + s0 + i];
             }
@@ -47,7 +47,7 @@ final class GroupNormVector {
                 FloatVector d = FloatVector.fromArray(S, x, off + s0 + i).sub(vmu);
                 acc = d.fma(d, acc);
             }
-            total += ElementwiseVectorMath.sumLanes(acc);
+            total += VectorMath.sumLanes(acc);
             for (; i < len; i++) {
                 double d = x[off + s0 + i] - mu;
                 total += d * d;
@@ -106,8 +106,8 @@ final class GroupNormVector {
                     accDy = accDy.add(d);
                     accDyX = d.fma(xhat, accDyX);
                 }
-                sdy += ElementwiseVectorMath.sumLanes(accDy);
-                sdyx += ElementwiseVectorMath.sumLanes(accDyX);
+                sdy += VectorMath.sumLanes(accDy);
+                sdyx += VectorMath.sumLanes(accDyX);
                 for (; i < len; i++) {
                     int at = row + s0 + i;
                     float d = dy[dyOff + at];

@@ -5,7 +5,7 @@ import static dev.cm4j.tensor.kernels.NNReference.toDouble;
 import org.junit.jupiter.api.Test;
 
 /** Scalar and Vector API group norm blocks, and the threaded whole-tensor kernels, against the double reference. */
-class GroupNormTest {
+class GroupNormalizationTest {
     /** (n, c, s, groups); s = product of spatial dims, with vector remainders and blocks over the flush length. */
     private static final int[][] SHAPES = {
             {2, 6, 5, 3}, {1, 4, 1, 4}, {3, 8, 49, 2}, {2, 32, 25, 32}, {2, 6, 17, 1}, {1, 2, 1500, 1}, {4, 12, 7, 4}};
@@ -70,12 +70,14 @@ class GroupNormTest {
 
     @Test
     void scalarBlocks() {
-        check("GroupNorm", GroupNorm::forwardBlock, GroupNorm::backwardBlock);
+        check("GroupNormalizationReference", GroupNormalizationReference::forwardBlock,
+                GroupNormalizationReference::backwardBlock);
     }
 
     @Test
     void vectorBlocks() {
-        check("GroupNormVector", GroupNormVector::forwardBlock, GroupNormVector::backwardBlock);
+        check("GroupNormalizationVector", GroupNormalizationVector::forwardBlock,
+                GroupNormalizationVector::backwardBlock);
     }
 
     @Test
@@ -91,13 +93,13 @@ class GroupNormTest {
         float[] y = new float[n * c * s + 2];
         float[] mean = new float[n * groups];
         float[] rstd = new float[n * groups];
-        GroupNorm.forward(n, c, s, groups, EPS, x, 0, gamma, 0, beta, 0, y, 2, mean, rstd);
+        GroupNormalization.forward(n, c, s, groups, EPS, x, 0, gamma, 0, beta, 0, y, 2, mean, rstd);
         double[][] ref = NNReference.groupNorm(n, c, s, groups, EPS, toDouble(x), toDouble(gamma), toDouble(beta));
         Close.assertClose("forward", ref[0], y, 2, 1e-5);
         float[] dx = new float[n * c * s];
         float[] dgamma = new float[c];
         float[] dbeta = new float[c];
-        GroupNorm.backward(n, c, s, groups, dy, 0, x, 0, gamma, 0, mean, rstd, dx, 0, dgamma, dbeta);
+        GroupNormalization.backward(n, c, s, groups, dy, 0, x, 0, gamma, 0, mean, rstd, dx, 0, dgamma, dbeta);
         double[][] grads = NNReference.groupNormBackward(n, c, s, groups, EPS, toDouble(dy), toDouble(x),
                 toDouble(gamma));
         Close.assertClose("dx", grads[0], dx, 1e-5);

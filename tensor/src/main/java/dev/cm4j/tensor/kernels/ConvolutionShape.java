@@ -6,9 +6,9 @@ package dev.cm4j.tensor.kernels;
  *
  * <p>Every convolution kernel (forward, backward-data, backward-weight; reference, fast, device) takes one of these.
  */
-public record Conv2dShape(int n, int c, int h, int w, int k, int kh, int kw, int stride, int padding) {
+public record ConvolutionShape(int n, int c, int h, int w, int k, int kh, int kw, int stride, int padding) {
 
-    public Conv2dShape {
+    public ConvolutionShape {
         if (n < 1 || c < 1 || h < 1 || w < 1 || k < 1 || kh < 1 || kw < 1) {
             throw new IllegalArgumentException("conv2d: all sizes must be positive, got input (" + n + ", " + c + ", "
                     + h + ", " + w + ") and weight (" + k + ", " + c + ", " + kh + ", " + kw + ")");

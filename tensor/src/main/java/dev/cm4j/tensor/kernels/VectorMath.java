@@ -1,10 +1,11 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * exp, log, tanh, sin and cos over float vectors built from adds, multiplies, fmas and bit operations only, and a lane sum in
@@ -23,10 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  * results and inputs are handled. Lanes of sin and cos beyond |x| = 8192, where the three-part reduction by pi/4
  * loses bits, take {@code StrictMath} instead.
  */
-public final class ElementwiseVectorMath {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-
-    private ElementwiseVectorMath() {
+public final class VectorMath {
+    private VectorMath() {
     }
 
     // exp: e^x = 2^n e^r with n = round(x log2 e) and r = x - n ln2 in [-ln2/2, ln2/2]; ln2 split in a high part

@@ -1,20 +1,17 @@
-package dev.cm4j.autodiff.kernels;
+package dev.cm4j.tensor.kernels;
 
-import dev.cm4j.tensor.kernels.ElementwiseVectorMath;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API twin of {@link SiluGrad#scalar}; only referenced behind {@code Simd.ENABLED}. The exponential is
- * {@link ElementwiseVectorMath#exp} (fma-only, so bit-reproducible whether or not the JIT has compiled it). The tail
+ * Vector API twin of {@link SiluGradReference}; only referenced behind {@code Simd.ENABLED}. The exponential is
+ * {@link VectorMath#exp} (fma-only, so bit-reproducible whether or not the JIT has compiled it). The tail
  * runs the same vector expression under a mask, so an element's bits do not depend on where its run ends (a thread's
- * chunk or the array). The scalar twin computes sigmoid in double and differs by an ulp or two.
+ * chunk or the array). The reference computes sigmoid in double and differs by an ulp or two.
  */
 public final class SiluGradVector {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-
     private SiluGradVector() {
     }
 
@@ -35,7 +32,7 @@ public final class SiluGradVector {
 
     /** s (1 + x (1 - s)) with s = sigmoid(x), per lane. */
     private static FloatVector derivative(FloatVector one, FloatVector vx) {
-        FloatVector s = one.div(one.add(ElementwiseVectorMath.exp(vx.neg())));
+        FloatVector s = one.div(one.add(VectorMath.exp(vx.neg())));
         return vx.mul(one.sub(s)).add(one).mul(s);
     }
 }

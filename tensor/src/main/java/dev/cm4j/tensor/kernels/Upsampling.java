@@ -6,8 +6,8 @@ import dev.cm4j.tensor.Parallel;
  * Nearest-neighbour 2x upsampling over (planes, H, W) and its adjoint. Each output plane is computed by one thread,
  * so results do not depend on the thread count.
  */
-public final class Upsample {
-    private Upsample() {
+public final class Upsampling {
+    private Upsampling() {
     }
 
     // x (P,H,W) -> y (P,2H,2W); y[h, w] = x[h/2, w/2]

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 /** 2x2 average pooling and nearest 2x upsampling: values against loops over the definition, and adjoint identities. */
-class PoolUpsampleTest {
+class PoolUpsamplingTest {
     private static final int[][] SHAPES = {{1, 2, 2}, {3, 4, 6}, {5, 8, 2}, {2, 14, 10}};
 
     @Test
@@ -48,7 +48,7 @@ class PoolUpsampleTest {
             int w = s[2];
             float[] x = Close.randn(3, p * h * w);
             float[] y = new float[4 * x.length];
-            Upsample.nearest2x(p, h, w, x, 0, y, 0);
+            Upsampling.nearest2x(p, h, w, x, 0, y, 0);
             for (int pl = 0; pl < p; pl++) {
                 for (int r = 0; r < 2 * h; r++) {
                     for (int q = 0; q < 2 * w; q++) {
@@ -58,7 +58,7 @@ class PoolUpsampleTest {
             }
             float[] dy = Close.randn(4, y.length);
             float[] dx = new float[x.length];
-            Upsample.nearest2xBackward(p, h, w, dy, 0, dx, 0);
+            Upsampling.nearest2xBackward(p, h, w, dy, 0, dx, 0);
             assertEquals(Close.dot(y, dy), Close.dot(x, dx), 1e-5, "upsample adjoint " + java.util.Arrays.toString(s));
         }
     }

@@ -1,8 +1,9 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.L;
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API micro-kernel: a 6 x (2 vectors) tile of C in 12 vector accumulators (6 x 16 with AVX2, 6 x 32 with
@@ -12,17 +13,12 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Only referenced behind {@code Simd.ENABLED}: loading it needs {@code --add-modules jdk.incubator.vector}.
  */
-final class GemmVectorKernel extends GemmMicroKernel {
-    /** The machine's widest vector, or {@code -Dcm4j.gemm.bits=128|256|512} to try another (e.g. AVX2 on AVX-512). */
-    static final VectorSpecies<Float> S = Integer.getInteger("cm4j.gemm.bits", 0) > 0
-            ? VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.getInteger("cm4j.gemm.bits")))
-            : FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
+final class GemmMicroKernelVector extends GemmMicroKernel {
     static final int MR = 6;
     static final int NR = 2 * L;
-    static final GemmVectorKernel INSTANCE = new GemmVectorKernel();
+    static final GemmMicroKernelVector INSTANCE = new GemmMicroKernelVector();
 
-    private GemmVectorKernel() {
+    private GemmMicroKernelVector() {
         super(MR, NR);
     }
 

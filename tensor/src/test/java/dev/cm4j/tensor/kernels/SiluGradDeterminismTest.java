@@ -1,10 +1,8 @@
-package dev.cm4j.autodiff.kernels;
+package dev.cm4j.tensor.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.cm4j.autodiff.Var;
 import dev.cm4j.tensor.Rng;
-import dev.cm4j.tensor.Tensor;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -36,11 +34,7 @@ class SiluGradDeterminismTest {
                 float[] g = new Rng(2).normal(n).toArray();
                 float[] dx = new float[n];
                 SiluGrad.apply(g, 0, x, 0, dx, 0, n);
-                // and through the graph: the gradient of sum(silu(x) * g) is the same kernel on g
-                Var v = Var.param(Tensor.of(x, n));
-                v.silu().mul(Var.constant(Tensor.of(g, n))).sum().backward();
-                sb.append(n).append(' ').append(digest(dx)).append(' ').append(digest(v.grad().toArray()))
-                        .append('\n');
+                sb.append(n).append(' ').append(digest(dx)).append('\n');
             }
             return sb.toString();
         }

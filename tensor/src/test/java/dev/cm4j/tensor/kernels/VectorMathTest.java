@@ -1,18 +1,17 @@
 package dev.cm4j.tensor.kernels;
 
+import static dev.cm4j.tensor.kernels.FloatSpecies.S;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.UnaryOperator;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
 /** The vector exp, log, tanh, sin and cos against Math over their whole float range, in ulps, and their special values. */
-class ElementwiseVectorMathTest {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-
+class VectorMathTest {
     /** Runs f over xs and returns the largest error in ulps of the float-rounded double reference. */
     private static double maxUlps(float[] xs, UnaryOperator<FloatVector> f, DoubleUnaryOperator ref, String name) {
         float[] padded = java.util.Arrays.copyOf(xs, (xs.length + S.length() - 1) / S.length() * S.length());
@@ -47,11 +46,11 @@ class ElementwiseVectorMathTest {
     @Test
     void expOverItsRangeWithSubnormalsAndOverflow() {
         float[] x = linspace(-105f, 89f, 200_001);
-        double ulps = maxUlps(x, ElementwiseVectorMath::exp, Math::exp, "exp");
+        double ulps = maxUlps(x, VectorMath::exp, Math::exp, "exp");
         assertTrue(ulps <= 2, "exp max error " + ulps + " ulp");
         float[] special = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN, 0f, -0f, 88.72f, 88.73f,
             -87.3f, -103.9f, -200f, 1e-10f, -1e-10f};
-        maxUlps(special, ElementwiseVectorMath::exp, Math::exp, "exp");
+        maxUlps(special, VectorMath::exp, Math::exp, "exp");
     }
 
     @Test
@@ -61,29 +60,29 @@ class ElementwiseVectorMathTest {
             // log-uniform from the smallest subnormal to the largest float, plus values near 1
             x[i] = i % 10 == 0 ? 1f + (i - 100_000) * 1e-7f : (float) Math.exp(-103 + 191.7 * i / x.length);
         }
-        double ulps = maxUlps(x, ElementwiseVectorMath::log, Math::log, "log");
+        double ulps = maxUlps(x, VectorMath::log, Math::log, "log");
         assertTrue(ulps <= 2, "log max error " + ulps + " ulp");
         float[] special = {0f, -0f, -1f, Float.MIN_VALUE, Float.MAX_VALUE, Float.POSITIVE_INFINITY,
             Float.NEGATIVE_INFINITY, Float.NaN, 1f};
-        maxUlps(special, ElementwiseVectorMath::log, Math::log, "log");
+        maxUlps(special, VectorMath::log, Math::log, "log");
     }
 
     @Test
     void tanhIsOddAndAccurate() {
         float[] x = linspace(-12f, 12f, 200_001);
-        double ulps = maxUlps(x, ElementwiseVectorMath::tanh, Math::tanh, "tanh");
+        double ulps = maxUlps(x, VectorMath::tanh, Math::tanh, "tanh");
         assertTrue(ulps <= 3, "tanh max error " + ulps + " ulp");
         float[] special = {0f, -0f, 1e-30f, -1e-30f, 0.6249f, 0.6251f, -0.625f, 50f, -50f, Float.POSITIVE_INFINITY,
             Float.NEGATIVE_INFINITY, Float.NaN};
-        maxUlps(special, ElementwiseVectorMath::tanh, Math::tanh, "tanh");
+        maxUlps(special, VectorMath::tanh, Math::tanh, "tanh");
     }
 
     @Test
     void sinAndCosAccurateInUlpsWhereTheyAreLarge() {
         // relative error is meaningful away from the zeros; [-100, 100] covers every octant many times
         float[] x = linspace(-100f, 100f, 400_001);
-        double sinUlps = maxUlpsAwayFromZeros(x, ElementwiseVectorMath::sin, Math::sin, "sin");
-        double cosUlps = maxUlpsAwayFromZeros(x, ElementwiseVectorMath::cos, Math::cos, "cos");
+        double sinUlps = maxUlpsAwayFromZeros(x, VectorMath::sin, Math::sin, "sin");
+        double cosUlps = maxUlpsAwayFromZeros(x, VectorMath::cos, Math::cos, "cos");
         assertTrue(sinUlps <= 2 && cosUlps <= 2, "sin " + sinUlps + " ulp, cos " + cosUlps + " ulp");
     }
 
@@ -104,7 +103,7 @@ class ElementwiseVectorMathTest {
     void sinAndCosAbsoluteErrorUpTo8192AndReferenceBeyond() {
         float[] x = linspace(-8192f, 8192f, 400_001);
         for (boolean cosine : new boolean[] {false, true}) {
-            float[] out = apply(x, cosine ? ElementwiseVectorMath::cos : ElementwiseVectorMath::sin);
+            float[] out = apply(x, cosine ? VectorMath::cos : VectorMath::sin);
             double worst = 0;
             for (int i = 0; i < x.length; i++) {
                 worst = Math.max(worst, Math.abs(out[i] - (cosine ? Math.cos(x[i]) : Math.sin(x[i]))));
@@ -115,7 +114,7 @@ class ElementwiseVectorMathTest {
         // beyond the reduction's range, NaN and infinities: StrictMath rounded to float, lane by lane
         float[] special = {8192.5f, -8193f, 1e5f, -3e7f, 1e30f, -Float.MAX_VALUE, Float.NaN, Float.POSITIVE_INFINITY,
             Float.NEGATIVE_INFINITY, 0f, -0f, 1e-30f, -1e-30f, 0.785f, 1.5707964f, 3.1415927f};
-        float[] sin = apply(special, ElementwiseVectorMath::sin), cos = apply(special, ElementwiseVectorMath::cos);
+        float[] sin = apply(special, VectorMath::sin), cos = apply(special, VectorMath::cos);
         for (int i = 0; i < special.length; i++) {
             float v = special[i];
             if (Math.abs(v) > 8192 || !Float.isFinite(v)) {
@@ -132,8 +131,8 @@ class ElementwiseVectorMathTest {
         for (int i = 0; i < x.length; i++) {
             neg[i] = -x[i];
         }
-        float[] sinX = apply(x, ElementwiseVectorMath::sin), sinNeg = apply(neg, ElementwiseVectorMath::sin);
-        float[] cosX = apply(x, ElementwiseVectorMath::cos), cosNeg = apply(neg, ElementwiseVectorMath::cos);
+        float[] sinX = apply(x, VectorMath::sin), sinNeg = apply(neg, VectorMath::sin);
+        float[] cosX = apply(x, VectorMath::cos), cosNeg = apply(neg, VectorMath::cos);
         for (int i = 0; i < x.length; i++) {
             assertEquals(-sinX[i], sinNeg[i], "sin(-" + x[i] + ")");
             assertEquals(cosX[i], cosNeg[i], "cos(-" + x[i] + ")");
@@ -160,6 +159,6 @@ class ElementwiseVectorMathTest {
         for (float f : v) {
             want += f;
         }
-        assertEquals(want, ElementwiseVectorMath.sumLanes(FloatVector.fromArray(S, v, 0)));
+        assertEquals(want, VectorMath.sumLanes(FloatVector.fromArray(S, v, 0)));
     }
 }

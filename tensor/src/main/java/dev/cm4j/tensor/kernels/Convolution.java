@@ -5,7 +5,7 @@ import dev.cm4j.tensor.Simd;
 
 /**
  * Convolution as matrix products: the images' patch matrices (im2col) times the weights, one {@link Gemm} per unit of
- * images. {@link Conv2dReference} is the direct-loop twin these are tested against.
+ * images. {@link ConvolutionReference} is the direct-loop twin these are tested against.
  *
  * <ul>
  *   <li>Patches, where the GEMM would run blocked ({@link Gemm#isBlocked}) and so copy the column matrix once more
@@ -29,7 +29,7 @@ import dev.cm4j.tensor.Simd;
  *       threads.</li>
  * </ul>
  */
-public final class Conv2d {
+public final class Convolution {
     /** Columns a GEMM should have at least; fewer and the micro-kernel's edge handling dominates. */
     static final int MIN_GEMM_COLUMNS = 196;
     /** Most partial weight gradients the batch is split into (fixed by the shape, never by the thread count). */
@@ -37,11 +37,11 @@ public final class Conv2d {
     /** Cap on the floats held by the partial weight gradients. */
     private static final long MAX_PARTIAL_FLOATS = 1L << 24;
 
-    private Conv2d() {
+    private Convolution() {
     }
 
     // x (N,C,H,W), w (K,C,kh,kw), bias (K) or null -> y (N,K,Ho,Wo)
-    public static void forward(Conv2dShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+    public static void forward(ConvolutionShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                                float[] y, int yOff) {
         forward(s, x, xOff, w, wOff, bias, biasOff, y, yOff, true);
     }
@@ -50,7 +50,7 @@ public final class Conv2d {
      * The forward pass with the patches packed straight into the GEMM's panels ({@code packed}, where the GEMM packs
      * B at all) or through the explicit column matrix; both give the same bits.
      */
-    static void forward(Conv2dShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+    static void forward(ConvolutionShape s, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                         float[] y, int yOff, boolean packed) {
         int plane = s.outPlane();
         int patch = s.patch();
@@ -101,7 +101,8 @@ public final class Conv2d {
     }
 
     // dy (N,K,Ho,Wo), w (K,C,kh,kw) -> dx (N,C,H,W)
-    public static void backwardData(Conv2dShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
+    public static void backwardData(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx,
+                                    int dxOff) {
         int plane = s.outPlane();
         int patch = s.patch();
         int inImage = s.c() * s.inPlane();
@@ -127,12 +128,13 @@ public final class Conv2d {
     }
 
     // dy (N,K,Ho,Wo), x (N,C,H,W) -> dw (K,C,kh,kw)
-    public static void backwardWeight(Conv2dShape s, float[] dy, int dyOff, float[] x, int xOff, float[] dw, int dwOff) {
+    public static void backwardWeight(ConvolutionShape s, float[] dy, int dyOff, float[] x, int xOff, float[] dw,
+                                      int dwOff) {
         backwardWeight(s, dy, dyOff, x, xOff, dw, dwOff, true);
     }
 
     /** The weight gradient with the patches packed straight into the GEMM's panels or not, as in {@link #forward}. */
-    static void backwardWeight(Conv2dShape s, float[] dy, int dyOff, float[] x, int xOff, float[] dw, int dwOff,
+    static void backwardWeight(ConvolutionShape s, float[] dy, int dyOff, float[] x, int xOff, float[] dw, int dwOff,
                                boolean packed) {
         int plane = s.outPlane();
         int patch = s.patch();
@@ -214,12 +216,12 @@ public final class Conv2d {
     }
 
     /** The forward pass's B panels of count images from xFirst on (Vector API: only behind Simd.ENABLED). */
-    private static GemmBSource panels(Conv2dShape s, float[] x, int xFirst, int count) {
+    private static GemmBSource panels(ConvolutionShape s, float[] x, int xFirst, int count) {
         return Im2colPanels.panels(s, x, xFirst, count);
     }
 
     /** The transposed weight gradient's A rows of count images from xFirst on. */
-    private static GemmASource rows(Conv2dShape s, float[] x, int xFirst, int count) {
+    private static GemmASource rows(ConvolutionShape s, float[] x, int xFirst, int count) {
         return Simd.ENABLED && Im2colPanels.fits(s) ? Im2colPanels.rows(s, x, xFirst, count)
                 : new Im2colRows(s, x, xFirst, count);
     }
@@ -236,7 +238,7 @@ public final class Conv2d {
     }
 
     /** The column matrix (C*kh*kw, count*Ho*Wo) of count images from xFirst on, in this thread's scratch. */
-    private static float[] columns(Conv2dShape s, float[] x, int xFirst, int count) {
+    private static float[] columns(ConvolutionShape s, float[] x, int xFirst, int count) {
         int cols = count * s.outPlane();
         float[] col = BatchLoop.scratch(0, s.patch() * cols);
         for (int i = 0; i < count; i++) {
@@ -246,12 +248,12 @@ public final class Conv2d {
     }
 
     /** Images whose columns share one GEMM: enough for {@link #MIN_GEMM_COLUMNS} columns (a function of the shape). */
-    static int imagesPerGemm(Conv2dShape s) {
+    static int imagesPerGemm(ConvolutionShape s) {
         return Math.max(1, Math.min(s.n(), Im2col.ceilDiv(MIN_GEMM_COLUMNS, s.outPlane())));
     }
 
     /** Number of partial weight gradients: a function of the shape only. */
-    static int weightGroups(Conv2dShape s) {
+    static int weightGroups(ConvolutionShape s) {
         int units = Im2col.ceilDiv(s.n(), imagesPerGemm(s));
         long wSize = (long) s.k() * s.patch();
         long byMemory = Math.max(1, MAX_PARTIAL_FLOATS / wSize);

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Both reduction implementations against double references over sizes that hit every remainder. */
-class ReduceKernelTest {
+class ReduceTest {
     static final int[] SIZES = {1, 7, 8, 9, 31, 32, 33, 63, 65, 257, 1031, 4099};
 
     static double ref(Op op, float[] x, int off, int n, int stride) {
@@ -48,11 +48,11 @@ class ReduceKernelTest {
         for (int n : SIZES) {
             float[] x = data(rng, n + 3);
             double want = ref(op, x, 3, n, 1), tol = tol(op, x, 3, n, 1);
-            float s = ReduceScalar.reduce(op, x, 3, n), v = ReduceVector.reduce(op, x, 3, n);
+            float s = ReduceReference.reduce(op, x, 3, n), v = ReduceVector.reduce(op, x, 3, n);
             assertTrue(Math.abs(s - want) <= tol, op + " scalar n=" + n + ": diff " + Math.abs(s - want));
             assertTrue(Math.abs(v - want) <= tol, op + " vector n=" + n + ": diff " + Math.abs(v - want));
             if (op == Op.SUM) {
-                assertTrue(Math.abs(ReduceScalar.sum(x, 3, n) - want) <= 1e-9 * tol * 1e6, "double sum n=" + n);
+                assertTrue(Math.abs(ReduceReference.sum(x, 3, n) - want) <= 1e-9 * tol * 1e6, "double sum n=" + n);
                 assertTrue(Math.abs(ReduceVector.sum(x, 3, n) - want) <= tol, "vector sum n=" + n);
             }
         }
@@ -65,7 +65,7 @@ class ReduceKernelTest {
             for (int at = 0; at < n; at += 4) {
                 float[] x = new float[n];
                 x[at] = Float.NaN;
-                assertTrue(Float.isNaN(ReduceScalar.reduce(op, x, 0, n)), op + " scalar n=" + n + " at " + at);
+                assertTrue(Float.isNaN(ReduceReference.reduce(op, x, 0, n)), op + " scalar n=" + n + " at " + at);
                 assertTrue(Float.isNaN(ReduceVector.reduce(op, x, 0, n)), op + " vector n=" + n + " at " + at);
             }
         }
@@ -80,7 +80,7 @@ class ReduceKernelTest {
             for (int cols : dims) {
                 float[] x = data(rng, rows * cols + 1);
                 float[] rs = new float[rows], rv = new float[rows];
-                ReduceScalar.rows(op, x, 1, rows, cols, rs, 0);
+                ReduceReference.rows(op, x, 1, rows, cols, rs, 0);
                 ReduceVector.rows(op, x, 1, rows, cols, rv, 0);
                 for (int r = 0; r < rows; r++) {
                     double want = ref(op, x, 1 + r * cols, cols, 1), tol = tol(op, x, 1 + r * cols, cols, 1);
@@ -89,7 +89,7 @@ class ReduceKernelTest {
                 }
                 // columns, whole and as two column ranges split at an odd point
                 float[] cs = new float[cols + 2], cv = new float[cols + 2];
-                ReduceScalar.columns(op, x, 1, rows, cols, 0, cols, cs, 2);
+                ReduceReference.columns(op, x, 1, rows, cols, 0, cols, cs, 2);
                 int mid = cols / 2 + 1 > cols ? cols : cols / 2 + 1;
                 ReduceVector.columns(op, x, 1, rows, cols, 0, mid, cv, 2);
                 ReduceVector.columns(op, x, 1, rows, cols, mid, cols, cv, 2);
@@ -108,11 +108,11 @@ class ReduceKernelTest {
         // x (2, 3, 2): argmax over the middle axis
         float[] x = {1, 5, 3, 5, 3, 0, /* */ 2, Float.NaN, 2, 1, 0, Float.NaN};
         float[] out = new float[4];
-        ReduceScalar.argmax(x, 0, 2, 3, 2, out, 0);
+        ReduceReference.argmax(x, 0, 2, 3, 2, out, 0);
         assertArrayEquals(new float[] {1, 0, 0, 0}, out);
         float[] y = {0, 7, 7, -1};
         float[] one = new float[1];
-        ReduceScalar.argmax(y, 0, 1, 4, 1, one, 0);
+        ReduceReference.argmax(y, 0, 1, 4, 1, one, 0);
         assertEquals(1f, one[0]);
     }
 }
