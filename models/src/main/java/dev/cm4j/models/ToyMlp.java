@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The network F of a denoiser or consistency model for low-dimensional data (2-D toys), CM-SPEC sections 9 and 13:
+ * The network F of a denoiser or consistency model for low-dimensional data (2-D toys), docs/ALGORITHMS.md#networks:
  * the input {@code c_in x} (B, d) is concatenated with a sinusoidal embedding of {@code noiseScale c_noise} (B, e),
  * then {@code depth} hidden layers of {@code width} SiLU units (each followed by dropout when p > 0), then a linear
  * output layer back to d.

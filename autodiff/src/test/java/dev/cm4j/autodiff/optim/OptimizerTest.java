@@ -290,7 +290,7 @@ class OptimizerTest {
         ema.update(0.9);
         assertEquals(0.9 * 1 + 0.1 * 3, ema.shadow().get("w").data()[0], 1e-6);
         assertEquals(0.9 * 2 + 0.1 * 3, ema.shadow().get("w").data()[1], 1e-6);
-        // CM-SPEC: half-life 0.5 Mimg at batch 512 gives 0.5^(512/5e5) ~ 0.99929
+        // docs/ALGORITHMS.md#edm-teacher-loss: half-life 0.5 Mimg at batch 512 gives 0.5^(512/5e5) ~ 0.99929
         assertEquals(Math.pow(0.5, 512 / 5e5), Ema.betaForHalfLife(512, 5e5), 1e-15);
         assertEquals(0.99929, Ema.betaForHalfLife(512, 5e5), 1e-5);
         assertEquals(0.9999432189950708, Ema.betaForHalfLife(4096, 50e6), 1e-15);

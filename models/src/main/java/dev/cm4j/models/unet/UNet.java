@@ -284,7 +284,7 @@ public final class UNet extends Module {
         }
 
         /**
-         * A small network for 28x28x1 images (CM-SPEC section 9): mc 32, mult (1, 2, 2) (28 -> 14 -> 7), 2
+         * A small network for 28x28x1 images (docs/ALGORITHMS.md#networks): mc 32, mult (1, 2, 2) (28 -> 14 -> 7), 2
          * ResBlocks, attention only at 7x7 with one head, GroupNorm with 8 groups, strided-convolution down and
          * convolution up sampling, no scale-shift, unconditional, dropout 0 (use {@link #withDropout} 0.1 for an
          * EDM teacher or consistency training).

@@ -31,7 +31,7 @@ class UNetTest {
 
     @Test
     void releasedNetworksHaveTheirPublishedParameterCounts() {
-        // CM-SPEC section 13, counted from the released cm/unet.py
+        // docs/ALGORITHMS.md#networks, counted from the released cm/unet.py
         assertEquals(295_899_267L, UNet.countParameters(UNet.Config.imageNet64()));
         assertEquals(526_304_771L, UNet.countParameters(UNet.Config.lsun256()));
         // Counted by hand per block (ResBlock(i, o) = 2i + 9io + o + emb + 2o + 9o^2 + o [+ io + o when i != o],

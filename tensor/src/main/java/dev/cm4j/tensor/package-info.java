@@ -1,0 +1,12 @@
+/**
+ * Dense float32 tensors on heap arrays, row-major, with the ops every layer needs.
+
+ * <p>{@link dev.cm4j.tensor.Tensor} carries a shape and an offset into its array; the op families
+ * ({@link dev.cm4j.tensor.ElementwiseOps}, {@link dev.cm4j.tensor.Reductions}, {@link dev.cm4j.tensor.ShapeOps},
+ * {@link dev.cm4j.tensor.MatMul}, {@link dev.cm4j.tensor.NN}) check their inputs, naming the op and the shapes, and
+ * call the static kernels of {@code dev.cm4j.tensor.kernels}. {@link dev.cm4j.tensor.Parallel} splits work into fixed
+ * chunks on one pool and {@link dev.cm4j.tensor.Rng} draws from a counter-based Philox stream, so results depend on
+ * the seeds only, never on the thread count. {@link dev.cm4j.tensor.Simd} decides once whether the Vector API
+ * kernels run (docs/ARCHITECTURE.md).
+ */
+package dev.cm4j.tensor;
