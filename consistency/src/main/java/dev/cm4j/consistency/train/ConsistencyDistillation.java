@@ -14,7 +14,7 @@ import java.util.function.Function;
 /**
  * Consistency distillation, Algorithm 2 of Song et al. 2023 (docs/ALGORITHMS.md#consistency-distillation):
  * <pre>
- *   x ~ data, i ~ U{0..N-2}, z ~ N(0, I), x_t = x + sigma_i z
+ *   x ~ data, z ~ N(0, I), i ~ U{0..N-2}, x_t = x + sigma_i z      (drawn in this order, as the released code)
  *   x^ = one solver step of the frozen teacher from sigma_i to sigma_{i+1}
  *   L = d( f_theta(x_t, sigma_i), f_theta-(x^, sigma_{i+1}) )          (lambda = 1; no gradient into theta-)
  *   optimizer step; eval EMA; theta- = mu theta- + (1 - mu) theta
@@ -117,6 +117,8 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
         DataSource.Batch drawn = data.batch(batch, rng);
         Tensor x = drawn.x();
         int[] labels = drawn.labels();
+        // the released consistency_losses draws the noise before the pair indices
+        Tensor z = noise.normal(x.shape());
         float[] t = new float[batch];
         float[] tNext = new float[batch];
         for (int b = 0; b < batch; b++) {
@@ -124,7 +126,7 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
             t[b] = (float) sigmas[i];
             tNext[b] = (float) sigmas[i + 1];
         }
-        Tensor xt = addNoise(x, t, noise.normal(x.shape()));
+        Tensor xt = addNoise(x, t, z);
         Tensor targetOut;
         try (NoGrad ignored = NoGrad.enter()) {
             Tensor xHat = config.solver().step(teacher.withLabels(labels), xt, t, tNext);

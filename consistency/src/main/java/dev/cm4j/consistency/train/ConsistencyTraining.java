@@ -70,6 +70,8 @@ public final class ConsistencyTraining extends TargetNetworkTrainer {
         DataSource.Batch drawn = data.batch(batch, rng);
         Tensor x = drawn.x();
         int[] labels = drawn.labels();
+        // the released consistency_losses draws the noise before the pair indices
+        Tensor z = noise.normal(x.shape());
         float[] t = new float[batch];
         float[] tNext = new float[batch];
         for (int b = 0; b < batch; b++) {
@@ -77,7 +79,6 @@ public final class ConsistencyTraining extends TargetNetworkTrainer {
             t[b] = (float) sigmas[i];
             tNext[b] = (float) sigmas[i + 1];
         }
-        Tensor z = noise.normal(x.shape());
         Tensor xt = addNoise(x, t, z);
         Tensor targetOut;
         try (NoGrad ignored = NoGrad.enter()) {

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cm4j.models.ToyMlp;
+import dev.cm4j.models.unet.UNet;
+import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -81,5 +84,28 @@ class PreconditioningTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Preconditioning.consistency(0.5, -0.1));
         assertTrue(e.getMessage().contains("epsilon"), e.getMessage());
+    }
+
+    @Test
+    void theEncodingComesFromTheNetworkAndAContradictionIsRefused() {
+        UNetNet unet = UNetNet.create(UNet.Config.preset("small28"), new Rng(1));
+        assertEquals(CNoise.ADM, unet.cNoise(), "a U-Net reads the released 250 ln sigma unless told otherwise");
+        assertEquals(CNoise.ADM, new Preconditioned(unet, EDM).preconditioning().cNoise());
+        assertEquals(CNoise.QUARTER_LOG, new Preconditioned(new UNetNet(unet.unet(), CNoise.QUARTER_LOG), EDM)
+                .preconditioning().cNoise());
+        ToyMlpNet mlp = ToyMlpNet.create(ToyMlp.Config.small2d(), new Rng(2));
+        Preconditioned toy = new Preconditioned(mlp, CM);
+        assertEquals(CNoise.QUARTER_LOG, toy.preconditioning().cNoise());
+        assertEquals((float) (0.25 * Math.log(0.5)), toy.preconditioning().cNoise(new float[] {0.5f})[0]);
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Preconditioned(mlp, CM.withCNoise(CNoise.ADM)));
+        assertTrue(e.getMessage().contains("encodes c_noise as ADM but the network ToyMlpNet expects QUARTER_LOG"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Preconditioned(unet, EDM.withCNoise(
+                CNoise.QUARTER_LOG)));
+        assertTrue(e.getMessage().contains("as QUARTER_LOG but the network UNetNet expects ADM"), e.getMessage());
+        IllegalStateException unset = assertThrows(IllegalStateException.class, () -> EDM.cNoise(1.0));
+        assertTrue(unset.getMessage().contains("no c_noise encoding is set"), unset.getMessage());
     }
 }
