@@ -164,11 +164,11 @@ public final class DemoCommand implements Callable<Integer> {
 
     /**
      * A generous estimate of the memory of sampling and scoring n points: the MLP's activations for all n at once
-     * (about eight live (n, width + 32) float tensors), the kept samples of every method, and the sorted projections
+     * (about four live (n, width + 32) float tensors), the kept samples of every method, and the sorted projections
      * of the sliced Wasserstein distance on every thread.
      */
     static long samplingBytes(long n, int width) {
-        return n * (96L + 32L * (width + 32) + 16L * Parallel.threads());
+        return n * (96L + 16L * (width + 32) + 16L * Parallel.threads());
     }
 
     /** A generous estimate of the memory of a training step: about 64 live (batch, width + 32) float tensors. */
