@@ -11,23 +11,46 @@ public final class Cm4j implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print the stack trace of an error.")
+    boolean verbose;
+
     public static void main(String[] args) {
         // plots are rendered off-screen
         System.setProperty("java.awt.headless", "true");
         System.exit(commandLine().execute(args));
     }
 
-    /** The command line with its error handling: a bad setting prints its message (not a stack trace), exit code 1. */
+    /**
+     * The command line with its error handling: an error prints one or two lines that say what is wrong and what to do
+     * (not a stack trace, unless {@code --verbose}), exit code 1 ({@link ErrorReport}).
+     */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Cm4j());
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (!(ex instanceof IllegalArgumentException || ex instanceof IllegalStateException)) {
-                throw ex;
-            }
-            cmd.getErr().println(cmd.getColorScheme().errorText("cm4j " + cmd.getCommandName() + ": " + ex.getMessage()));
-            return 1;
-        });
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) ->
+                ErrorReport.print(cmd.getErr(), cmd.getCommandName(), ex, verbose(parsed)));
         return cl;
+    }
+
+    /** Whether --verbose was given to the top command or a subcommand. */
+    private static boolean verbose(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Checks the system properties of the library ({@code cm4j.threads}, {@code cm4j.simd}, {@code cm4j.backend})
+     * before a command starts work, so that a bad value is reported in one line.
+     *
+     * @throws IllegalArgumentException naming the property and the value
+     */
+    static void checkSystemProperties() {
+        dev.cm4j.tensor.Parallel.checkProperties();
+        dev.cm4j.tensor.backend.Backends.checkProperty();
     }
 
     @Override

@@ -1,37 +1,137 @@
 package dev.cm4j.cli;
 
 import dev.cm4j.consistency.train.TrainingListener;
+import java.io.Console;
+import java.io.PrintStream;
+import java.time.Duration;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** A console progress bar (rate and ETA) for one training phase, showing a running mean of the loss. */
+/**
+ * The progress of one training phase (rate, ETA and a running mean of the loss).
+ *
+ * <p>On a terminal it is a bar redrawn in place. Without one (output to a file or a pipe) a bar's carriage returns
+ * would join every redraw into one line, so it prints one complete line every tenth of the phase or every
+ * {@value #LINE_SECONDS} seconds, whichever comes first, and the final line once. A resumed phase says so and starts
+ * at the step it resumed from; the rate counts only the steps trained in this process.
+ */
 final class ConsoleProgress implements TrainingListener, AutoCloseable {
-    private final ProgressBar bar;
-    private double smoothed = Double.NaN;
+    /** The longest a non-terminal run stays silent. */
+    static final long LINE_SECONDS = 30;
 
+    private final String task;
+    private final long steps;
+    private final boolean terminal;
+    private final PrintStream out;
+    private ProgressBar bar;
+    private double smoothed = Double.NaN;
+    private long startStep = -1;
+    private long startNanos;
+    private long lastStep;
+    private long lastLineNanos;
+    private long lastLineStep;
+    private boolean finalLinePrinted;
+
+    /** Progress on {@code System.out}, a bar when it is a terminal. */
     ConsoleProgress(String task, long steps) {
-        bar = new ProgressBarBuilder()
-                .setTaskName(task)
-                .setInitialMax(steps)
-                .setStyle(ProgressBarStyle.ASCII)
-                .setUnit(" steps", 1)
-                .showSpeed()
-                .setUpdateIntervalMillis(250)
-                .setMaxRenderedLength(110)
-                .build();
+        this(task, steps, isTerminal(), System.out);
+    }
+
+    /**
+     * @param terminal draw a bar redrawn in place; false prints complete lines
+     */
+    ConsoleProgress(String task, long steps, boolean terminal, PrintStream out) {
+        this.task = task;
+        this.steps = steps;
+        this.terminal = terminal;
+        this.out = out;
+    }
+
+    /** Whether standard output is an interactive terminal (JDK 22+ has a console even when it is redirected). */
+    static boolean isTerminal() {
+        Console c = System.console();
+        if (c == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(c);
+        } catch (ReflectiveOperationException e) {
+            return true; // JDK 21: a console exists only for a terminal
+        }
+    }
+
+    @Override
+    public void onStart(String phase, long start, long totalSteps) {
+        startStep = start;
+        lastStep = start;
+        lastLineStep = start;
+        startNanos = System.nanoTime();
+        lastLineNanos = startNanos;
+        if (start > 0) {
+            out.printf("%s: resumed from step %d of %d%n", task, start, totalSteps);
+        }
+        if (terminal) {
+            bar = new ProgressBarBuilder()
+                    .setTaskName(task)
+                    .setInitialMax(steps)
+                    .startsFrom(start, Duration.ZERO) // the rate counts only the steps trained here
+                    .setStyle(ProgressBarStyle.ASCII)
+                    .setUnit(" steps", 1)
+                    .showSpeed()
+                    .setUpdateIntervalMillis(250)
+                    .setMaxRenderedLength(110)
+                    .build();
+        }
     }
 
     @Override
     public void onStep(String phase, long step, long totalSteps, double loss) {
+        if (startStep < 0) {
+            onStart(phase, step - 1, totalSteps); // a trainer that did not announce its start
+        }
         // exponential running mean over about 50 steps: single-step losses are noisy
         smoothed = Double.isNaN(smoothed) ? loss : 0.98 * smoothed + 0.02 * loss;
-        bar.stepTo(step);
-        bar.setExtraMessage(String.format("loss %.4g", smoothed));
+        lastStep = step;
+        if (terminal) {
+            bar.stepTo(step);
+            bar.setExtraMessage(String.format("loss %.4g", smoothed));
+            return;
+        }
+        long now = System.nanoTime();
+        long tenth = Math.max(1, steps / 10);
+        boolean crossedTenth = step / tenth > lastLineStep / tenth;
+        if (step == steps || crossedTenth || now - lastLineNanos >= LINE_SECONDS * 1_000_000_000L) {
+            line(now);
+        }
+    }
+
+    /** One complete line: steps, percentage, rate of this process, elapsed and remaining time, smoothed loss. */
+    private void line(long now) {
+        lastLineNanos = now;
+        lastLineStep = lastStep;
+        double seconds = (now - startNanos) / 1e9;
+        long trained = lastStep - startStep;
+        double rate = seconds > 0 ? trained / seconds : 0;
+        String eta = rate > 0 ? clock((steps - lastStep) / rate) : "?";
+        out.printf("%s %3d%% %d/%d steps, %.1f steps/s, %s elapsed, %s left, loss %.4g%n", task,
+                steps == 0 ? 100 : (int) (100 * lastStep / steps), lastStep, steps, rate, clock(seconds), eta, smoothed);
+        if (lastStep == steps) {
+            finalLinePrinted = true;
+        }
+    }
+
+    private static String clock(double seconds) {
+        long s = Math.round(seconds);
+        return String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
     }
 
     @Override
     public void close() {
-        bar.close();
+        if (bar != null) {
+            bar.close();
+        } else if (!terminal && startStep >= 0 && !finalLinePrinted && lastStep > lastLineStep) {
+            line(System.nanoTime()); // stopped early (an error): say where
+        }
     }
 }

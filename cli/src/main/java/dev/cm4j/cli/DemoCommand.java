@@ -10,6 +10,8 @@ import dev.cm4j.consistency.train.EdmTeacherTrainer;
 import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.train.Trainer;
+import dev.cm4j.consistency.train.TrainingListener;
+import dev.cm4j.models.io.RunLock;
 import dev.cm4j.tensor.Parallel;
 import dev.cm4j.tensor.Simd;
 import java.io.IOException;
@@ -70,24 +72,131 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the trainings from the checkpoints in the output directory.")
     boolean resume;
 
+    /** Bounds of the options: far beyond the demo's needs, low enough that a typo is caught before any work. */
+    static final int MAX_STEPS = 10_000_000;
+    static final int MAX_BATCH = 1_000_000;
+    static final int MAX_WIDTH = 4096;
+    static final int MAX_SAMPLES = 10_000_000;
+    /** The options that lower the demo's memory, named by an out-of-memory error. */
+    static final String MEMORY_OPTIONS = "--samples, --ict-batch, --batch or --width";
+
     private final PrintStream console = System.out;
+
+    /** One trained phase: its steps, the steps loaded from its checkpoint, and the seconds this run spent on it. */
+    private record Phase(String name, long steps, long loaded, double seconds) {
+        String describe() {
+            if (loaded == 0) {
+                return String.format("%s %d steps %.1f s", name, steps, seconds);
+            }
+            return String.format("%s %d steps (%d loaded from its checkpoint, %d trained in this run, %.1f s)", name,
+                    steps, loaded, steps - loaded, seconds);
+        }
+    }
 
     @Override
     public Integer call() throws IOException {
-        ToyPipeline pipeline = new ToyPipeline(Toy2d.parse(data), seed, teacherSteps, cdSteps, ictSteps, batch, ictBatch, width,
-                noiseScale);
-        Files.createDirectories(out);
+        Cm4j.checkSystemProperties();
+        ToyPipeline pipeline = validate();
+        try (RunLock lock = lockOutput()) {
+            return run(pipeline);
+        } catch (OutOfMemoryError e) {
+            throw new ErrorReport.OutOfMemory(MEMORY_OPTIONS, e);
+        }
+    }
+
+    /**
+     * Checks every option before any work: ranges, the memory the sizes need against the Java heap, the output
+     * directory (an empty path or a file is refused; a missing directory is created).
+     *
+     * @throws IllegalArgumentException naming the option, the value and what it accepts
+     */
+    ToyPipeline validate() {
+        Toy2d toy = Toy2d.parse(data);
+        inRange("--teacher-steps", teacherSteps, 1, MAX_STEPS);
+        inRange("--cd-steps", cdSteps, 1, MAX_STEPS);
+        inRange("--ict-steps", ictSteps, 1, MAX_STEPS);
+        inRange("--batch", batch, 1, MAX_BATCH);
+        inRange("--ict-batch", ictBatch, 1, MAX_BATCH);
+        inRange("--width", width, 1, MAX_WIDTH);
+        if (samples < 2) {
+            throw new IllegalArgumentException("--samples " + samples + ": need at least 2 samples per method to score "
+                    + "them (default 20000)");
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        long sampling = samplingBytes(samples, width);
+        if (sampling > heap) {
+            throw new IllegalArgumentException("--samples " + samples + " needs about " + ErrorReport.mib(sampling)
+                    + " of memory to sample and score, more than the Java heap's " + ErrorReport.mib(heap)
+                    + ": lower --samples (default 20000) or raise -Xmx (e.g. JAVA_TOOL_OPTIONS=-Xmx8g)");
+        }
+        inRange("--samples", samples, 2, MAX_SAMPLES);
+        long training = trainingBytes(Math.max(batch, ictBatch), width);
+        if (training > heap) {
+            throw new IllegalArgumentException("--batch " + batch + ", --ict-batch " + ictBatch + " and --width "
+                    + width + " need about " + ErrorReport.mib(training) + " of memory to train, more than the Java "
+                    + "heap's " + ErrorReport.mib(heap) + ": lower them or raise -Xmx (e.g. JAVA_TOOL_OPTIONS=-Xmx8g)");
+        }
+        if (!(noiseScale > 0) || !Double.isFinite(noiseScale)) {
+            throw new IllegalArgumentException("--noise-scale " + noiseScale + ": must be a positive finite number "
+                    + "(default 10)");
+        }
+        if (out == null || out.toString().isBlank()) {
+            throw new IllegalArgumentException("--out is empty: give the output directory (default cm4j-demo)");
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " is a file, not a directory: choose another output "
+                    + "directory");
+        }
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out " + out + ": cannot create the directory ("
+                    + ErrorReport.message(e) + "); choose another output directory");
+        }
+        return new ToyPipeline(toy, seed, teacherSteps, cdSteps, ictSteps, batch, ictBatch, width, noiseScale);
+    }
+
+    private static void inRange(String option, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(option + " " + value + ": must be between " + min + " and " + max);
+        }
+    }
+
+    /**
+     * A generous estimate of the memory of sampling and scoring n points: the MLP's activations for all n at once
+     * (about four live (n, width + 32) float tensors), the kept samples of every method, and the sorted projections
+     * of the sliced Wasserstein distance on every thread.
+     */
+    static long samplingBytes(long n, int width) {
+        return n * (96L + 16L * (width + 32) + 16L * Parallel.threads());
+    }
+
+    /** A generous estimate of the memory of a training step: about 64 live (batch, width + 32) float tensors. */
+    static long trainingBytes(long batch, int width) {
+        return batch * (width + 32L) * 4 * 64;
+    }
+
+    /** Claims the output directory for this run ({@link RunLock}); a directory in use is an error naming the holder. */
+    private RunLock lockOutput() {
+        try {
+            return RunLock.acquire(out);
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private int run(ToyPipeline pipeline) throws IOException {
         console.printf("cm4j demo: %s, seed %d, %d threads, Vector API %s%n", pipeline.data(), seed, Parallel.threads(),
                 Simd.ENABLED ? "on" : "off (add --add-modules jdk.incubator.vector)");
         long start = System.nanoTime();
 
         EdmTeacherTrainer teacher = pipeline.teacher();
-        double teacherTime = train(teacher, teacherSteps, "1/3 EDM teacher");
+        Phase teacherPhase = train(teacher, teacherSteps, "1/3 EDM teacher");
         Preconditioned teacherEma = teacher.emaModel();
         ConsistencyDistillation cd = pipeline.distillation(teacherEma);
-        double cdTime = train(cd, cdSteps, "2/3 consistency distillation");
+        Phase cdPhase = train(cd, cdSteps, "2/3 consistency distillation");
         ImprovedConsistencyTraining ict = pipeline.improvedTraining();
-        double ictTime = train(ict, ictSteps, "3/3 improved consistency training");
+        Phase ictPhase = train(ict, ictSteps, "3/3 improved consistency training");
 
         console.println("sampling and scoring ...");
         ToyEvaluation eval = new ToyEvaluation(pipeline.data(), samples, seed + 100);
@@ -109,9 +218,8 @@ public final class DemoCommand implements Callable<Integer> {
                 eval.consistency(ictF, sigmaMax, ictMid)));
 
         String table = ResultTable.markdown(rows, rows.get(1).score().sw());
-        String training = String.format("training: teacher %d steps %.1f s, CD %d steps %.1f s, iCT %d steps %.1f s; "
-                + "total %.1f s%n", teacherSteps, teacherTime, cdSteps, cdTime, ictSteps, ictTime,
-                (System.nanoTime() - start) / 1e9);
+        String training = String.format("training: %s, %s, %s; total %.1f s%n", teacherPhase.describe(),
+                cdPhase.describe(), ictPhase.describe(), (System.nanoTime() - start) / 1e9);
         console.println();
         console.println(table);
         console.print(training);
@@ -124,21 +232,50 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         Plots.scatterGrid(out.resolve("samples.png"), panels, 3);
-        Plots.losses(out.resolve("loss.png"), List.of(new Plots.Curve("EDM teacher", teacher.losses()),
-                new Plots.Curve("CD", cd.losses()), new Plots.Curve("iCT", ict.losses())));
+        // from the loss logs, which a resumed run continues: the plot covers the whole run
+        List<Plots.Curve> curves = new ArrayList<>();
+        for (Trainer t : List.of(teacher, cd, ict)) {
+            LossLog.Curve c = LossLog.read(LossLog.file(out, t.phase()));
+            curves.add(new Plots.Curve(t == teacher ? "EDM teacher" : t == cd ? "CD" : "iCT", c.steps(), c.losses()));
+        }
+        Plots.losses(out.resolve("loss.png"), curves);
         console.println("wrote " + out.resolve("samples.png") + ", " + out.resolve("loss.png") + ", "
                 + out.resolve("results.md"));
         return 0;
     }
 
-    /** Trains with a progress bar and checkpoints in the output directory; returns the seconds it took. */
-    private double train(Trainer trainer, long steps, String title) {
+    /**
+     * Trains with progress on the console, the loss log and checkpoints in the output directory; returns what was
+     * trained, what was loaded and the seconds it took.
+     */
+    private Phase train(Trainer trainer, long steps, String title) throws IOException {
         long t0 = System.nanoTime();
         trainer.checkpointing(new Checkpointing(out.resolve(trainer.phase() + ".safetensors"), 1000, resume));
-        try (ConsoleProgress progress = new ConsoleProgress(title, steps)) {
-            trainer.listener(progress);
+        long[] loaded = {0};
+        try (ConsoleProgress progress = new ConsoleProgress(title, steps, ConsoleProgress.isTerminal(), console);
+             LossLog log = new LossLog(LossLog.file(out, trainer.phase()))) {
+            trainer.listener(new TrainingListener() {
+                @Override
+                public void onStart(String phase, long startStep, long totalSteps) {
+                    loaded[0] = startStep;
+                    log.onStart(phase, startStep, totalSteps);
+                    progress.onStart(phase, startStep, totalSteps);
+                }
+
+                @Override
+                public void onStep(String phase, long step, long totalSteps, double loss) {
+                    log.onStep(phase, step, totalSteps, loss);
+                    progress.onStep(phase, step, totalSteps, loss);
+                }
+            });
             trainer.train();
         }
-        return (System.nanoTime() - t0) / 1e9;
+        String name = switch (trainer.phase()) {
+            case "teacher" -> "teacher";
+            case "cd" -> "CD";
+            case "ict" -> "iCT";
+            default -> trainer.phase();
+        };
+        return new Phase(name, steps, loaded[0], (System.nanoTime() - t0) / 1e9);
     }
 }

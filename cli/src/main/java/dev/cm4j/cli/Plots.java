@@ -20,8 +20,8 @@ final class Plots {
     record Panel(String title, Tensor points) {
     }
 
-    /** One loss curve. */
-    record Curve(String name, List<Double> losses) {
+    /** One loss curve: the loss of each listed step (steps ascending, 1-based). */
+    record Curve(String name, long[] steps, double[] losses) {
     }
 
     private static final int PANEL = 360;
@@ -76,7 +76,7 @@ final class Plots {
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setMarkerSize(0);
         for (Curve c : curves) {
-            int n = c.losses().size();
+            int n = c.losses().length;
             if (n == 0) {
                 continue;
             }
@@ -84,11 +84,11 @@ final class Plots {
             double[] y = new double[n];
             double sum = 0;
             for (int i = 0; i < n; i++) {
-                sum += c.losses().get(i);
+                sum += c.losses()[i];
                 if (i >= 50) {
-                    sum -= c.losses().get(i - 50);
+                    sum -= c.losses()[i - 50];
                 }
-                x[i] = i + 1;
+                x[i] = c.steps()[i];
                 y[i] = Math.max(1e-12, sum / Math.min(i + 1, 50));
             }
             chart.addSeries(c.name(), x, y).setMarker(SeriesMarkers.NONE);

@@ -45,6 +45,46 @@ class DemoCommandTest {
             assertTrue(Files.exists(dir.resolve(f + ".safetensors")) && Files.exists(dir.resolve(f
                     + ".state.safetensors")), "checkpoint of " + f);
         }
+        assertEquals(21, Files.readAllLines(dir.resolve("teacher.loss.csv")).size(), "header and 20 steps");
+        assertTrue(out.contains("training: teacher 20 steps"), out);
+
+        // a step logged after the last checkpoint (a kill) is cut on resume; every phase says where it resumed
+        Files.writeString(dir.resolve("teacher.loss.csv"), "21,0.5\n", java.nio.file.StandardOpenOption.APPEND);
+        String resumed = demo(dir, 0, "--resume");
+        assertTrue(resumed.contains("1/3 EDM teacher: resumed from step 20 of 20"), resumed);
+        assertTrue(resumed.contains("3/3 improved consistency training: resumed from step 10 of 10"), resumed);
+        assertEquals(21, Files.readAllLines(dir.resolve("teacher.loss.csv")).size(), "the loss log is cut back");
+        String results = Files.readString(dir.resolve("results.md"));
+        assertTrue(results.contains("teacher 20 steps (20 loaded from its checkpoint, 0 trained in this run"), results);
+
+        // another seed does not resume the old run's models
+        String refused = demo(dir, 1, "--resume", "--seed", "1");
+        assertTrue(!refused.contains("sampling"), refused);
+    }
+
+    /** Runs the tiny demo into dir with extra options; its standard output (the exit code must be {@code code}). */
+    private static String demo(Path dir, int code, String... extra) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int actual;
+        try {
+            System.setOut(new PrintStream(captured, true));
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("demo", "--out", dir.toString(),
+                    "--teacher-steps", "20", "--cd-steps", "10", "--ict-steps", "10", "--samples", "500", "--width",
+                    "32", "--data", "moons"));
+            args.addAll(java.util.List.of(extra));
+            CommandLine cl = Cm4j.commandLine();
+            cl.setErr(new java.io.PrintWriter(err, true));
+            actual = cl.execute(args.toArray(new String[0]));
+        } finally {
+            System.setOut(saved);
+        }
+        String text = captured + err.toString();
+        System.out.println(text);
+        assertEquals(code, actual, text);
+        assertTrue(!err.toString().contains("\tat "), "no stack trace: " + err);
+        return text;
     }
 
     @Test

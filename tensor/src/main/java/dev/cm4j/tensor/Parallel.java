@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * split their input into blocks of a size fixed by the kernel (not by the thread count) and combine the partial
  * results in block order. Nested calls run inline on the calling thread (no nested parallelism).
  *
- * <p>{@code -Dcm4j.threads=N} sets the pool size (default: available processors).
+ * <p>{@code -Dcm4j.threads=N} sets the pool size (default: available processors). A value that is not a positive
+ * integer is an error, reported by {@link #checkProperties()} and by the first parallel loop (an
+ * {@link IllegalArgumentException} naming the property), never silently replaced.
  */
 public final class Parallel {
     /** Body of a parallel loop over the half-open range [start, end). */
@@ -23,8 +25,11 @@ public final class Parallel {
         void run(int start, int end);
     }
 
-    private static final int THREADS = Math.max(1,
-            Integer.getInteger("cm4j.threads", Runtime.getRuntime().availableProcessors()));
+    /** The system property of the pool size. */
+    public static final String THREADS_PROPERTY = "cm4j.threads";
+    /** Why {@code cm4j.threads} cannot be used, or null when it can. */
+    private static final String THREADS_ERROR = threadsError(System.getProperty(THREADS_PROPERTY));
+    private static final int THREADS = THREADS_ERROR != null ? 1 : threadCount(System.getProperty(THREADS_PROPERTY));
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private static final ExecutorService POOL = THREADS > 1 ? Executors.newFixedThreadPool(THREADS - 1, daemonThreads()) : null;
 
@@ -33,7 +38,42 @@ public final class Parallel {
 
     /** Number of threads a parallel loop uses. */
     public static int threads() {
+        checkProperties();
         return THREADS;
+    }
+
+    /**
+     * Checks the tensor module's system properties ({@code cm4j.threads} here, {@code cm4j.simd} in {@link Simd}), so
+     * that a command line can report a bad value before any work. Every parallel loop runs this check too.
+     *
+     * @throws IllegalArgumentException naming the property, its value and what it accepts
+     */
+    public static void checkProperties() {
+        if (THREADS_ERROR != null) {
+            throw new IllegalArgumentException(THREADS_ERROR);
+        }
+        Simd.checkProperty();
+    }
+
+    /** The problem with a {@code cm4j.threads} value, or null when it is absent or a positive integer. */
+    static String threadsError(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            if (Integer.parseInt(value.trim()) >= 1) {
+                return null;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        return "-D" + THREADS_PROPERTY + "=" + value + " is not a positive integer; give the number of worker threads "
+                + "(e.g. -D" + THREADS_PROPERTY + "=" + Runtime.getRuntime().availableProcessors()
+                + ") or leave it out for one per processor";
+    }
+
+    private static int threadCount(String value) {
+        return value == null ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(value.trim());
     }
 
     /**
@@ -50,6 +90,7 @@ public final class Parallel {
      * same vector boundary as a single-threaded pass and no element's vector or tail treatment depends on the split.
      */
     public static void forRange(int n, int grain, int align, RangeBody body) {
+        checkProperties();
         if (n <= 0) {
             return;
         }

@@ -134,6 +134,7 @@ public abstract class Trainer {
         }
         Module module = model.net().module();
         module.train(true);
+        listener.onStart(phase, step, optim.steps());
         while (step < optim.steps()) {
             optimizer.setLr(learningRate(step));
             Var loss = loss(step);

@@ -45,6 +45,20 @@ public final class Backends {
         return b;
     }
 
+    /**
+     * Checks {@code -Dcm4j.backend} before any work, so that a command line reports a bad value in one line: cpu and
+     * auto always pass; any other name selects its backend now (the choice {@link #current()} keeps).
+     *
+     * @throws IllegalArgumentException naming the property and its value when no such backend is on the class path
+     *         or its runtime is not available
+     */
+    public static void checkProperty() {
+        String name = System.getProperty(PROPERTY, AUTO).trim().toLowerCase(java.util.Locale.ROOT);
+        if (!name.equals(CpuBackend.NAME) && !name.equals(AUTO)) {
+            current();
+        }
+    }
+
     /** The CPU backend, whatever was selected. */
     public static Backend cpu() {
         return CpuBackend.INSTANCE;

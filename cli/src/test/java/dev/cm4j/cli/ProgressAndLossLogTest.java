@@ -1,0 +1,67 @@
+package dev.cm4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Progress without a terminal, and the loss log that a resume cuts back and continues. */
+class ProgressAndLossLogTest {
+    @Test
+    void withoutATerminalProgressIsCompleteLinesStartingAtTheResumedStep() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        try (ConsoleProgress p = new ConsoleProgress("1/3 EDM teacher", 3000, false, out)) {
+            p.onStart("teacher", 1000, 3000);
+            for (long s = 1001; s <= 3000; s++) {
+                p.onStep("teacher", s, 3000, 1.0);
+            }
+        }
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertFalse(text.contains("\r"), "no carriage returns");
+        List<String> lines = text.lines().toList();
+        assertEquals("1/3 EDM teacher: resumed from step 1000 of 3000", lines.get(0));
+        assertTrue(lines.get(1).startsWith("1/3 EDM teacher  40% 1200/3000 steps"), lines.get(1));
+        assertTrue(lines.size() <= 12, text);
+        assertEquals(1, lines.stream().filter(l -> l.contains(" 3000/3000 steps")).count(), "final line once: " + text);
+        assertTrue(lines.get(lines.size() - 1).startsWith("1/3 EDM teacher 100% 3000/3000 steps"), text);
+    }
+
+    @Test
+    void aResumeCutsTheLogBackToItsStepAndAFreshStartEmptiesIt(@TempDir Path dir) throws Exception {
+        Path file = LossLog.file(dir, "teacher");
+        try (LossLog log = new LossLog(file)) {
+            log.onStart("teacher", 0, 10);
+            for (long s = 1; s <= 7; s++) {
+                log.onStep("teacher", s, 10, 0.1 * s);
+            }
+        }
+        Files.writeString(file, "8,0.8", java.nio.file.StandardOpenOption.APPEND); // torn by a kill: no newline
+        // the checkpoint was at step 5: steps 6.. will be trained again
+        try (LossLog log = new LossLog(file)) {
+            log.onStart("teacher", 5, 10);
+            for (long s = 6; s <= 10; s++) {
+                log.onStep("teacher", s, 10, 1.0 + s);
+            }
+        }
+        LossLog.Curve c = LossLog.read(file);
+        assertArrayEquals(LongStream.rangeClosed(1, 10).toArray(), c.steps());
+        assertEquals(0.1 * 3, c.losses()[2]);
+        assertEquals(7.0, c.losses()[5]);
+        assertEquals(LossLog.HEADER, Files.readAllLines(file).get(0));
+        try (LossLog log = new LossLog(file)) {
+            log.onStart("teacher", 0, 10);
+        }
+        assertEquals(0, LossLog.read(file).steps().length);
+    }
+}
