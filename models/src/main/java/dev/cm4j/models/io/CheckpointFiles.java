@@ -52,11 +52,14 @@ public final class CheckpointFiles {
         ops.delete(tmp);
         ops.write(tmp, body);
         ops.force(tmp);
-        if (Files.exists(abs)) {
+        Path prev = prevPath(abs);
+        // X.prev may already be X (a crash after the link, before the new X): renaming a second name of the same
+        // file over it would do nothing (POSIX rename) and leave X.prev.tmp behind
+        if (Files.exists(abs) && !(Files.exists(prev) && Files.isSameFile(abs, prev))) {
             Path prevTmp = prevTmpPath(abs);
             ops.delete(prevTmp);
             ops.link(abs, prevTmp);
-            ops.rename(prevTmp, prevPath(abs));
+            ops.rename(prevTmp, prev);
             ops.forceDirectory(dir);
         }
         ops.rename(tmp, abs);
