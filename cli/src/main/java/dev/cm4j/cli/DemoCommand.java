@@ -20,6 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -176,6 +178,22 @@ public final class DemoCommand implements Callable<Integer> {
         return batch * (width + 32L) * 4 * 64;
     }
 
+    /** Every option that shapes the checkpoints or the scores, by the option's name, for the run manifest. */
+    private Map<String, Object> options() {
+        Map<String, Object> o = new TreeMap<>();
+        o.put("data", Toy2d.parse(data).name());
+        o.put("seed", seed);
+        o.put("teacher_steps", teacherSteps);
+        o.put("cd_steps", cdSteps);
+        o.put("ict_steps", ictSteps);
+        o.put("batch", batch);
+        o.put("ict_batch", ictBatch);
+        o.put("width", width);
+        o.put("noise_scale", noiseScale);
+        o.put("samples", samples);
+        return o;
+    }
+
     /** Claims the output directory for this run ({@link RunLock}); a directory in use is an error naming the holder. */
     private RunLock lockOutput() {
         try {
@@ -189,14 +207,19 @@ public final class DemoCommand implements Callable<Integer> {
         console.printf("cm4j demo: %s, seed %d, %d threads, Vector API %s%n", pipeline.data(), seed, Parallel.threads(),
                 Simd.ENABLED ? "on" : "off (add --add-modules jdk.incubator.vector)");
         long start = System.nanoTime();
+        RunManifest manifest = new RunManifest(out, "demo", options(), pipeline.dataFingerprint());
+        if (resume) {
+            manifest.checkResume();
+        }
+        manifest.write();
 
         EdmTeacherTrainer teacher = pipeline.teacher();
-        Phase teacherPhase = train(teacher, teacherSteps, "1/3 EDM teacher");
+        Phase teacherPhase = train(teacher, teacherSteps, "1/3 EDM teacher", manifest);
         Preconditioned teacherEma = teacher.emaModel();
         ConsistencyDistillation cd = pipeline.distillation(teacherEma);
-        Phase cdPhase = train(cd, cdSteps, "2/3 consistency distillation");
+        Phase cdPhase = train(cd, cdSteps, "2/3 consistency distillation", manifest);
         ImprovedConsistencyTraining ict = pipeline.improvedTraining();
-        Phase ictPhase = train(ict, ictSteps, "3/3 improved consistency training");
+        Phase ictPhase = train(ict, ictSteps, "3/3 improved consistency training", manifest);
 
         console.println("sampling and scoring ...");
         ToyEvaluation eval = new ToyEvaluation(pipeline.data(), samples, seed + 100);
@@ -239,8 +262,9 @@ public final class DemoCommand implements Callable<Integer> {
             curves.add(new Plots.Curve(t == teacher ? "EDM teacher" : t == cd ? "CD" : "iCT", c.steps(), c.losses()));
         }
         Plots.losses(out.resolve("loss.png"), curves);
+        manifest.complete(List.of("results.md", "samples.png", "loss.png"));
         console.println("wrote " + out.resolve("samples.png") + ", " + out.resolve("loss.png") + ", "
-                + out.resolve("results.md"));
+                + out.resolve("results.md") + ", " + manifest.file());
         return 0;
     }
 
@@ -248,9 +272,10 @@ public final class DemoCommand implements Callable<Integer> {
      * Trains with progress on the console, the loss log and checkpoints in the output directory; returns what was
      * trained, what was loaded and the seconds it took.
      */
-    private Phase train(Trainer trainer, long steps, String title) throws IOException {
+    private Phase train(Trainer trainer, long steps, String title, RunManifest manifest) throws IOException {
         long t0 = System.nanoTime();
-        trainer.checkpointing(new Checkpointing(out.resolve(trainer.phase() + ".safetensors"), 1000, resume));
+        Path checkpoint = out.resolve(trainer.phase() + ".safetensors");
+        trainer.checkpointing(new Checkpointing(checkpoint, 1000, resume));
         long[] loaded = {0};
         try (ConsoleProgress progress = new ConsoleProgress(title, steps, ConsoleProgress.isTerminal(), console);
              LossLog log = new LossLog(LossLog.file(out, trainer.phase()))) {
@@ -276,6 +301,7 @@ public final class DemoCommand implements Callable<Integer> {
             case "ict" -> "iCT";
             default -> trainer.phase();
         };
+        manifest.phase(trainer, checkpoint, steps, loaded[0]);
         return new Phase(name, steps, loaded[0], (System.nanoTime() - t0) / 1e9);
     }
 }

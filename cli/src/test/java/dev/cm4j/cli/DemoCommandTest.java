@@ -1,6 +1,7 @@
 package dev.cm4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -42,8 +43,8 @@ class DemoCommandTest {
         assertTrue(ImageIO.read(dir.resolve("loss.png").toFile()).getWidth() > 0);
         assertTrue(Files.readString(dir.resolve("results.md")).contains("iCT, 1 step"));
         for (String f : new String[] {"teacher", "cd", "ict"}) {
-            assertTrue(Files.exists(dir.resolve(f + ".safetensors")) && Files.exists(dir.resolve(f
-                    + ".state.safetensors")), "checkpoint of " + f);
+            assertTrue(Files.exists(dir.resolve(f + ".safetensors")), "checkpoint of " + f);
+            assertFalse(Files.exists(dir.resolve(f + ".safetensors.tmp")), "no debris of " + f);
         }
         assertEquals(21, Files.readAllLines(dir.resolve("teacher.loss.csv")).size(), "header and 20 steps");
         assertTrue(out.contains("training: teacher 20 steps"), out);

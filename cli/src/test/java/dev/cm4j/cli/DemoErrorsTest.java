@@ -100,7 +100,6 @@ class DemoErrorsTest {
     @Test
     void aDamagedCheckpointIsOneLineAndAHintAndVerboseShowsTheTrace(@TempDir Path dir) throws Exception {
         Path teacher = Files.writeString(dir.resolve("teacher.safetensors"), "not a checkpoint");
-        Files.writeString(dir.resolve("teacher.state.safetensors"), "not a checkpoint either");
         Result r = run(demo(dir, "--resume"));
         refused(r, teacher.toString());
         assertTrue(r.err().contains("run without --resume"), r.err());

@@ -23,6 +23,18 @@ public interface NoiseConditionedNet {
         return 0;
     }
 
+    /**
+     * What the network is, for a checkpoint's identity: a resume into a network that describes itself otherwise is
+     * refused. By default the module's class and its parameter shapes; adapters give their configuration record and
+     * c_noise encoding.
+     */
+    default String architecture() {
+        StringBuilder shapes = new StringBuilder();
+        module().namedParameters().forEach((k, v) -> shapes.append(shapes.isEmpty() ? "" : ", ").append(k)
+                .append(java.util.Arrays.toString(v.value().shape())));
+        return module().getClass().getSimpleName() + " {" + shapes + "} c_noise " + cNoise();
+    }
+
     /** The module whose parameters are F's weights. */
     Module module();
 

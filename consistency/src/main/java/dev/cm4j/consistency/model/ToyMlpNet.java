@@ -30,6 +30,11 @@ public record ToyMlpNet(ToyMlp mlp) implements NoiseConditionedNet {
     }
 
     @Override
+    public String architecture() {
+        return "ToyMlp " + mlp.config();
+    }
+
+    @Override
     public Module module() {
         return mlp;
     }

@@ -41,6 +41,11 @@ public record UNetNet(UNet unet, CNoise cNoise) implements NoiseConditionedNet {
     }
 
     @Override
+    public String architecture() {
+        return "UNet " + unet.config() + " c_noise " + cNoise;
+    }
+
+    @Override
     public Module module() {
         return unet;
     }

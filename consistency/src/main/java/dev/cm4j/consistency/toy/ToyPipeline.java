@@ -9,10 +9,14 @@ import dev.cm4j.consistency.train.Distance;
 import dev.cm4j.consistency.train.EdmTeacherTrainer;
 import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
 import dev.cm4j.consistency.train.OptimConfig;
+import dev.cm4j.consistency.train.Trainer;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.model.ToyMlpNet;
 import dev.cm4j.models.ToyMlp;
+import dev.cm4j.models.io.TrainingState;
 import dev.cm4j.tensor.Rng;
+import dev.cm4j.tensor.Tensor;
+import java.util.zip.CRC32C;
 
 /**
  * The three trainings of the 2-D demonstration, with settings measured to work on the toys in a couple of minutes on
@@ -77,26 +81,54 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
 
     /** The EDM teacher's trainer over a freshly initialised network. */
     public EdmTeacherTrainer teacher() {
-        return new EdmTeacherTrainer(
+        return describeData(new EdmTeacherTrainer(
                 new Preconditioned(ToyMlpNet.create(network(), new Rng(seed).fork(1)), Preconditioning.edm(0.5)),
                 data::sample, EdmTeacherTrainer.Config.edm(),
-                OptimConfig.adam(teacherSteps, batch, 1e-3).withWarmup(100).withEvalEma(0.995), seed + 1);
+                OptimConfig.adam(teacherSteps, batch, 1e-3).withWarmup(100).withEvalEma(0.995), seed + 1));
     }
 
-    /** Consistency distillation from a trained teacher (its EMA weights, in eval mode); the student starts as it. */
+    /**
+     * Consistency distillation from a trained teacher (its EMA weights, in eval mode); the student starts as it. The
+     * run's checkpoints record the teacher's content hash as their parent, so a resume refuses a student distilled
+     * from another teacher.
+     */
     public ConsistencyDistillation distillation(Preconditioned teacherEma) {
-        return new ConsistencyDistillation(Preconditioned.fromTeacher(teacherEma, consistency()),
-                teacherEma.denoiser(), data::sample,
+        ConsistencyDistillation cd = describeData(new ConsistencyDistillation(
+                Preconditioned.fromTeacher(teacherEma, consistency()), teacherEma.denoiser(), data::sample,
                 ConsistencyDistillation.Config.toy2d().withGrid(GRID),
-                OptimConfig.adam(cdSteps, batch, 1e-3).withEvalEma(0.995), seed + 2);
+                OptimConfig.adam(cdSteps, batch, 1e-3).withEvalEma(0.995), seed + 2));
+        cd.parent(TrainingState.contentHash(teacherEma.net().module().stateDict()));
+        return cd;
     }
 
     /** Improved consistency training from a freshly initialised network. */
     public ImprovedConsistencyTraining improvedTraining() {
-        return new ImprovedConsistencyTraining(
+        return describeData(new ImprovedConsistencyTraining(
                 new Preconditioned(ToyMlpNet.create(network(), new Rng(seed).fork(3)), consistency()), data::sample,
                 new ImprovedConsistencyTraining.Config(IctSchedule.toy2d(ictSteps).withGrid(GRID), Distance.ictHuberC(2)),
-                OptimConfig.adam(ictSteps, ictBatch, 2e-3).withBetas(0.9, 0.995).withEvalEma(0.995), seed + 3);
+                OptimConfig.adam(ictSteps, ictBatch, 2e-3).withBetas(0.9, 0.995).withEvalEma(0.995), seed + 3));
+    }
+
+    /**
+     * A fingerprint of the data distribution: a CRC32C of 1024 points drawn with a fixed generator. It names the
+     * data a checkpoint was trained on beyond the data set's name (a change of the generator's code or scaling
+     * changes it).
+     */
+    public String dataFingerprint() {
+        Tensor t = data.sample(1024, new Rng(0x5EED));
+        CRC32C crc = new CRC32C();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * t.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < t.size(); i++) {
+            b.putFloat(t.data()[t.offset() + i]);
+        }
+        crc.update(b.array());
+        return String.format("crc32c:%08x", crc.getValue());
+    }
+
+    /** Records the data set and its fingerprint in the trainer's checkpoints; a resume on other data is refused. */
+    private <T extends Trainer> T describeData(T trainer) {
+        trainer.setting("data", data.name()).setting("data.fingerprint", dataFingerprint());
+        return trainer;
     }
 
     /** A consistency model that was never trained (F = 0, so f = c_skip x): the baseline of the scores. */

@@ -3,6 +3,8 @@ package dev.cm4j.consistency.train;
 import dev.cm4j.autodiff.optim.Ema;
 import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.tensor.Rng;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -35,6 +37,17 @@ abstract class TargetNetworkTrainer extends Trainer {
     @Override
     protected final Map<String, Ema> extraEmas() {
         return Map.of("target", targetEma);
+    }
+
+    /**
+     * The target network's dropout generators: copies of the online network's that advance with the target passes,
+     * so a resume must restore them too.
+     */
+    @Override
+    protected final Map<String, Rng> extraRngs() {
+        Map<String, Rng> out = new LinkedHashMap<>();
+        target.net().module().rngs().forEach((path, r) -> out.put("target." + path, r));
+        return out;
     }
 
     @Override

@@ -10,9 +10,11 @@ import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.PerSample;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.noise.NoiseSource;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cm4j.models.Module;
+import dev.cm4j.models.io.CheckpointFiles;
+import dev.cm4j.models.io.CheckpointIdentity;
+import dev.cm4j.models.io.FileOps;
+import dev.cm4j.models.io.TensorChecks;
 import dev.cm4j.models.io.TrainingState;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
@@ -24,6 +26,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The loop shared by every training algorithm: draw a batch, build the loss, back-propagate, update, checkpoint.
@@ -35,13 +39,17 @@ import java.util.Map;
  * <p>Gaussian draws come from a {@link NoiseSource}: by default the trainer's own generator, so batches, indices and
  * noise share one saved stream; {@link #noise(NoiseSource)} replaces it (for replaying recorded draws).
  *
- * <p>A loss that is not finite stops training before the update: the state of the last good step is saved (when
- * checkpointing is on) and a {@link TrainingDivergedException} names the step. All randomness comes from one
- * generator (and the network's own dropout generators) whose positions are saved with the weights, optimizer moments
- * and EMAs ({@link TrainingState}), so a resumed run continues bit-identically.
+ * <p>A loss that is not finite stops training before the update, a parameter that is not finite after an update
+ * stops it before the next save: nothing is saved, so the newest checkpoint stays the last good state, and a
+ * {@link TrainingDivergedException} names the step, the tensor and index, and that checkpoint. All randomness comes
+ * from one generator (and the network's own dropout generators) whose positions are saved with the weights,
+ * optimizer moments and EMAs ({@link TrainingState}, one file per checkpoint), so a resumed run continues
+ * bit-identically. Each checkpoint records the run's {@link CheckpointIdentity}: the phase as role, the network's
+ * architecture, the settings and seed (plus any {@link #setting}), and the {@link #parent} hash; a checkpoint of
+ * another run is refused.
  */
 public abstract class Trainer {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger(Trainer.class.getName());
     private final String phase;
     protected final Preconditioned model;
     protected final DataSource data;
@@ -58,6 +66,12 @@ public abstract class Trainer {
     private long step;
     private Checkpointing checkpointing;
     private TrainingListener listener = TrainingListener.NONE;
+    private final Map<String, String> extraSettings = new TreeMap<>();
+    private String parent = "";
+    /** The newest checkpoint of this run that passed its checks (saved or loaded), and its step; null if none. */
+    private Path lastGood;
+    private long lastGoodStep;
+    private Path resumedFrom;
 
     protected Trainer(String phase, Preconditioned model, DataSource data, OptimConfig optim, long seed) {
         if (model == null || data == null || optim == null) {
@@ -92,6 +106,14 @@ public abstract class Trainer {
         return Map.of();
     }
 
+    /**
+     * Extra generators of the algorithm to checkpoint by name (e.g. the dropout generators of the target network,
+     * which advance apart from the online network's).
+     */
+    protected Map<String, Rng> extraRngs() {
+        return Map.of();
+    }
+
     /** Called after a checkpoint was loaded (e.g. to copy the target EMA into the target network). */
     protected void afterLoad() {
     }
@@ -118,6 +140,30 @@ public abstract class Trainer {
         return this;
     }
 
+    /**
+     * Records a setting that shapes the result but that the trainer cannot see (the data set and a fingerprint of
+     * its contents, a noise scale): saved in every checkpoint, and a checkpoint with another value is refused.
+     */
+    public Trainer setting(String name, String value) {
+        if (name == null || value == null || name.isEmpty()) {
+            throw new IllegalArgumentException(phase + ": setting " + name + " = " + value + " needs a name and value");
+        }
+        extraSettings.put(name, value);
+        return this;
+    }
+
+    /**
+     * The content hash ({@link TrainingState#contentHash}) of the weights this run was initialised from or distils
+     * (a teacher), recorded in every checkpoint; "" for none.
+     */
+    public Trainer parent(String contentHash) {
+        if (contentHash == null) {
+            throw new IllegalArgumentException(phase + ": the parent hash is null (use \"\" for none)");
+        }
+        this.parent = contentHash;
+        return this;
+    }
+
     public Trainer listener(TrainingListener l) {
         this.listener = l == null ? TrainingListener.NONE : l;
         return this;
@@ -129,8 +175,19 @@ public abstract class Trainer {
             throw new IllegalStateException(phase + ": a supplied noise source (" + noise + ") is not saved in "
                     + "checkpoints; train with the default source to checkpoint");
         }
-        if (checkpointing != null && checkpointing.resume() && Files.exists(checkpointing.file())) {
-            load(checkpointing.file());
+        if (checkpointing != null) {
+            Path file = checkpointing.file();
+            try {
+                for (Path p : TrainingState.removeDebris(file, checkpointing.files())) {
+                    LOG.log(System.Logger.Level.INFO, phase + ": removed " + p + ", left by an interrupted save");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(phase + ": cannot remove the debris of an interrupted save of "
+                        + file + ": " + e.getMessage(), e);
+            }
+            if (checkpointing.resume() && (Files.exists(file) || Files.exists(CheckpointFiles.prevPath(file)))) {
+                load(file);
+            }
         }
         Module module = model.net().module();
         module.train(true);
@@ -140,12 +197,7 @@ public abstract class Trainer {
             Var loss = loss(step);
             double value = loss.item();
             if (!Double.isFinite(value)) {
-                Path saved = null;
-                if (checkpointing != null) {
-                    save(checkpointing.file());
-                    saved = checkpointing.file();
-                }
-                throw new TrainingDivergedException(phase, step, value, saved);
+                throw new TrainingDivergedException(phase, step, "loss is " + value, lastGood, lastGoodStep);
             }
             module.zeroGrad();
             loss.backward();
@@ -154,18 +206,52 @@ public abstract class Trainer {
                 evalEma.update(optim.evalEmaRate());
             }
             afterUpdate(step);
+            Optional<String> bad = TensorChecks.firstNonFinite(parameterValues(module));
+            if (bad.isPresent()) {
+                throw new TrainingDivergedException(phase, step, "after the update, " + bad.get(),
+                        lastGood, lastGoodStep);
+            }
             step++;
             losses.add(value);
             listener.onStep(phase, step, optim.steps(), value);
             if (checkpointing != null && (step % checkpointing.every() == 0 || step == optim.steps())) {
-                save(checkpointing.file());
+                saveCheckpoint();
             }
         }
+    }
+
+    private static Map<String, Tensor> parameterValues(Module module) {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        module.namedParameters().forEach((k, v) -> out.put(k, v.value()));
+        return out;
+    }
+
+    /** The periodic save: refused (training stops) when the state holds a value a checkpoint must not hold. */
+    private void saveCheckpoint() {
+        TrainingState s = state();
+        Optional<String> bad = s.nonFinite();
+        if (bad.isPresent()) {
+            throw new TrainingDivergedException(phase, step - 1, "after the update, " + bad.get(), lastGood,
+                    lastGoodStep);
+        }
+        Path file = checkpointing.file();
+        try {
+            s.fileOps(checkpointing.files()).save(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(phase + ": cannot write checkpoint " + file + ": " + e.getMessage(), e);
+        }
+        lastGood = file;
+        lastGoodStep = step;
     }
 
     /** The learning rate of step {@code k} (0-based): warm-up, then constant or a cosine decay. */
     public double learningRate(long k) {
         return lrSchedule.at(k);
+    }
+
+    /** The checkpoint the last {@link #load} restored ({@code file} or {@code file.prev}); null if none. */
+    public Path resumedFrom() {
+        return resumedFrom;
     }
 
     /** Steps completed. */
@@ -209,39 +295,58 @@ public abstract class Trainer {
     private TrainingState state() {
         TrainingState s = new TrainingState(model.net().module(), optimizer).ema("eval", evalEma).rng("trainer", rng);
         extraEmas().forEach(s::ema);
-        return s.setStep(step).setConfig(settingsJson());
-    }
-
-    private String settingsJson() {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("phase", phase);
-        o.put("settings", settings());
-        return o.toString();
+        extraRngs().forEach(s::rng);
+        return s.setStep(step).identity(identity());
     }
 
     /**
-     * Writes the full training state: the weights to {@code file} and the rest beside it
-     * ({@link TrainingState#statePath}), each atomically.
+     * What this run's checkpoints record and a resume requires: role = the phase, config = the network's class and
+     * config record (or its parameter shapes), settings = the algorithm's {@link #settings()}, the seed and every
+     * {@link #setting}, and the {@link #parent} hash.
+     */
+    public CheckpointIdentity identity() {
+        Map<String, String> s = new TreeMap<>(extraSettings);
+        s.put("settings", settings());
+        s.put("seed", Long.toString(rng.seed()));
+        return new CheckpointIdentity(phase, model.net().architecture(), s, parent);
+    }
+
+    /**
+     * Writes the full training state to {@code file} in one file, keeping the file it replaces as {@code file.prev}
+     * ({@link TrainingState#save}).
+     *
+     * @throws IllegalStateException if the state holds a non-finite value (nothing is written)
      */
     public void save(Path file) {
         try {
-            state().save(file);
+            state().fileOps(checkpointing == null ? FileOps.REAL : checkpointing.files()).save(file);
         } catch (IOException e) {
-            throw new UncheckedIOException(phase + ": cannot write checkpoint " + file, e);
+            throw new UncheckedIOException(phase + ": cannot write checkpoint " + file + ": " + e.getMessage(), e);
         }
     }
 
     /**
      * Restores a state written by {@link #save(Path)} by a trainer with the same settings. Everything is checked
      * before anything changes; a file of other settings, names or shapes is refused with its name in the message.
-     * The loss history restarts with the resumed steps.
+     * The loss history restarts with the resumed steps. When {@code file} is missing or damaged and
+     * {@code file.prev} loads, the run resumes from that, renames the damaged file to {@code file.damaged} (so the
+     * next save keeps the good one as {@code file.prev}) and logs a warning; {@link #resumedFrom()} tells which.
      */
     public void load(Path file) {
         try {
-            // the state declares this run's settings; its load refuses a file written with others
+            // the state declares this run's identity; its load refuses a checkpoint of another run
             TrainingState s = state();
-            s.load(file);
+            Path loaded = s.load(file);
+            if (!loaded.equals(file) && Files.exists(file)) {
+                Path aside = CheckpointFiles.setAside(file, checkpointing == null ? FileOps.REAL
+                        : checkpointing.files());
+                LOG.log(System.Logger.Level.WARNING, phase + ": resumed from " + loaded + "; the damaged " + file
+                        + " is kept as " + aside);
+            }
             step = s.step();
+            resumedFrom = loaded;
+            lastGood = loaded;
+            lastGoodStep = step;
         } catch (IOException e) {
             throw new UncheckedIOException(phase + ": cannot resume from checkpoint " + file + ": " + e.getMessage(), e);
         }

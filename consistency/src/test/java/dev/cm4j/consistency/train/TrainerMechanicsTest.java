@@ -18,7 +18,6 @@ import dev.cm4j.consistency.sampling.OdeSolver;
 import dev.cm4j.consistency.schedule.CtSchedule;
 import dev.cm4j.consistency.schedule.IctSchedule;
 import dev.cm4j.models.ToyMlp;
-import dev.cm4j.models.io.TrainingState;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import java.nio.file.Files;
@@ -134,7 +133,7 @@ class TrainerMechanicsTest {
     }
 
     @Test
-    void nanLossStopsWithTheLastGoodStateSavedAndTheStepNamed(@TempDir Path dir) {
+    void nanLossStopsWithoutSavingAndNamesTheStepAndTheLastGoodCheckpoint(@TempDir Path dir) throws Exception {
         int[] calls = {0};
         DataSource poisoned = (n, rng) -> {
             Tensor x = Toy2d.TWO_MOONS.sample(n, rng);
@@ -147,7 +146,7 @@ class TrainerMechanicsTest {
         EdmTeacherTrainer trainer = new EdmTeacherTrainer(new Preconditioned(s.net(), Preconditioning.edm(0.5)),
                 poisoned, EdmTeacherTrainer.Config.edm(), OptimConfig.adam(10, 32, 1e-3), 1);
         Path file = dir.resolve("teacher.safetensors");
-        trainer.checkpointing(new Checkpointing(file, 100, false));
+        trainer.checkpointing(new Checkpointing(file, 1, false));
         Map<String, Tensor> good = new java.util.LinkedHashMap<>();
         trainer.listener((phase, step, total, loss) -> {
             if (step == 3) {
@@ -156,13 +155,69 @@ class TrainerMechanicsTest {
         });
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class, trainer::train);
         assertEquals(3, e.step());
-        assertTrue(e.getMessage().contains("at step 3") && e.getMessage().contains(file.toString()), e.getMessage());
-        assertTrue(Files.exists(file));
+        assertEquals(file, e.checkpoint());
+        assertEquals("teacher: loss is NaN at step 3; stopped without saving; the last good checkpoint is " + file
+                + " (3 steps done)", e.getMessage());
+        // the checkpoint of step 3 is untouched: the NaN step wrote nothing
+        assertEquals(3L, Long.parseLong(dev.cm4j.models.io.SafeTensors.read(file).metadata().get("step")));
         EdmTeacherTrainer reloaded = new EdmTeacherTrainer(new Preconditioned(student(8).net(),
                 Preconditioning.edm(0.5)), poisoned, EdmTeacherTrainer.Config.edm(), OptimConfig.adam(10, 32, 1e-3), 1);
         reloaded.load(file);
         assertEquals(3, reloaded.step());
         assertEquals(0f, maxDiff(good, values(reloaded.model().net().module().namedParameters())));
+    }
+
+    /** A teacher trainer whose update of step {@code poisonAt} leaves a NaN in one parameter. */
+    private static Trainer poisonedUpdate(Preconditioned s, long poisonAt, Runnable beforePoison) {
+        return new Trainer("teacher", s, Toy2d.TWO_MOONS::sample, OptimConfig.adam(10, 32, 1e-3), 1) {
+            @Override
+            protected Var loss(long k) {
+                Tensor x = data.batch(32, rng).x();
+                float[] sigma = new float[32];
+                java.util.Arrays.fill(sigma, 1f);
+                return dev.cm4j.autodiff.Losses.msePerSample(model.forward(x, sigma), Var.constant(x)).mean();
+            }
+
+            @Override
+            protected void afterUpdate(long k) {
+                if (k == poisonAt) {
+                    beforePoison.run();
+                    Tensor w = model.net().module().namedParameters().values().iterator().next().value();
+                    w.data()[w.offset() + 5] = Float.POSITIVE_INFINITY;
+                }
+            }
+
+            @Override
+            protected String settings() {
+                return "poisoned at " + poisonAt;
+            }
+        };
+    }
+
+    @Test
+    void aNonFiniteParameterStopsBeforeTheNextSaveNamingTheTensorAndIndex(@TempDir Path dir) throws Exception {
+        Preconditioned s = new Preconditioned(student(6).net(), Preconditioning.edm(0.5));
+        Path file = dir.resolve("teacher.safetensors");
+        byte[][] kept = new byte[1][];
+        Trainer trainer = poisonedUpdate(s, 2, () -> {
+            try {
+                kept[0] = Files.readAllBytes(file);
+            } catch (java.io.IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        trainer.checkpointing(new Checkpointing(file, 1, false));
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, trainer::train);
+        String first = s.net().module().namedParameters().keySet().iterator().next();
+        assertEquals(2, e.step());
+        assertEquals("teacher: after the update, tensor '" + first + "' is Infinity at index 5"
+                + (s.net().module().namedParameters().get(first).value().shape().length > 1 ? " [0, 5]" : "")
+                + " at step 2; stopped without saving; the last good checkpoint is " + file + " (2 steps done)",
+                e.getMessage());
+        // the checkpoint of step 2 is byte for byte the one the listener saw before the poisoned update
+        assertTrue(java.util.Arrays.equals(kept[0], Files.readAllBytes(file)));
+        assertEquals("2", dev.cm4j.models.io.SafeTensors.read(file).metadata().get("step"));
+        assertTrue(Files.exists(dev.cm4j.models.io.CheckpointFiles.prevPath(file)));
     }
 
     @Test
@@ -173,9 +228,21 @@ class TrainerMechanicsTest {
         a.save(file);
         ConsistencyDistillation b = cd(student(1), 2, 0.5);
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> b.load(file));
-        assertTrue(e.getMessage().contains(TrainingState.statePath(file).toString())
-                && e.getMessage().contains("was written with settings") && e.getMessage().contains("mu=0.5"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains(file.toString())
+                && e.getMessage().contains("is a checkpoint of another run") && e.getMessage().contains("setting"
+                + " 'settings': saved '") && e.getMessage().contains("mu=0.5"), e.getMessage());
+        // another role: a CD checkpoint copied over a teacher's is not loaded as the teacher
+        EdmTeacherTrainer teacher = new EdmTeacherTrainer(new Preconditioned(student(1).net(),
+                Preconditioning.edm(0.5)), Toy2d.TWO_MOONS::sample, EdmTeacherTrainer.Config.edm(),
+                OptimConfig.adam(2, 64, 1e-3), 7);
+        e = assertThrows(UncheckedIOException.class, () -> teacher.load(file));
+        assertTrue(e.getMessage().contains("role: saved 'cd', this run 'teacher'"), e.getMessage());
+        // another parent (the teacher a student distils) and a setting the trainer cannot see (the data set)
+        ConsistencyDistillation c = cd(student(1), 2, 0.9);
+        c.parent("feed").setting("data", "moons");
+        e = assertThrows(UncheckedIOException.class, () -> c.load(file));
+        assertTrue(e.getMessage().contains("setting 'data': saved (none), this run 'moons'; parent: saved (none),"
+                + " this run 'feed'"), e.getMessage());
     }
 
     @Test

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /** A checkpoint file that cannot be read as written: truncated, garbled, inconsistent or of the wrong shapes. */
-public final class CheckpointFormatException extends IOException {
+public class CheckpointFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;

@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The safetensors format (huggingface/safetensors): an 8-byte little-endian header length N, N bytes of UTF-8 JSON
@@ -59,12 +60,25 @@ public final class SafeTensors {
 
     // ---------------------------------------------------------------- write
 
-    /** Writes {@code tensors} as F32 with string metadata (may be empty), replacing {@code file} atomically. */
+    /**
+     * Writes {@code tensors} as F32 with string metadata (may be empty), replacing {@code file} atomically. The
+     * header is deterministic: metadata keys sorted, tensors in the iteration order of {@code tensors}, so equal
+     * inputs give byte-identical files.
+     */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        AtomicFiles.write(file, encode(file, tensors, metadata));
+    }
+
+    /**
+     * The bytes of a safetensors file holding {@code tensors} (F32, in iteration order) and {@code metadata} (keys
+     * sorted), as a body for {@link AtomicFiles} or {@link FileOps#write}. {@code file} only names errors.
+     */
+    public static AtomicFiles.Body encode(Path file, Map<String, Tensor> tensors, Map<String, String> metadata)
+            throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
-            metadata.forEach(meta::put);
+            new TreeMap<>(metadata).forEach(meta::put);
         }
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
@@ -87,13 +101,14 @@ public final class SafeTensors {
         int padded = (json.length + 7) / 8 * 8;
         byte[] head = Arrays.copyOf(json, padded);
         Arrays.fill(head, json.length, padded, (byte) ' ');
+        List<Tensor> data = List.copyOf(tensors.values());
 
-        AtomicFiles.write(file, ch -> {
+        return ch -> {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(head.length).flip();
             writeFully(ch, len);
             writeFully(ch, ByteBuffer.wrap(head));
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-            for (Tensor t : tensors.values()) {
+            for (Tensor t : data) {
                 float[] d = t.data();
                 for (int i = t.offset(), end = t.offset() + t.size(); i < end; ) {
                     int n = Math.min(end - i, CHUNK / 4);
@@ -104,7 +119,7 @@ public final class SafeTensors {
                     i += n;
                 }
             }
-        });
+        };
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

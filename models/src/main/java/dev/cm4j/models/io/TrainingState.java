@@ -3,7 +3,6 @@ package dev.cm4j.models.io;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cm4j.autodiff.optim.Ema;
 import dev.cm4j.autodiff.optim.Optimizer;
 import dev.cm4j.models.Module;
@@ -11,36 +10,60 @@ import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.zip.CRC32C;
 
 /**
- * Everything a training run needs to continue bit-identically, bound to the live objects it saves and restores: the
- * model's weights ({@code name.safetensors}) and, beside them, the training state ({@code name.state.safetensors}):
- * optimizer moments, step counts, learning rate and settings (betas, eps, weight decay), EMA copies, the step, the
- * seeds, streams and positions of the model's dropout generators and of any other named generators (data order,
- * noise), and the run's configuration as JSON.
+ * Everything a training run needs to continue bit-identically, bound to the live objects it saves and restores, in
+ * one safetensors file per checkpoint (format {@value #FORMAT}): the weights ({@code model/<name>}), the optimizer
+ * moments ({@code optim/<name>.<slot>}), the EMA copies ({@code ema/<ema>/<name>}), and in the metadata the step,
+ * the optimizer's step counts, learning rate and settings, the seeds, streams and positions of the model's dropout
+ * generators and of any other named generators, the run's {@link CheckpointIdentity identity}, the cm4j version, a
+ * CRC32C per tensor and one over the header.
  *
- * <p>Both files are written atomically; each carries the step, so a pair torn by a crash between the two writes is
- * detected. {@link #load(Path)} reads and validates both files, parses every value and checks the settings declared
- * with {@link #setConfig}, every name, shape, optimizer setting and generator identity against the live objects
- * before it changes anything: it loads all or nothing, and names the file and the problem otherwise.
+ * <p><b>Saving</b> refuses a state with a NaN or infinite weight, EMA or moment, or a negative second moment: the
+ * newest checkpoint stays the last good one. The file replaces the previous one through
+ * {@link CheckpointFiles#replace}, which keeps the one before as {@code X.prev}; identical states give byte-identical
+ * files (sorted metadata, no time stamps).
+ *
+ * <p><b>Loading</b> verifies the file (layout, checksums, finite values, non-negative second moments), compares its
+ * identity with the declared one, and checks every name, shape, optimizer setting and generator against the live
+ * objects before it changes anything: all or nothing, with the file and the problem named. When {@code X} is missing
+ * or damaged and {@code X.prev} loads, it loads that and says so; a checkpoint of another run
+ * ({@link CheckpointMismatchException}) is refused outright.
  */
 public final class TrainingState {
-    private static final String MODEL_FORMAT = "cm4j-model";
-    private static final String STATE_FORMAT = "cm4j-training-state-2";
-    private static final String OPT = "optimizer/";
-    private static final String EMA = "ema/";
+    /** The checkpoint format this class writes and reads; format 1 was a weights file beside a state file. */
+    public static final int FORMAT = 2;
+    static final String MODEL = "model/";
+    static final String OPT = "optim/";
+    static final String EMA = "ema/";
+    /** Metadata keys that are not covered by the header checksum (the checksum itself). */
+    static final String HEADER_CRC = "header_crc32c";
+    static final String CHECKSUMS = "checksums";
+    private static final System.Logger LOG = System.getLogger(TrainingState.class.getName());
 
     private final Module model;
     private final Optimizer optimizer;
     private final Map<String, Ema> emas = new LinkedHashMap<>();
     private final Map<String, Rng> rngs = new LinkedHashMap<>();
     private long step;
-    private String configJson = "{}";
-    /** True once {@link #setConfig} declared this run's configuration: load then requires the stored one to match. */
-    private boolean configDeclared;
+    private CheckpointIdentity identity = CheckpointIdentity.NONE;
+    /** True once {@link #identity(CheckpointIdentity)} declared this run's identity: load then requires it. */
+    private boolean declared;
+    private FileOps files = FileOps.REAL;
+    private Path loadedFrom;
 
     /** @param optimizer may be null (e.g. for a model that is only evaluated) */
     public TrainingState(Module model, Optimizer optimizer) {
@@ -81,172 +104,383 @@ public final class TrainingState {
     }
 
     /**
-     * The run's configuration as a JSON document: the one declared by {@link #setConfig}, or after a {@link #load}
-     * without a declaration the one stored in the file ("{}" before either).
+     * Declares this run's identity. {@link #save} records it, and {@link #load} refuses a checkpoint whose identity
+     * differs, naming each difference. Without a declaration, load accepts any identity and {@link #identity()}
+     * returns the loaded one.
      */
-    public String config() {
-        return configJson;
-    }
-
-    /**
-     * Declares this run's configuration (settings) as a JSON document. {@link #save} stores it verbatim, and
-     * {@link #load} refuses a state file whose stored configuration differs from it (compared as JSON values, so
-     * spacing and key order do not matter) or that stores none: a run resumed with other settings would silently be
-     * another run. Without a declaration, load accepts any stored configuration and {@link #config()} returns it.
-     *
-     * @throws IllegalArgumentException if {@code json} is not valid JSON
-     */
-    public TrainingState setConfig(String json) {
-        try {
-            SafeTensors.json().readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("TrainingState: config is not valid JSON: " + e.getOriginalMessage());
+    public TrainingState identity(CheckpointIdentity id) {
+        if (id == null) {
+            throw new IllegalArgumentException("TrainingState: identity is null");
         }
-        this.configJson = json;
-        this.configDeclared = true;
+        this.identity = id;
+        this.declared = true;
         return this;
     }
 
-    /** {@code dir/run.safetensors} -> {@code dir/run.state.safetensors}. */
-    public static Path statePath(Path modelFile) {
-        String name = modelFile.getFileName().toString();
-        String base = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length())
-                : name;
-        return modelFile.resolveSibling(base + ".state.safetensors");
+    /** The declared identity, or after a {@link #load} without a declaration the loaded one. */
+    public CheckpointIdentity identity() {
+        return identity;
+    }
+
+    /** The file operations saves go through ({@link FileOps#REAL} unless a test substitutes its own). */
+    public TrainingState fileOps(FileOps ops) {
+        if (ops == null) {
+            throw new IllegalArgumentException("TrainingState: file operations are null");
+        }
+        this.files = ops;
+        return this;
+    }
+
+    /** The file the last {@link #load} restored: the one asked for, or its {@code X.prev}; null before a load. */
+    public Path loadedFrom() {
+        return loadedFrom;
+    }
+
+    /**
+     * The cm4j version recorded in checkpoints: the {@code Implementation-Version} of the cm4j-models jar's manifest,
+     * or "dev" when the classes do not come from a built jar (tests, an IDE).
+     */
+    public static String cm4jVersion() {
+        String v = TrainingState.class.getPackage().getImplementationVersion();
+        return v == null || v.isBlank() ? "dev" : v;
+    }
+
+    // ---------------------------------------------------------------- content hashes
+
+    /**
+     * The content hash of a set of weights: SHA-256 (hex) over the names, shapes and little-endian float32 bytes in
+     * sorted name order ({@link TensorChecks#sha256}). Pass a module's {@code stateDict()} to name the parent of a
+     * run initialised from it.
+     */
+    public static String contentHash(Map<String, Tensor> weights) {
+        return TensorChecks.sha256(weights);
+    }
+
+    /**
+     * The content hash of the weights stored in a checkpoint file (after verifying its checksums): equal to
+     * {@link #contentHash(Map)} of the {@code stateDict()} of a model loaded from it.
+     */
+    public static String contentHash(Path checkpoint) throws IOException {
+        SafeTensors.Contents c = SafeTensors.read(checkpoint);
+        checkFormat1(checkpoint, c.metadata());
+        verifyIntegrity(checkpoint, c);
+        Map<String, Tensor> weights = new TreeMap<>();
+        c.tensors().forEach((k, t) -> {
+            if (k.startsWith(MODEL)) {
+                weights.put(k.substring(MODEL.length()), t);
+            }
+        });
+        return contentHash(weights);
     }
 
     // ---------------------------------------------------------------- save
 
-    /** Writes the training state, then the weights, each atomically. */
-    public void save(Path modelFile) throws IOException {
-        ObjectMapper json = SafeTensors.json();
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", STATE_FORMAT);
-        meta.put("step", Long.toString(step));
-        meta.put("config", configJson);
+    /** Every live tensor under its name in the file, sorted by name. */
+    private Map<String, Tensor> liveTensors() {
+        Map<String, Tensor> tensors = new TreeMap<>();
+        model.stateDict().forEach((k, t) -> tensors.put(MODEL + k, t));
         if (optimizer != null) {
             optimizer.stateTensors().forEach((k, t) -> tensors.put(OPT + k, t));
-            meta.put("optimizer", optimizer.getClass().getSimpleName());
-            meta.put("optimizer_lr", Double.toString(optimizer.lr()));
-            meta.put("optimizer_settings", json.writeValueAsString(optimizer.settings()));
-            meta.put("optimizer_steps", json.writeValueAsString(optimizer.stepCounts()));
         }
         emas.forEach((name, ema) -> ema.shadow().forEach((k, t) -> tensors.put(EMA + name + "/" + k, t)));
-        meta.put("emas", json.writeValueAsString(emas.keySet()));
-        meta.put("model_rngs", json.writeValueAsString(model.rngPositions()));
-        ObjectNode dropout = json.createObjectNode();
-        model.rngs().forEach((path, r) -> dropout.putObject(path).put("seed", r.seed()).put("stream", r.stream()));
+        return tensors;
+    }
+
+    /** Adam's (and RAdam's) second moments, which must not be negative. */
+    static boolean isSecondMoment(String name) {
+        return name.startsWith(OPT) && name.endsWith(".exp_avg_sq");
+    }
+
+    /**
+     * The first value of the live state that a checkpoint must not hold: a NaN or infinite weight, EMA or moment,
+     * or a negative second moment, named by tensor (as in the file) and flat index. Empty when the state is good.
+     */
+    public Optional<String> nonFinite() {
+        return TensorChecks.firstBad(liveTensors(), TrainingState::isSecondMoment);
+    }
+
+    /**
+     * Writes the whole state to {@code file} through {@link CheckpointFiles#replace}, keeping the previous checkpoint
+     * as {@code X.prev}.
+     *
+     * @throws IllegalStateException if the state holds a non-finite value or a negative second moment (nothing is
+     *                               written)
+     */
+    public void save(Path file) throws IOException {
+        Map<String, Tensor> tensors = liveTensors();
+        Optional<String> bad = TensorChecks.firstBad(tensors, TrainingState::isSecondMoment);
+        if (bad.isPresent()) {
+            throw new IllegalStateException(file + ": not saved, the state is not good: " + bad.get());
+        }
+        ObjectMapper json = SafeTensors.json();
+        Map<String, String> meta = new TreeMap<>();
+        meta.put("format", Integer.toString(FORMAT));
+        meta.put("cm4j_version", cm4jVersion());
+        meta.put("role", identity.role());
+        meta.put("config", identity.config());
+        meta.put("settings", json.writeValueAsString(identity.settings()));
+        meta.put("parent", identity.parent());
+        meta.put("step", Long.toString(step));
+        if (optimizer != null) {
+            meta.put("optimizer", optimizer.getClass().getSimpleName());
+            meta.put("optimizer_lr", Double.toString(optimizer.lr()));
+            meta.put("optimizer_settings", json.writeValueAsString(new TreeMap<>(optimizer.settings())));
+            meta.put("optimizer_steps", json.writeValueAsString(new TreeMap<>(optimizer.stepCounts())));
+        }
+        meta.put("emas", json.writeValueAsString(new TreeSet<>(emas.keySet())));
+        meta.put("model_rngs", json.writeValueAsString(new TreeMap<>(model.rngPositions())));
+        Map<String, Map<String, Long>> dropout = new TreeMap<>();
+        model.rngs().forEach((path, r) -> dropout.put(path, generator(r, false)));
         meta.put("model_rng_ids", json.writeValueAsString(dropout));
-        ObjectNode gens = json.createObjectNode();
-        rngs.forEach((name, r) -> gens.putObject(name).put("seed", r.seed()).put("stream", r.stream())
-                .put("position", r.position()));
+        Map<String, Map<String, Long>> gens = new TreeMap<>();
+        rngs.forEach((name, r) -> gens.put(name, generator(r, true)));
         meta.put("rngs", json.writeValueAsString(gens));
-        SafeTensors.write(statePath(modelFile), tensors, meta);
-        SafeTensors.write(modelFile, model.stateDict(), Map.of("format", MODEL_FORMAT, "step", Long.toString(step)));
+        seal(tensors, meta);
+        CheckpointFiles.replace(file, SafeTensors.encode(file, tensors, meta), files);
+    }
+
+    private static Map<String, Long> generator(Rng r, boolean position) {
+        Map<String, Long> g = new LinkedHashMap<>();
+        g.put("seed", r.seed());
+        g.put("stream", r.stream());
+        if (position) {
+            g.put("position", r.position());
+        }
+        return g;
+    }
+
+    /** Adds the per-tensor checksums and then the header checksum to {@code meta}. */
+    static void seal(Map<String, Tensor> tensors, Map<String, String> meta) throws JsonProcessingException {
+        Map<String, String> sums = new TreeMap<>();
+        tensors.forEach((k, t) -> sums.put(k, hex(TensorChecks.crc32c(t))));
+        meta.remove(HEADER_CRC);
+        meta.put(CHECKSUMS, SafeTensors.json().writeValueAsString(sums));
+        meta.put(HEADER_CRC, hex(headerCrc(tensors, meta)));
+    }
+
+    private static String hex(int crc) {
+        return String.format("%08x", crc);
+    }
+
+    /** CRC32C over the sorted metadata (but the header checksum) and the sorted tensor names and shapes. */
+    private static int headerCrc(Map<String, Tensor> tensors, Map<String, String> meta) {
+        CRC32C crc = new CRC32C();
+        for (Map.Entry<String, String> e : new TreeMap<>(meta).entrySet()) {
+            if (!e.getKey().equals(HEADER_CRC)) {
+                crc.update((e.getKey() + "\0" + e.getValue() + "\0").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        for (Map.Entry<String, Tensor> e : new TreeMap<>(tensors).entrySet()) {
+            crc.update((e.getKey() + "\0").getBytes(StandardCharsets.UTF_8));
+            int[] shape = e.getValue().shape();
+            ByteBuffer b = ByteBuffer.allocate(4 + 4 * shape.length).order(ByteOrder.LITTLE_ENDIAN).putInt(shape.length);
+            for (int d : shape) {
+                b.putInt(d);
+            }
+            crc.update(b.flip());
+        }
+        return (int) crc.getValue();
+    }
+
+    /** Deletes the debris of interrupted saves of {@code file} ({@link CheckpointFiles#removeDebris}). */
+    public static List<Path> removeDebris(Path file, FileOps ops) throws IOException {
+        return CheckpointFiles.removeDebris(file, ops);
     }
 
     // ---------------------------------------------------------------- load
 
-    /** Restores everything saved by {@link #save(Path)} into the live objects, all or nothing. */
-    public void load(Path modelFile) throws IOException {
-        Path stateFile = statePath(modelFile);
-        SafeTensors.Contents weights = SafeTensors.read(modelFile);
-        SafeTensors.Contents state = SafeTensors.read(stateFile);
+    /**
+     * Restores everything saved by {@link #save(Path)} into the live objects, all or nothing. When {@code file} is
+     * missing or damaged (truncated, a checksum fails, a value is not finite) and {@code X.prev} exists, loads that
+     * instead and logs a warning naming both; {@link #loadedFrom()} tells which. A checkpoint of another run is
+     * refused with a {@link CheckpointMismatchException} and no fallback.
+     *
+     * @return the file that was loaded
+     */
+    public Path load(Path file) throws IOException {
+        loadedFrom = null;
+        Path prev = CheckpointFiles.prevPath(file);
+        CheckpointFormatException damage = null;
+        if (Files.exists(file) || !Files.exists(prev)) {
+            try {
+                loadOne(file);
+                loadedFrom = file;
+                return file;
+            } catch (CheckpointMismatchException e) {
+                throw e;
+            } catch (CheckpointFormatException e) {
+                if (!Files.exists(prev)) {
+                    throw e;
+                }
+                damage = e;
+            }
+        }
+        String why = damage == null ? "is missing" : "is damaged (" + damage.getMessage() + ")";
+        try {
+            loadOne(prev);
+        } catch (CheckpointMismatchException e) {
+            throw new CheckpointMismatchException(file, why + ", and the previous checkpoint cannot be used: "
+                    + e.getMessage(), e);
+        } catch (CheckpointFormatException e) {
+            throw new CheckpointFormatException(file, why + ", and the previous checkpoint cannot be used: "
+                    + e.getMessage(), e);
+        }
+        LOG.log(System.Logger.Level.WARNING, file + " " + why + "; resumed from the previous checkpoint " + prev
+                + " (step " + step + ")");
+        loadedFrom = prev;
+        return prev;
+    }
+
+    /** Format 1 wrote the weights and the training state to two files; say so rather than "damaged". */
+    private static void checkFormat1(Path file, Map<String, String> meta) throws CheckpointMismatchException {
+        String f = meta.get("format");
+        if (f != null && (f.equals("cm4j-model") || f.startsWith("cm4j-training-state"))) {
+            throw new CheckpointMismatchException(file, "format 1 checkpoints (weights in name.safetensors beside"
+                    + " the training state in name.state.safetensors) are not supported: this version of cm4j reads"
+                    + " format " + FORMAT + " (one file per checkpoint); train again, or read the weights alone"
+                    + " with SafeTensors.read and Module.load");
+        }
+    }
+
+    /** Header checksum, then a checksum per tensor: a flipped bit anywhere is reported as damage. */
+    static void verifyIntegrity(Path file, SafeTensors.Contents c) throws CheckpointFormatException {
+        Map<String, String> meta = c.metadata();
+        String stored = meta.get(HEADER_CRC);
+        intact(file, stored != null && meta.containsKey(CHECKSUMS), "has no checksums (metadata '" + HEADER_CRC
+                + "' and '" + CHECKSUMS + "'): damaged, or not a cm4j checkpoint of format " + FORMAT);
+        String computed = hex(headerCrc(c.tensors(), meta));
+        intact(file, computed.equals(stored), "the header fails its CRC32C checksum (stored " + stored
+                + ", computed " + computed + "): its metadata or tensor names or shapes are damaged");
+        JsonNode sums = parseJson(file, meta, CHECKSUMS);
+        intact(file, sums.isObject(), "metadata '" + CHECKSUMS + "' is not a JSON object");
+        for (Map.Entry<String, Tensor> e : c.tensors().entrySet()) {
+            JsonNode s = sums.get(e.getKey());
+            intact(file, s != null && s.isTextual(), "tensor '" + e.getKey() + "' has no checksum (an extra"
+                    + " tensor)");
+            String actual = hex(TensorChecks.crc32c(e.getValue()));
+            intact(file, actual.equals(s.asText()), "tensor '" + e.getKey() + "' fails its CRC32C checksum (stored "
+                    + s.asText() + ", computed " + actual + "): its data are damaged");
+        }
+        for (var it = sums.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            intact(file, c.tensors().containsKey(k), "tensor '" + k + "' is listed in the checksums but missing");
+        }
+    }
+
+    private void loadOne(Path file) throws IOException {
+        SafeTensors.Contents contents = SafeTensors.read(file);
+        Map<String, String> meta = contents.metadata();
         ObjectMapper json = SafeTensors.json();
 
-        // 1. formats and the pairing of the two files
-        require(modelFile, MODEL_FORMAT.equals(weights.metadata().get("format")),
-                "not a cm4j model checkpoint (format " + weights.metadata().get("format") + ")");
-        Map<String, String> meta = state.metadata();
-        require(stateFile, STATE_FORMAT.equals(meta.get("format")),
-                "not a cm4j training state of this version (format " + meta.get("format") + ", expected "
-                        + STATE_FORMAT + ")");
-        long savedStep = parseLong(stateFile, meta, "step");
-        require(modelFile, Long.toString(savedStep).equals(weights.metadata().get("step")), "weights are from step "
-                + weights.metadata().get("step") + " but the training state " + stateFile.getFileName()
-                + " is from step " + savedStep + " (a save was interrupted between the two files)");
-        String config = checkConfig(stateFile, meta);
-
-        try {
-            model.checkLoadable(weights.tensors(), modelFile.toString());
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointFormatException(modelFile, e.getMessage(), e);
+        // 1. format and integrity: checksums, then finite values and non-negative second moments
+        checkFormat1(file, meta);
+        verifyIntegrity(file, contents);
+        if (!Integer.toString(FORMAT).equals(meta.get("format"))) {
+            throw new CheckpointMismatchException(file, "checkpoint format " + meta.get("format") + " is not"
+                    + " supported: this version of cm4j reads format " + FORMAT);
         }
+        Optional<String> bad = TensorChecks.firstBad(contents.tensors(), TrainingState::isSecondMoment);
+        intact(file, bad.isEmpty(), "holds a state that is not good: " + bad.orElse(""));
 
-        // 2. split the state tensors by owner
+        // 2. identity: what the checkpoint is must be what this run is
+        CheckpointIdentity saved = readIdentity(file, meta);
+        if (declared) {
+            List<String> diff = identity.differences(saved);
+            if (!diff.isEmpty()) {
+                throw new CheckpointMismatchException(file, "is a checkpoint of another run; refusing to load it ("
+                        + diff.size() + (diff.size() == 1 ? " difference" : " differences") + "): "
+                        + String.join("; ", diff));
+            }
+        }
+        long savedStep = parseLong(file, meta, "step");
+
+        // 3. split the tensors by owner
+        Map<String, Tensor> weights = new LinkedHashMap<>();
         Map<String, Tensor> optTensors = new LinkedHashMap<>();
         Map<String, Map<String, Tensor>> emaTensors = new LinkedHashMap<>();
         for (String name : emas.keySet()) {
             emaTensors.put(name, new LinkedHashMap<>());
         }
-        for (Map.Entry<String, Tensor> e : state.tensors().entrySet()) {
+        List<String> untracked = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : contents.tensors().entrySet()) {
             String k = e.getKey();
-            if (k.startsWith(OPT)) {
+            if (k.startsWith(MODEL)) {
+                weights.put(k.substring(MODEL.length()), e.getValue());
+            } else if (k.startsWith(OPT)) {
                 optTensors.put(k.substring(OPT.length()), e.getValue());
             } else if (k.startsWith(EMA) && k.indexOf('/', EMA.length()) > 0) {
                 int slash = k.indexOf('/', EMA.length());
                 Map<String, Tensor> target = emaTensors.get(k.substring(EMA.length(), slash));
-                require(stateFile, target != null, "tensor '" + k + "' belongs to an EMA that is not tracked "
-                        + emas.keySet());
-                target.put(k.substring(slash + 1), e.getValue());
+                if (target == null) {
+                    untracked.add(k);
+                } else {
+                    target.put(k.substring(slash + 1), e.getValue());
+                }
             } else {
-                throw new CheckpointFormatException(stateFile, "unexpected tensor '" + k + "'");
+                throw new CheckpointMismatchException(file, "unexpected tensor '" + k + "' (names start with "
+                        + MODEL + ", " + OPT + " or " + EMA + ")");
             }
         }
-        JsonNode savedEmas = parseJson(stateFile, meta, "emas");
-        require(stateFile, savedEmas.size() == emas.size(), "holds EMAs " + savedEmas + " but " + emas.keySet()
+        try {
+            model.checkLoadable(weights, file.toString());
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointMismatchException(file, e.getMessage(), e);
+        }
+        require(file, untracked.isEmpty(), "tensor '" + (untracked.isEmpty() ? "" : untracked.get(0))
+                + "' belongs to an EMA that is not tracked " + emas.keySet());
+        JsonNode savedEmas = parseJson(file, meta, "emas");
+        require(file, savedEmas.size() == emas.size(), "holds EMAs " + savedEmas + " but " + emas.keySet()
                 + " are tracked");
         for (JsonNode n : savedEmas) {
-            require(stateFile, emas.containsKey(n.asText()), "holds EMAs " + savedEmas + " but " + emas.keySet()
+            require(file, emas.containsKey(n.asText()), "holds EMAs " + savedEmas + " but " + emas.keySet()
                     + " are tracked");
         }
 
-        // 3. every other check against the live objects, before anything changes
+        // 4. every other check against the live objects, before anything changes
         Map<String, Long> optSteps = new LinkedHashMap<>();
         Map<String, Long> modelRngs = new LinkedHashMap<>();
-        double lr = optimizer == null ? 0 : parseLr(stateFile, meta);
+        double lr = optimizer == null ? 0 : parseLr(file, meta);
         try {
             if (optimizer != null) {
-                require(stateFile, optimizer.getClass().getSimpleName().equals(meta.get("optimizer")),
+                require(file, optimizer.getClass().getSimpleName().equals(meta.get("optimizer")),
                         "optimizer state is for " + meta.get("optimizer") + ", not "
                                 + optimizer.getClass().getSimpleName());
-                checkSettings(stateFile, parseJson(stateFile, meta, "optimizer_settings"), optimizer.settings());
-                parseJson(stateFile, meta, "optimizer_steps").properties()
+                checkSettings(file, parseJson(file, meta, "optimizer_settings"), optimizer.settings());
+                parseJson(file, meta, "optimizer_steps").properties()
                         .forEach(e -> optSteps.put(e.getKey(), e.getValue().asLong(-1)));
                 optimizer.checkState(optTensors, optSteps);
             } else {
-                require(stateFile, optTensors.isEmpty(), "holds optimizer state but no optimizer is given");
+                require(file, optTensors.isEmpty(), "holds optimizer state but no optimizer is given");
             }
             for (Map.Entry<String, Ema> e : emas.entrySet()) {
                 e.getValue().checkLoadable(emaTensors.get(e.getKey()));
             }
-            parseJson(stateFile, meta, "model_rngs").properties()
+            parseJson(file, meta, "model_rngs").properties()
                     .forEach(e -> modelRngs.put(e.getKey(), e.getValue().asLong(-1)));
             model.checkRngPositions(modelRngs);
         } catch (IllegalArgumentException e) {
-            throw new CheckpointFormatException(stateFile, e.getMessage(), e);
+            throw new CheckpointMismatchException(file, e.getMessage(), e);
         }
-        JsonNode dropoutIds = parseJson(stateFile, meta, "model_rng_ids");
-        require(stateFile, dropoutIds.size() == model.rngs().size(), "holds " + dropoutIds.size()
+        JsonNode dropoutIds = parseJson(file, meta, "model_rng_ids");
+        require(file, dropoutIds.size() == model.rngs().size(), "holds " + dropoutIds.size()
                 + " dropout generators but the model has " + model.rngs().keySet());
         for (Map.Entry<String, Rng> e : model.rngs().entrySet()) {
-            checkIdentity(stateFile, "dropout generator '" + e.getKey() + "'", dropoutIds.get(e.getKey()), e.getValue());
+            checkIdentity(file, "dropout generator '" + e.getKey() + "'", dropoutIds.get(e.getKey()), e.getValue());
         }
-        JsonNode gens = parseJson(stateFile, meta, "rngs");
-        require(stateFile, gens.size() == rngs.size(), "holds " + gens.size() + " generators"
+        JsonNode gens = parseJson(file, meta, "rngs");
+        require(file, gens.size() == rngs.size(), "holds " + gens.size() + " generators"
                 + " but " + rngs.keySet() + " are tracked");
         Map<String, Long> rngPositions = new LinkedHashMap<>();
         for (Map.Entry<String, Rng> e : rngs.entrySet()) {
             JsonNode g = gens.get(e.getKey());
-            require(stateFile, g != null && g.path("position").canConvertToLong() && g.path("position").asLong() >= 0,
+            require(file, g != null && g.path("position").canConvertToLong() && g.path("position").asLong() >= 0,
                     "generator '" + e.getKey() + "' is missing or has no valid position");
-            checkIdentity(stateFile, "generator '" + e.getKey() + "'", g, e.getValue());
+            checkIdentity(file, "generator '" + e.getKey() + "'", g, e.getValue());
             rngPositions.put(e.getKey(), g.get("position").asLong());
         }
 
-        // 4. apply: nothing below can fail on content
-        model.load(weights.tensors(), modelFile.toString());
+        // 5. apply: nothing below can fail on content
+        model.load(weights, file.toString());
         if (optimizer != null) {
             optimizer.loadState(optTensors, optSteps);
             optimizer.setLr(lr);
@@ -255,32 +489,30 @@ public final class TrainingState {
         model.setRngPositions(modelRngs);
         rngPositions.forEach((name, pos) -> rngs.get(name).setPosition(pos));
         step = savedStep;
-        configJson = config;
+        if (!declared) {
+            identity = saved;
+        }
     }
 
-    /**
-     * The stored configuration, which must be valid JSON and, when {@link #setConfig} declared this run's, equal to
-     * it as a JSON value; returns it verbatim ("{}" for an undeclared run and a file without one).
-     */
-    private String checkConfig(Path stateFile, Map<String, String> meta) throws IOException {
-        if (!configDeclared) {
-            if (meta.containsKey("config")) {
-                parseJson(stateFile, meta, "config");
-            }
-            return meta.getOrDefault("config", "{}");
+    /** The identity recorded in a checkpoint's metadata. */
+    private static CheckpointIdentity readIdentity(Path file, Map<String, String> meta) throws IOException {
+        for (String key : List.of("role", "config", "settings", "parent")) {
+            intact(file, meta.containsKey(key), "metadata '" + key + "' is missing");
         }
-        require(stateFile, meta.containsKey("config"), "stores no settings (metadata 'config') to check against"
-                + " this run's " + configJson);
-        JsonNode saved = parseJson(stateFile, meta, "config");
-        require(stateFile, saved.equals(SafeTensors.json().readTree(configJson)), "was written with settings "
-                + meta.get("config") + ", not this run's " + configJson);
-        return meta.get("config");
+        JsonNode settings = parseJson(file, meta, "settings");
+        intact(file, settings.isObject(), "metadata 'settings' is not a JSON object");
+        Map<String, String> s = new TreeMap<>();
+        for (Map.Entry<String, JsonNode> e : settings.properties()) {
+            intact(file, e.getValue().isTextual(), "setting '" + e.getKey() + "' is not a string");
+            s.put(e.getKey(), e.getValue().asText());
+        }
+        return new CheckpointIdentity(meta.get("role"), meta.get("config"), s, meta.get("parent"));
     }
 
     /** The saved learning rate, checked as {@link Optimizer#setLr} would check it. */
     private static double parseLr(Path file, Map<String, String> meta) throws CheckpointFormatException {
         String s = meta.get("optimizer_lr");
-        require(file, s != null, "metadata 'optimizer_lr' is missing");
+        intact(file, s != null, "metadata 'optimizer_lr' is missing");
         try {
             double lr = Double.parseDouble(s);
             Optimizer.checkLr("metadata 'optimizer_lr'", lr);
@@ -322,7 +554,15 @@ public final class TrainingState {
                         + " but runs with seed " + live.seed() + " stream " + live.stream());
     }
 
-    private static void require(Path file, boolean ok, String problem) throws CheckpointFormatException {
+    /** A check against the live run: a failure means the checkpoint is of another run. */
+    private static void require(Path file, boolean ok, String problem) throws CheckpointMismatchException {
+        if (!ok) {
+            throw new CheckpointMismatchException(file, problem);
+        }
+    }
+
+    /** A check of the file itself: a failure means the checkpoint is damaged. */
+    private static void intact(Path file, boolean ok, String problem) throws CheckpointFormatException {
         if (!ok) {
             throw new CheckpointFormatException(file, problem);
         }
@@ -331,7 +571,7 @@ public final class TrainingState {
     private static long parseLong(Path file, Map<String, String> meta, String key) throws CheckpointFormatException {
         try {
             long v = Long.parseLong(meta.getOrDefault(key, ""));
-            require(file, v >= 0, "metadata '" + key + "' is negative");
+            intact(file, v >= 0, "metadata '" + key + "' is negative");
             return v;
         } catch (NumberFormatException e) {
             throw new CheckpointFormatException(file, "metadata '" + key + "' is not a number: " + meta.get(key));

@@ -1,9 +1,13 @@
 /**
  * Checkpoint files: safetensors reading and writing ({@link dev.cm4j.models.io.SafeTensors}), the full state of a
- * training run beside the weights ({@link dev.cm4j.models.io.TrainingState}), atomic writes
- * ({@link dev.cm4j.models.io.AtomicFiles}) and the error for a file that cannot be read as written
- * ({@link dev.cm4j.models.io.CheckpointFormatException}), and the lock that keeps one run per output directory
- * ({@link dev.cm4j.models.io.RunLock}). Readers and writers of other formats (PyTorch {@code .pt}, numpy {@code .npz})
- * belong here too.
+ * training run in one checkpoint file ({@link dev.cm4j.models.io.TrainingState}) with its identity
+ * ({@link dev.cm4j.models.io.CheckpointIdentity}), crash-safe replacement keeping the previous checkpoint
+ * ({@link dev.cm4j.models.io.CheckpointFiles}) through a seam of file operations ({@link dev.cm4j.models.io.FileOps}),
+ * value checks and checksums ({@link dev.cm4j.models.io.TensorChecks}), atomic writes
+ * ({@link dev.cm4j.models.io.AtomicFiles}) and the errors for a damaged file
+ * ({@link dev.cm4j.models.io.CheckpointFormatException}) and for one of another run
+ * ({@link dev.cm4j.models.io.CheckpointMismatchException}), and the lock that keeps one run per output directory
+ * ({@link dev.cm4j.models.io.RunLock}). Readers and writers of other formats (PyTorch {@code .pt},
+ * numpy {@code .npz}) belong here too.
  */
 package dev.cm4j.models.io;

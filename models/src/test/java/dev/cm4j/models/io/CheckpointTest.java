@@ -205,6 +205,10 @@ class CheckpointTest {
 
     // ---------------------------------------------------------------- resume
 
+    /** The identity the test runs declare. */
+    static final CheckpointIdentity ID = new CheckpointIdentity("toy", "{\"width\": 16, \"depth\": 3}",
+            Map.of("lr", "3e-3", "batch", "32"), "");
+
     /** A run: an MLP with dropout, Adam with warm-up, clipping, two EMAs, data and noise from named generators. */
     static final class Run {
         final Sequential model;
@@ -224,7 +228,7 @@ class CheckpointTest {
             emaSlow = new Ema(model.namedParameters());
             data = new Rng(55, 3);
             state = new TrainingState(model, opt).ema("fast", emaFast).ema("slow", emaSlow).rng("data", data)
-                    .setConfig("{\"lr\": 3e-3, \"batch\": 32}");
+                    .identity(ID);
         }
 
         /** One step; returns the loss. */
@@ -264,13 +268,16 @@ class CheckpointTest {
         }
         Path file = dir.resolve("run.safetensors");
         first.state.save(file);
-        assertTrue(Files.exists(TrainingState.statePath(file)));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("run.safetensors"), files.map(p -> p.getFileName().toString()).toList(),
+                    "one file per checkpoint");
+        }
 
         // a fresh process: other initial weights, fresh moments, generators at position 0
         Run second = new Run(999);
         second.state.load(file);
         assertEquals(k, second.state.step());
-        assertEquals("{\"lr\": 3e-3, \"batch\": 32}", second.state.config());
+        assertEquals(ID, second.state.identity());
         for (int i = k; i < 2 * k; i++) {
             lossesResumed[i] = second.step();
         }
@@ -290,7 +297,7 @@ class CheckpointTest {
     }
 
     @Test
-    void mismatchedOrTornCheckpointsLoadNothing() throws IOException {
+    void mismatchedCheckpointsLoadNothing() throws IOException {
         Run run = new Run(1);
         run.step();
         Path file = dir.resolve("a.safetensors");
@@ -306,18 +313,6 @@ class CheckpointTest {
         assertTrue(e.getMessage().startsWith(file.toString()) && e.getMessage().contains("shape mismatch [0.weight"),
                 e.getMessage());
         assertEquals(before, other.parameters().get(0).value().data()[0], "partial load");
-
-        // a torn pair: weights of a later save beside the state of an earlier one
-        Path later = dir.resolve("b.safetensors");
-        run.step();
-        run.state.save(later);
-        Files.copy(TrainingState.statePath(file), TrainingState.statePath(later),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Run fresh = new Run(5);
-        float w0 = fresh.model.parameters().get(0).value().data()[0];
-        CheckpointFormatException torn = assertThrows(CheckpointFormatException.class, () -> fresh.state.load(later));
-        assertTrue(torn.getMessage().contains("weights are from step 2 but the training state"), torn.getMessage());
-        assertEquals(w0, fresh.model.parameters().get(0).value().data()[0], "partial load");
 
         // a generator with another seed
         Run reseeded = new Run(1);
@@ -340,7 +335,7 @@ class CheckpointTest {
             m.forEach((k, t) -> sb.append(k).append(java.util.Arrays.hashCode(t.toArray())).append(';'));
         }
         return sb.append(r.opt.stepCounts()).append(r.opt.lr()).append(r.model.rngPositions())
-                .append(r.data.position()).append(r.state.step()).append(r.state.config()).toString();
+                .append(r.data.position()).append(r.state.step()).append(r.state.identity()).toString();
     }
 
     @Test
@@ -350,9 +345,9 @@ class CheckpointTest {
         run.step();
         Path file = dir.resolve("m.safetensors");
         run.state.save(file);
-        Path stateFile = TrainingState.statePath(file);
-        SafeTensors.Contents good = SafeTensors.read(stateFile);
+        SafeTensors.Contents good = SafeTensors.read(file);
 
+        // each case is re-sealed (checksums recomputed), so the semantic checks behind the checksums are reached
         List<MetaCase> cases = List.of(
                 new MetaCase("optimizer_lr", "abc", "metadata 'optimizer_lr' is not a number: abc"),
                 new MetaCase("optimizer_lr", "-0.001", "learning rate -0.001 must be finite and >= 0"),
@@ -368,11 +363,12 @@ class CheckpointTest {
                         "dropout generator '2' was saved with seed 78 stream 1 but runs with seed 77 stream 1"),
                 new MetaCase("model_rng_ids", "{}", "holds 0 dropout generators but the model has [2]"),
                 new MetaCase("optimizer_steps", "{\"0.weight\": 2}", "step counts for"),
-                new MetaCase("config", "{broken", "metadata 'config' is not valid JSON"),
-                new MetaCase("config", "{\"lr\": 1e-3, \"batch\": 32}", "was written with settings {\"lr\": 1e-3,"
-                        + " \"batch\": 32}, not this run's {\"lr\": 3e-3, \"batch\": 32}"),
-                new MetaCase("config", null, "stores no settings (metadata 'config')"),
-                new MetaCase("format", "cm4j-training-state-1", "expected cm4j-training-state-2"));
+                new MetaCase("settings", "{broken", "metadata 'settings' is not valid JSON"),
+                new MetaCase("config", "{\"width\": 32, \"depth\": 3}", "config: saved '{\"width\": 32,"
+                        + " \"depth\": 3}', this run '{\"width\": 16, \"depth\": 3}'"),
+                new MetaCase("config", null, "metadata 'config' is missing"),
+                new MetaCase("format", "3", "checkpoint format 3 is not supported"),
+                new MetaCase("format", "cm4j-training-state-2", "format 1 checkpoints"));
         for (MetaCase c : cases) {
             Map<String, String> meta = new LinkedHashMap<>(good.metadata());
             if (c.value() == null) {
@@ -380,20 +376,21 @@ class CheckpointTest {
             } else {
                 meta.put(c.key(), c.value());
             }
-            SafeTensors.write(stateFile, good.tensors(), meta);
+            TrainingState.seal(good.tensors(), meta);
+            SafeTensors.write(file, good.tensors(), meta);
             Run fresh = new Run(5);
             fresh.opt.setLr(1e-4);
             String before = snapshot(fresh);
             CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> fresh.state.load(file),
                     c.key() + " = " + c.value());
-            assertEquals(stateFile, e.file(), e.getMessage());
-            assertTrue(e.getMessage().startsWith(stateFile.toString()) && e.getMessage().contains(c.expected()),
+            assertEquals(file, e.file(), e.getMessage());
+            assertTrue(e.getMessage().startsWith(file.toString()) && e.getMessage().contains(c.expected()),
                     c.key() + " = " + c.value() + ": " + e.getMessage());
             assertEquals(before, snapshot(fresh), c.key() + " = " + c.value() + ": partial load");
         }
 
         // the real thing: the same file resumed with other Adam betas
-        SafeTensors.write(stateFile, good.tensors(), good.metadata());
+        SafeTensors.write(file, good.tensors(), good.metadata());
         Run other = new Run(5);
         TrainingState otherBetas = new TrainingState(other.model, new Adam(other.model.namedParameters(), 3e-3, 0.9,
                 0.99, 1e-8, 0, false)).ema("fast", other.emaFast).ema("slow", other.emaSlow).rng("data", other.data);
@@ -406,35 +403,35 @@ class CheckpointTest {
     }
 
     @Test
-    void theDeclaredSettingsMustBeTheStoredOnesAsJsonValues() throws IOException {
+    void theDeclaredIdentityMustBeTheStoredOneNamingEachDifference() throws IOException {
         Run run = new Run(1);
         run.step();
         Path file = dir.resolve("s.safetensors");
-        Path stateFile = TrainingState.statePath(file);
         run.state.save(file);
 
-        // other settings: refused before anything changes, naming the state file, the stored and the expected
+        // another role, another setting, a setting recorded on one side only, another parent: all named at once
         Run other = new Run(5);
-        other.state.setConfig("{\"lr\": 3e-3, \"batch\": 64}");
+        other.state.identity(new CheckpointIdentity("cd", ID.config(), Map.of("lr", "3e-3", "batch", "64",
+                "data", "moons"), "abc123"));
         String before = snapshot(other);
-        CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> other.state.load(file));
-        assertEquals(stateFile, e.file());
-        assertEquals(stateFile + ": was written with settings {\"lr\": 3e-3, \"batch\": 32}, not this run's"
-                + " {\"lr\": 3e-3, \"batch\": 64}", e.getMessage());
+        CheckpointMismatchException e = assertThrows(CheckpointMismatchException.class, () -> other.state.load(file));
+        assertEquals(file, e.file());
+        assertEquals(file + ": is a checkpoint of another run; refusing to load it (4 differences): role: saved"
+                + " 'toy', this run 'cd'; setting 'batch': saved '32', this run '64'; setting 'data': saved (none),"
+                + " this run 'moons'; parent: saved (none), this run 'abc123'", e.getMessage());
         assertEquals(before, snapshot(other), "partial load");
 
-        // the same settings spelled otherwise (order, spacing, number form) are the same settings
+        // the same architecture spelled otherwise (order, spacing) is the same architecture
         Run same = new Run(5);
-        same.state.setConfig("{\"batch\":32,\"lr\":0.003}");
+        same.state.identity(new CheckpointIdentity("toy", "{\"depth\":3,\"width\":16}", ID.settings(), ""));
         same.state.load(file);
         assertEquals(1, same.state.step());
-        assertEquals("{\"lr\": 3e-3, \"batch\": 32}", same.state.config(), "the stored text after a load");
 
-        // without a declaration any stored settings are accepted and reported
+        // without a declaration any identity is accepted and reported
         Run undeclared = new Run(5);
         TrainingState plain = new TrainingState(undeclared.model, undeclared.opt).ema("fast", undeclared.emaFast)
                 .ema("slow", undeclared.emaSlow).rng("data", undeclared.data);
         plain.load(file);
-        assertEquals("{\"lr\": 3e-3, \"batch\": 32}", plain.config());
+        assertEquals(ID, plain.identity());
     }
 }

@@ -1,0 +1,103 @@
+package dev.cm4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Run identity and lineage through the demo: the manifest records every phase and its parent, and a resume that
+ * would mix runs (other data, another noise scale, a student of another teacher) is refused naming what differs.
+ */
+class RunLineageTest {
+    private record Result(int code, String out, String err) {
+    }
+
+    private static Result demo(Path dir, String... extra) {
+        System.setProperty("java.awt.headless", "true");
+        PrintStream saved = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        int code;
+        try {
+            System.setOut(new PrintStream(captured, true));
+            // the tiny defaults, each replaced where extra gives the option again
+            java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+            String[] defaults = {"--teacher-steps", "20", "--cd-steps", "10", "--ict-steps", "10", "--samples", "300",
+                "--width", "16", "--data", "moons"};
+            for (int i = 0; i < defaults.length; i += 2) {
+                options.put(defaults[i], defaults[i + 1]);
+            }
+            List<String> args = new ArrayList<>(List.of("demo", "--out", dir.toString()));
+            for (int i = 0; i < extra.length; i++) {
+                if (i + 1 < extra.length && options.containsKey(extra[i])) {
+                    options.put(extra[i], extra[++i]);
+                } else {
+                    args.add(extra[i]);
+                }
+            }
+            options.forEach((k, v) -> {
+                args.add(k);
+                args.add(v);
+            });
+            CommandLine cl = Cm4j.commandLine();
+            cl.setErr(new PrintWriter(err, true));
+            code = cl.execute(args.toArray(new String[0]));
+        } finally {
+            System.setOut(saved);
+        }
+        return new Result(code, captured.toString(), err.toString());
+    }
+
+    @Test
+    void theManifestRecordsEveryPhaseAndAResumeOfAnotherRunIsRefused(@TempDir Path dir) throws Exception {
+        Result first = demo(dir);
+        assertEquals(0, first.code(), first.out() + first.err());
+        JsonNode manifest = new ObjectMapper().readTree(dir.resolve("manifest.json").toFile());
+        assertEquals("complete", manifest.path("status").asText());
+        assertEquals("TWO_MOONS", manifest.path("options").path("data").asText());
+        JsonNode phases = manifest.path("phases");
+        for (String phase : new String[] {"teacher", "cd", "ict"}) {
+            assertEquals(phase + ".safetensors", phases.path(phase).path("checkpoint").asText());
+            assertEquals("TWO_MOONS", phases.path(phase).path("identity").path("settings").path("data").asText());
+            assertTrue(phases.path(phase).path("content_hash").asText().matches("[0-9a-f]{64}"), phase);
+        }
+        assertEquals(phases.path("teacher").path("ema_content_hash").asText(),
+                phases.path("cd").path("identity").path("parent").asText(), "CD names the teacher it was distilled from");
+        assertEquals("", phases.path("ict").path("identity").path("parent").asText(), "iCT starts from scratch");
+
+        Result otherData = demo(dir, "--resume", "--data", "8gaussians");
+        assertEquals(1, otherData.code());
+        assertTrue(otherData.err().contains("--data: the run in this directory used \"TWO_MOONS\", this run "
+                + "\"EIGHT_GAUSSIANS\""), otherData.err());
+        Result otherScale = demo(dir, "--resume", "--noise-scale", "5");
+        assertEquals(1, otherScale.code());
+        assertTrue(otherScale.err().contains("--noise-scale: the run in this directory used 10.0, this run 5.0"),
+                otherScale.err());
+        Result moreSamples = demo(dir, "--resume", "--samples", "400");
+        assertEquals(0, moreSamples.code(), "the number of scored samples does not touch the checkpoints: "
+                + moreSamples.err());
+
+        // without the manifest the checkpoints still refuse: a new teacher makes the old student a stranger
+        Files.delete(dir.resolve("manifest.json"));
+        Files.delete(dir.resolve("teacher.safetensors"));
+        Files.deleteIfExists(dir.resolve("teacher.safetensors.prev"));
+        Result strayStudent = demo(dir, "--resume", "--teacher-steps", "21");
+        assertEquals(1, strayStudent.code());
+        assertTrue(strayStudent.err().contains("cd.safetensors") && strayStudent.err().contains("parent"),
+                strayStudent.err());
+        assertTrue(!strayStudent.out().contains("sampling"), "nothing was scored");
+    }
+}
