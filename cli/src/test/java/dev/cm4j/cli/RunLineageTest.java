@@ -100,4 +100,22 @@ class RunLineageTest {
                 strayStudent.err());
         assertTrue(!strayStudent.out().contains("sampling"), "nothing was scored");
     }
+
+    @Test
+    void aResumeWithAnyOtherRecordedOptionIsRefusedNamingIt(@TempDir Path dir) {
+        Result first = demo(dir);
+        assertEquals(0, first.code(), first.out() + first.err());
+        String[][] changes = {{"--seed", "1", "0", "1"}, {"--data", "swissroll", "\"TWO_MOONS\"", "\"SWISS_ROLL\""},
+            {"--teacher-steps", "21", "20", "21"}, {"--cd-steps", "11", "10", "11"}, {"--ict-steps", "11", "10", "11"},
+            {"--batch", "256", "512", "256"}, {"--ict-batch", "1024", "2048", "1024"}, {"--width", "17", "16", "17"},
+            {"--noise-scale", "9", "10.0", "9.0"}};
+        for (String[] c : changes) {
+            Result r = demo(dir, "--resume", c[0], c[1]);
+            assertEquals(1, r.code(), c[0] + ": " + r.out() + r.err());
+            assertTrue(r.err().contains(c[0] + ": the run in this directory used " + c[2] + ", this run " + c[3]),
+                    c[0] + ": " + r.err());
+            assertTrue(!r.out().contains("EDM teacher"), c[0] + ": refused before any training");
+        }
+        System.out.println("RunLineageTest: " + changes.length + " options, each refused on resume");
+    }
 }
