@@ -178,6 +178,23 @@ public final class DemoCommand implements Callable<Integer> {
         return batch * (width + 32L) * 4 * 64;
     }
 
+    /**
+     * Removes what an interrupted run left of its own small files: the temporary files of the manifest's and the loss
+     * logs' atomic writes (the checkpoints' debris is the trainers' to remove). The directory is locked by this run.
+     */
+    private void removeDebris() throws IOException {
+        try (var files = Files.list(out)) {
+            for (Path p : files.toList()) {
+                String name = p.getFileName().toString();
+                boolean manifestTmp = name.startsWith(".manifest.json.") && name.endsWith(".tmp");
+                boolean lossTmp = name.endsWith(".loss.csv.tmp");
+                if (manifestTmp || lossTmp) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
     /** Every option that shapes the checkpoints or the scores, by the option's name, for the run manifest. */
     private Map<String, Object> options() {
         Map<String, Object> o = new TreeMap<>();
@@ -207,6 +224,7 @@ public final class DemoCommand implements Callable<Integer> {
         console.printf("cm4j demo: %s, seed %d, %d threads, Vector API %s%n", pipeline.data(), seed, Parallel.threads(),
                 Simd.ENABLED ? "on" : "off (add --add-modules jdk.incubator.vector)");
         long start = System.nanoTime();
+        removeDebris();
         RunManifest manifest = new RunManifest(out, "demo", options(), pipeline.dataFingerprint());
         if (resume) {
             manifest.checkResume();

@@ -66,6 +66,10 @@ final class RunManifest {
         } catch (IOException e) {
             throw new IOException(file + ": not a readable run manifest (" + e.getMessage() + ")", e);
         }
+        // the phases already recorded stay until they are recorded again, so a resume that fails keeps them
+        JsonNode savedPhases = saved.path("phases");
+        savedPhases.fieldNames().forEachRemaining(n -> phases.put(n, JSON.convertValue(savedPhases.get(n),
+                Map.class)));
         JsonNode savedOptions = saved.path("options");
         // through text, as the saved one was read, so numbers compare by value and not by Java type
         JsonNode now = JSON.readTree(JSON.writeValueAsString(root.get("options")));

@@ -134,6 +134,7 @@ class DemoErrorsTest {
             {"-Dcm4j.threads=-3", "-Dcm4j.threads=-3 is not a positive integer"},
             {"-Dcm4j.threads=abc", "-Dcm4j.threads=abc is not a positive integer"},
             {"-Dcm4j.simd=no", "-Dcm4j.simd=no is neither true nor false"},
+            {"-Dcm4j.simd.bits=100", "-Dcm4j.simd.bits=100 (or -Dcm4j.gemm.bits) is not 0, 64, 128, 256 or 512"},
             {"-Dcm4j.backend=cuda", "cm4j.backend=cuda but no such backend"},
         };
         for (String[] c : cases) {

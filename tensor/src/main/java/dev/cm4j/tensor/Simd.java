@@ -23,8 +23,15 @@ public final class Simd {
     /** Why {@code cm4j.simd} cannot be used, or null when it can. */
     private static final String PROPERTY_ERROR = propertyError(System.getProperty(PROPERTY));
 
+    /** The system property that caps the Vector API width ({@code cm4j.gemm.bits} is read as its alias). */
+    public static final String BITS_PROPERTY = "cm4j.simd.bits";
+
+    /** Why {@code cm4j.simd.bits} (or its alias) cannot be used, or null when it can. */
+    private static final String BITS_ERROR = bitsError(System.getProperty(BITS_PROPERTY,
+            System.getProperty("cm4j.gemm.bits")));
+
     /** True when the Vector API kernels are used. */
-    public static final boolean ENABLED = PROPERTY_ERROR == null && detect();
+    public static final boolean ENABLED = PROPERTY_ERROR == null && BITS_ERROR == null && detect();
 
     private Simd() {
     }
@@ -38,6 +45,26 @@ public final class Simd {
         if (PROPERTY_ERROR != null) {
             throw new IllegalArgumentException(PROPERTY_ERROR);
         }
+        if (BITS_ERROR != null) {
+            throw new IllegalArgumentException(BITS_ERROR);
+        }
+    }
+
+    /**
+     * The problem with a {@code cm4j.simd.bits} value, or null when it is absent or one of 0, 64, 128, 256, 512. Checked
+     * here, where no Vector API class is loaded, so a bad value is an ordinary error and not a failed class
+     * initialisation in the kernels.
+     */
+    static String bitsError(String value) {
+        if (value == null) {
+            return null;
+        }
+        String v = value.trim();
+        if (v.equals("0") || v.equals("64") || v.equals("128") || v.equals("256") || v.equals("512")) {
+            return null;
+        }
+        return "-D" + BITS_PROPERTY + "=" + value + " (or -Dcm4j.gemm.bits) is not 0, 64, 128, 256 or 512; give the "
+                + "widest vector in bits the kernels may use, or leave it out for the machine's own";
     }
 
     /** The problem with a {@code cm4j.simd} value, or null when it is absent, true or false (any case). */

@@ -41,6 +41,19 @@ class PropertyChecksTest {
     }
 
     @Test
+    void simdBitsIsAVectorWidth() {
+        for (String bad : new String[] {"100", "-128", "1024", "abc", ""}) {
+            String e = Simd.bitsError(bad);
+            assertTrue(e != null && e.contains("-Dcm4j.simd.bits=" + bad + " (or -Dcm4j.gemm.bits) is not 0, 64, 128, "
+                    + "256 or 512"), bad + ": " + e);
+        }
+        for (String good : new String[] {"0", "64", "128", "256", "512", " 256 "}) {
+            assertNull(Simd.bitsError(good), good);
+        }
+        assertNull(Simd.bitsError(null));
+    }
+
+    @Test
     void aProgramGetsAnIllegalArgumentExceptionNamingThePropertyAtFirstUse() throws Exception {
         assertEquals("ok", probe());
         for (String bad : new String[] {"0", "-3", "abc"}) {

@@ -13,7 +13,6 @@ import dev.cm4j.consistency.train.Trainer;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.model.ToyMlpNet;
 import dev.cm4j.models.ToyMlp;
-import dev.cm4j.models.io.TrainingState;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import java.util.zip.CRC32C;
@@ -88,17 +87,15 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
     }
 
     /**
-     * Consistency distillation from a trained teacher (its EMA weights, in eval mode); the student starts as it. The
-     * run's checkpoints record the teacher's content hash as their parent, so a resume refuses a student distilled
-     * from another teacher.
+     * Consistency distillation from a trained teacher (its EMA weights, in eval mode); the student starts as it, so the
+     * run's checkpoints record the teacher's content hash as their parent ({@link Trainer#parent}) and a resume
+     * refuses a student distilled from another teacher.
      */
     public ConsistencyDistillation distillation(Preconditioned teacherEma) {
-        ConsistencyDistillation cd = describeData(new ConsistencyDistillation(
+        return describeData(new ConsistencyDistillation(
                 Preconditioned.fromTeacher(teacherEma, consistency()), teacherEma.denoiser(), data::sample,
                 ConsistencyDistillation.Config.toy2d().withGrid(GRID),
                 OptimConfig.adam(cdSteps, batch, 1e-3).withEvalEma(0.995), seed + 2));
-        cd.parent(TrainingState.contentHash(teacherEma.net().module().stateDict()));
-        return cd;
     }
 
     /** Improved consistency training from a freshly initialised network. */

@@ -7,6 +7,7 @@ import dev.cm4j.consistency.Presets;
 import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.sampling.OdeSolver;
+import dev.cm4j.models.io.TrainingState;
 import dev.cm4j.tensor.Tensor;
 import java.util.Map;
 import java.util.function.Function;
@@ -106,6 +107,9 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
     public ConsistencyDistillation(Preconditioned student, Denoiser teacher, DataSource data, Config config,
                                    OptimConfig optim, long seed) {
         super("cd", student, config.grid(), data, optim, seed);
+        // the student starts from the teacher's weights: they are the parent every checkpoint records, so a resume
+        // refuses a student of another teacher (parent(...) overrides it)
+        parent(TrainingState.contentHash(student.net().module().stateDict()));
         this.teacher = teacher;
         this.config = config;
         this.sigmas = config.grid().sigmas(config.n());

@@ -154,7 +154,9 @@ public abstract class Trainer {
 
     /**
      * The content hash ({@link TrainingState#contentHash}) of the weights this run was initialised from or distils
-     * (a teacher), recorded in every checkpoint; "" for none.
+     * (a teacher), recorded in every checkpoint; "" for none. Distillation sets it by itself to the weights its student
+     * starts from (the teacher's, for a student made with {@code Preconditioned.fromTeacher}); set it for a CT run
+     * warm-started from a teacher.
      */
     public Trainer parent(String contentHash) {
         if (contentHash == null) {
@@ -318,6 +320,10 @@ public abstract class Trainer {
      * @throws IllegalStateException if the state holds a non-finite value (nothing is written)
      */
     public void save(Path file) {
+        if (suppliedNoise) {
+            throw new IllegalStateException(phase + ": a supplied noise source (" + noise + ") is not saved in "
+                    + "checkpoints, so a resume from " + file + " would draw other noise; save with the default source");
+        }
         try {
             state().fileOps(checkpointing == null ? FileOps.REAL : checkpointing.files()).save(file);
         } catch (IOException e) {
@@ -337,21 +343,35 @@ public abstract class Trainer {
             // the state declares this run's identity; its load refuses a checkpoint of another run
             TrainingState s = state();
             Path loaded = s.load(file);
-            if (!loaded.equals(file) && Files.exists(file)) {
-                Path aside = CheckpointFiles.setAside(file, checkpointing == null ? FileOps.REAL
-                        : checkpointing.files());
-                LOG.log(System.Logger.Level.WARNING, phase + ": resumed from " + loaded + "; the damaged " + file
-                        + " is kept as " + aside);
-            }
+            // the live objects hold the loaded state now: finish the load before anything else can fail
             step = s.step();
             resumedFrom = loaded;
             lastGood = loaded;
             lastGoodStep = step;
+            losses.clear();
+            afterLoad();
+            if (!loaded.equals(file) && Files.exists(file)) {
+                setAsideDamaged(file, loaded);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(phase + ": cannot resume from checkpoint " + file + ": " + e.getMessage(), e);
         }
-        losses.clear();
-        afterLoad();
+    }
+
+    /**
+     * Renames a damaged newest checkpoint out of the way after resuming from the previous one, so the next save keeps
+     * the good one as {@code file.prev}. A failure here loses nothing: it is logged, and the next save replaces the
+     * damaged file.
+     */
+    private void setAsideDamaged(Path file, Path loaded) {
+        try {
+            Path aside = CheckpointFiles.setAside(file, checkpointing == null ? FileOps.REAL : checkpointing.files());
+            LOG.log(System.Logger.Level.WARNING, phase + ": resumed from " + loaded + "; the damaged " + file
+                    + " is kept as " + aside);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, phase + ": resumed from " + loaded + "; the damaged " + file
+                    + " could not be set aside (" + e.getMessage() + ")");
+        }
     }
 
     // ---------------------------------------------------------------- helpers for the algorithms

@@ -14,7 +14,8 @@ import java.util.zip.CRC32C;
 
 /**
  * The process that {@link KillResumeTest} kills: an EDM teacher on the two moons that checkpoints every step into the
- * folder given and resumes from it, then prints {@code DONE <crc>} with a CRC32C of its final weights and EMA.
+ * folder given and resumes from it, printing {@code STEP n} before each checkpoint and finally {@code DONE <crc>}
+ * with a CRC32C of its final weights and EMA.
  */
 public final class KillResumeChild {
     private KillResumeChild() {
@@ -50,6 +51,11 @@ public final class KillResumeChild {
         long steps = Long.parseLong(args[1]);
         EdmTeacherTrainer t = trainer(steps);
         t.checkpointing(new Checkpointing(dir.resolve("teacher.safetensors"), 1, true));
+        // each step is announced just before its checkpoint is written, so a kill on reading it lands in or near a save
+        t.listener((phase, step, total, loss) -> {
+            System.out.println("STEP " + step);
+            System.out.flush();
+        });
         t.train();
         System.out.println("DONE " + fingerprint(t));
     }

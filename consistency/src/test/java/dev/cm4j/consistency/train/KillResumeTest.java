@@ -48,26 +48,33 @@ class KillResumeTest {
     }
 
     @Test
-    void killedAtRandomMomentsAndResumedEndsBitIdentical(@TempDir Path tmp) throws Exception {
+    void killedAtRandomStepsAndResumedEndsBitIdentical(@TempDir Path tmp) throws Exception {
         String reference = finish(start(tmp.resolve("straight")));
 
         Path dir = tmp.resolve("killed");
         Random moments = new Random(20261206);
-        int kills = 0;
-        for (int attempt = 0; attempt < 6; attempt++) {
+        List<Long> killedAt = new ArrayList<>();
+        for (int kill = 0; kill < 4; kill++) {
             Process p = start(dir);
-            // JVM start-up takes a few hundred milliseconds; the whole run a few seconds
-            Thread.sleep(400 + moments.nextInt(1200));
-            if (!p.isAlive()) {
-                break;
+            int after = 1 + moments.nextInt(60);
+            long step = -1;
+            try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    p.getInputStream(), StandardCharsets.UTF_8))) {
+                int seen = 0;
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    if (line.startsWith("STEP ") && ++seen == after) {
+                        step = Long.parseLong(line.substring(5));
+                        p.destroyForcibly().waitFor();
+                        break;
+                    }
+                }
             }
-            p.destroyForcibly().waitFor();
-            kills++;
+            assertTrue(step > 0, "kill " + kill + ": the child reached its " + after + "th step");
+            killedAt.add(step);
         }
         String resumed = finish(start(dir));
-        System.out.println("KillResumeTest: " + kills + " kills, then " + resumed + " (uninterrupted: " + reference
-                + ")");
-        assertTrue(kills >= 3, "the child was killed " + kills + " times before it could finish");
-        assertEquals(reference, resumed, "after " + kills + " kills");
+        System.out.println("KillResumeTest: killed at steps " + killedAt + " of " + STEPS + ", then " + resumed
+                + " (uninterrupted: " + reference + ")");
+        assertEquals(reference, resumed, "after kills at steps " + killedAt);
     }
 }

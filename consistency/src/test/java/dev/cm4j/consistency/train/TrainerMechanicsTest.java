@@ -18,6 +18,7 @@ import dev.cm4j.consistency.sampling.OdeSolver;
 import dev.cm4j.consistency.schedule.CtSchedule;
 import dev.cm4j.consistency.schedule.IctSchedule;
 import dev.cm4j.models.ToyMlp;
+import dev.cm4j.models.io.TrainingState;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import java.nio.file.Files;
@@ -98,8 +99,9 @@ class TrainerMechanicsTest {
         first.checkpointing(new Checkpointing(file, 5, true));
         first.train();
         assertTrue(Files.exists(file));
-        ConsistencyDistillation resumed = cd(student(99), 12, 0.9);
-        // the final checkpoint holds the finished state: a fresh trainer loads exactly the same weights
+        ConsistencyDistillation resumed = cd(student(4), 12, 0.9);
+        // the final checkpoint holds the finished state: a fresh trainer (same starting weights, its parent) loads
+        // exactly the trained weights
         resumed.load(file);
         assertEquals(12, resumed.step());
         assertEquals(0f, maxDiff(values(straight.model().net().module().namedParameters()),
@@ -114,7 +116,7 @@ class TrainerMechanicsTest {
             }
         });
         partial.train();
-        ConsistencyDistillation rest = cd(student(42), 12, 0.9);
+        ConsistencyDistillation rest = cd(student(4), 12, 0.9);
         rest.checkpointing(new Checkpointing(mid, 100, true));
         rest.train();
         assertEquals(12, rest.step());
@@ -241,8 +243,13 @@ class TrainerMechanicsTest {
         ConsistencyDistillation c = cd(student(1), 2, 0.9);
         c.parent("feed").setting("data", "moons");
         e = assertThrows(UncheckedIOException.class, () -> c.load(file));
-        assertTrue(e.getMessage().contains("setting 'data': saved (none), this run 'moons'; parent: saved (none),"
-                + " this run 'feed'"), e.getMessage());
+        assertTrue(e.getMessage().contains("setting 'data': saved (none), this run 'moons'; parent: saved '"
+                + TrainingState.contentHash(student(1).net().module().stateDict()) + "', this run 'feed'"),
+                e.getMessage());
+        // a student that starts from other weights (another teacher) is refused on its parent without being told
+        ConsistencyDistillation stranger = cd(student(2), 2, 0.9);
+        e = assertThrows(UncheckedIOException.class, () -> stranger.load(file));
+        assertTrue(e.getMessage().contains("(1 difference): parent: saved '"), e.getMessage());
     }
 
     @Test
