@@ -21,9 +21,19 @@ public final class Arithmetic {
     public static Var add(Var a, Var b) {
         Tensor y = a.value().add(b.value());
         int[] sa = a.shape(), sb = b.shape();
-        return Var.result("add", y, g -> {
-            a.accumulateGrad(unbroadcast(g, sa));
-            b.accumulateGrad(unbroadcast(g, sb));
+        return Var.result("add", y, (InPlaceBackward) (g, owned) -> {
+            // A summed copy is its input's own. An owned g itself goes on as owned only to an input that alone takes
+            // it (the other gets a summed copy or nothing): that input's rule may overwrite it.
+            Tensor ga = a.needsGrad() ? unbroadcast(g, sa) : null;
+            Tensor gb = b.needsGrad() ? unbroadcast(g, sb) : null;
+            boolean aTakesG = ga != null && ga.data() == g.data();
+            boolean bTakesG = gb != null && gb.data() == g.data();
+            if (ga != null) {
+                a.accumulateGrad(ga, !aTakesG || (owned && !bTakesG));
+            }
+            if (gb != null) {
+                b.accumulateGrad(gb, !bTakesG || (owned && !aTakesG));
+            }
         }, a, b);
     }
 
@@ -44,12 +54,15 @@ public final class Arithmetic {
         Tensor av = a.value(), bv = b.value();
         Tensor y = av.mul(bv);
         int[] sa = a.shape(), sb = b.shape();
-        return Var.result("mul", y, g -> {
+        // g a is fresh, and g b is too or (g owned) written over g: each input's own, as are their sums to a broadcast
+        // input's shape. g a is taken before g is overwritten; the inputs still receive theirs in the order a, b.
+        return Var.result("mul", y, (InPlaceBackward) (g, owned) -> {
+            Tensor gb = b.needsGrad() ? unbroadcast(g.mul(av), sb) : null;
             if (a.needsGrad()) {
-                a.accumulateGrad(unbroadcast(g.mul(bv), sa));
+                a.accumulateGrad(unbroadcast(owned ? g.mulInPlace(bv) : g.mul(bv), sa), true);
             }
-            if (b.needsGrad()) {
-                b.accumulateGrad(unbroadcast(g.mul(av), sb));
+            if (gb != null) {
+                b.accumulateGrad(gb, true);
             }
         }, a, b);
     }

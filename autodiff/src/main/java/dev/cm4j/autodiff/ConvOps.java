@@ -16,15 +16,16 @@ public final class ConvOps {
         Tensor xv = x.value(), wv = w.value();
         Tensor y = NN.conv2d(xv, wv, b == null ? null : b.value(), stride, padding);
         int[] xs = x.shape(), ws = w.shape();
+        // each gradient is a fresh tensor handed on as the input's own
         Backward rule = g -> {
             if (x.needsGrad()) {
-                x.accumulateGrad(NN.conv2dBackwardData(g, wv, xs, stride, padding));
+                x.accumulateGrad(NN.conv2dBackwardData(g, wv, xs, stride, padding), true);
             }
             if (w.needsGrad()) {
-                w.accumulateGrad(NN.conv2dBackwardWeight(g, xv, ws, stride, padding));
+                w.accumulateGrad(NN.conv2dBackwardWeight(g, xv, ws, stride, padding), true);
             }
             if (b != null && b.needsGrad()) {
-                b.accumulateGrad(NN.conv2dBackwardBias(g));
+                b.accumulateGrad(NN.conv2dBackwardBias(g), true);
             }
         };
         return b == null ? Var.result("conv2d", y, rule, x, w) : Var.result("conv2d", y, rule, x, w, b);

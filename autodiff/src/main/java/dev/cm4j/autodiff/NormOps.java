@@ -17,11 +17,12 @@ public final class NormOps {
         Tensor xv = x.value(), gv = gamma.value();
         NN.GroupNormResult r = NN.groupNorm(xv, gv, beta.value(), groups, eps);
         Tensor mean = r.mean(), rstd = r.rstd();
-        return Var.result("groupNorm", r.y(), g -> {
-            NN.GroupNormGrads d = NN.groupNormBackward(g, xv, gv, mean, rstd, groups);
-            x.accumulateGrad(d.dx());
-            gamma.accumulateGrad(d.dgamma());
-            beta.accumulateGrad(d.dbeta());
+        return Var.result("groupNorm", r.y(), (InPlaceBackward) (g, owned) -> {
+            // an owned g is overwritten with dx; every gradient handed on is this rule's own
+            NN.GroupNormGrads d = NN.groupNormBackward(g, xv, gv, mean, rstd, groups, owned);
+            x.accumulateGrad(d.dx(), true);
+            gamma.accumulateGrad(d.dgamma(), true);
+            beta.accumulateGrad(d.dbeta(), true);
         }, x, gamma, beta);
     }
 }

@@ -67,13 +67,17 @@ public final class Pointwise {
     public static Var silu(Var x) {
         Tensor xv = x.value();
         Tensor y = xv.silu();
-        return Var.result("silu", y, g -> x.accumulateGrad(siluBackward(g, xv)), x);
+        // an owned g is overwritten with dx (each element read before it is written, at the same index)
+        return Var.result("silu", y, (InPlaceBackward) (g, owned) ->
+                x.accumulateGrad(siluBackward(g, xv, owned ? g : Tensor.zeros(xv.shape())), true), x);
     }
 
-    /** dx = g s (1 + x (1 - s)) in one fused pass; s = sigmoid(x) is recomputed rather than stored. */
-    static Tensor siluBackward(Tensor g, Tensor x) {
-        Tensor dx = Tensor.zeros(x.shape());
-        SiluGrad.apply(g.data(), g.offset(), x.data(), x.offset(), dx.data(), 0, x.size());
+    /**
+     * dx = g s (1 + x (1 - s)) in one fused pass, written to {@code dx} (a fresh tensor, or g itself); s = sigmoid(x)
+     * is recomputed rather than stored.
+     */
+    static Tensor siluBackward(Tensor g, Tensor x, Tensor dx) {
+        SiluGrad.apply(g.data(), g.offset(), x.data(), x.offset(), dx.data(), dx.offset(), x.size());
         return dx;
     }
 

@@ -76,7 +76,9 @@ public final class ShapeOps {
         return Var.result("concat", Tensor.concat(ax, vs), g -> {
             for (int i = 0; i < xs.length; i++) {
                 if (xs[i].needsGrad()) {
-                    xs[i].accumulateGrad(g.slice(ax, starts[i], starts[i + 1]));
+                    // a copied piece is this input's own; a view (one outer block) still belongs to g
+                    Tensor piece = g.slice(ax, starts[i], starts[i + 1]);
+                    xs[i].accumulateGrad(piece, piece.data() != g.data());
                 }
             }
         }, xs);

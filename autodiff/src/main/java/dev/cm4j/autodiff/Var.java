@@ -32,6 +32,12 @@ public final class Var {
     /** Recorded nodes whose graph has not been freed by a backward pass yet (a leak detector for tests). */
     private static final AtomicLong LIVE_NODES = new AtomicLong();
     private static final AtomicLong EPOCH = new AtomicLong();
+    /**
+     * Whether backward rules may adopt and overwrite gradients made for them alone ({@link InPlaceBackward}): on
+     * unless {@code -Dcm4j.autodiff.inPlaceGradients=false}. Off, every rule allocates its input gradients and every
+     * second contribution is summed into a fresh tensor; the gradients are the same bits either way (tests switch it).
+     */
+    static boolean inPlaceGradients = !"false".equals(System.getProperty("cm4j.autodiff.inPlaceGradients"));
 
     private final Tensor value;
     private final String op;
@@ -237,10 +243,16 @@ public final class Var {
                 continue;
             }
             Tensor g = v.grad;
+            // not shared: the gradient was made for this node alone, and once the node is freed only the rule holds it
+            boolean owned = inPlaceGradients && !v.gradShared;
             Backward r = v.rule;
             v.free();
             if (g != null) {
-                r.apply(g);
+                if (r instanceof InPlaceBackward inPlace) {
+                    inPlace.apply(g, owned);
+                } else {
+                    r.apply(g);
+                }
             }
         }
         // Every recorded node is freed now, so a leaf's gradient can only alias the seed or another leaf's gradient
@@ -324,6 +336,16 @@ public final class Var {
      * several inputs.
      */
     public void accumulateGrad(Tensor g) {
+        accumulateGrad(g, false);
+    }
+
+    /**
+     * {@link #accumulateGrad(Tensor)} for a rule that made {@code g} for this input alone ({@code owned}: no other
+     * reference to it survives the call). Such a tensor becomes the gradient without a copy, absorbs an earlier
+     * shared contribution in place instead of a fresh sum (g + grad: the same bits as grad + g), and may later be
+     * overwritten by this node's own {@link InPlaceBackward} rule.
+     */
+    void accumulateGrad(Tensor g, boolean owned) {
         if (!requiresGrad) {
             return;
         }
@@ -331,11 +353,12 @@ public final class Var {
             throw new IllegalStateException("backward of " + op + ": gradient " + Shapes.str(g.shape())
                     + " does not match value " + Shapes.str(value.shape()));
         }
+        owned &= inPlaceGradients;
         if (grad == null) {
             grad = g;
-            gradShared = true;
+            gradShared = !owned;
         } else if (gradShared) {
-            grad = grad.add(g);
+            grad = owned ? g.addInPlace(grad) : grad.add(g);
             gradShared = false;
         } else {
             grad.addInPlace(g);

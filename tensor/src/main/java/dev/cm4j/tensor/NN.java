@@ -178,6 +178,16 @@ public final class NN {
     /** The gradients of {@link #groupNorm} from the saved mean and rstd. */
     public static GroupNormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd,
                                                    int groups) {
+        return groupNormBackward(dy, x, gamma, mean, rstd, groups, false);
+    }
+
+    /**
+     * {@link #groupNormBackward} writing dx over dy when {@code overwriteDy} (dy is then returned as dx and must not be
+     * read afterwards): the kernel reads each block's dy for its sums before it writes dx at the same indices, so
+     * the values are the same as into a fresh tensor.
+     */
+    public static GroupNormGrads groupNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor mean, Tensor rstd,
+                                                   int groups, boolean overwriteDy) {
         // dy (N,C,S...), x (N,C,S...), gamma (C), mean, rstd (N,G) -> dx (N,C,S...), dgamma (C), dbeta (C)
         checkGroupNorm("groupNormBackward", x, gamma, groups);
         requireShape("groupNormBackward", "output gradient", dy, x.shape());
@@ -185,14 +195,17 @@ public final class NN {
         int c = x.dim(1);
         requireShape("groupNormBackward", "mean", mean, n, groups);
         requireShape("groupNormBackward", "rstd", rstd, n, groups);
-        Tensor dx = Tensor.zeros(x.shape());
+        Tensor dx = overwriteDy ? dy : Tensor.zeros(x.shape());
         Tensor dgamma = Tensor.zeros(c);
         Tensor dbeta = Tensor.zeros(c);
         // The kernel indexes mean and rstd from 0: pass compact copies when they are views.
         float[] m = mean.offset() == 0 ? mean.data() : mean.toArray();
         float[] r = rstd.offset() == 0 ? rstd.data() : rstd.toArray();
         GroupNormalization.backward(n, c, x.size() / Math.max(1, n * c), groups, dy.data(), dy.offset(), x.data(),
-                x.offset(), gamma.data(), gamma.offset(), m, r, dx.data(), 0, dgamma.data(), dbeta.data());
+                x.offset(), gamma.data(), gamma.offset(), m, r, dx.data(), dx.offset(), dgamma.data(), dbeta.data());
+        if (overwriteDy) {
+            dx.markModified();
+        }
         return new GroupNormGrads(dx, dgamma, dbeta);
     }
 

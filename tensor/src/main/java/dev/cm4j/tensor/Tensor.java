@@ -529,6 +529,21 @@ public final class Tensor {
         return this;
     }
 
+    /**
+     * this *= other with broadcasting (other must broadcast to this shape); returns this. The same products as
+     * {@link #mul(Tensor)}, written over this.
+     */
+    public Tensor mulInPlace(Tensor other) {
+        int[] b = sameShape(other) ? shape : Shapes.broadcast("mulInPlace", shape, other.shape);
+        if (!Arrays.equals(b, shape)) {
+            throw new IllegalArgumentException("mulInPlace: shape " + Shapes.str(other.shape)
+                    + " does not broadcast to " + Shapes.str(shape));
+        }
+        ElementwiseOps.binaryInto(Binary.MUL, this, other, this);
+        version.count++;
+        return this;
+    }
+
     /** this *= s; returns this. */
     public Tensor mulInPlace(float s) {
         ElementwiseOps.binaryScalarInto(Binary.MUL, this, s, this);

@@ -133,6 +133,38 @@ class NNTest {
         }
     }
 
+    /**
+     * dx written over dy (the autodiff rule's in-place route) gives the bits of a fresh dx, on shapes with remainders
+     * past every vector width and on a dy that is a view at an offset; and mulInPlace the bits of mul.
+     */
+    @Test
+    void groupNormBackwardOverDyAndMulInPlaceGiveTheSameBits() {
+        for (int[] shape : new int[][] {{3, 8, 5, 7}, {2, 12, 9}, {4, 6, 1, 1}}) {
+            Tensor x = randn(21, shape);
+            Tensor gamma = randn(22, shape[1]);
+            int groups = shape[1] / 2;
+            NN.GroupNormResult r = NN.groupNorm(x, gamma, randn(23, shape[1]), groups, 1e-5f);
+            Tensor dy = randn(24, shape);
+            NN.GroupNormGrads fresh = NN.groupNormBackward(dy, x, gamma, r.mean(), r.rstd(), groups);
+            Tensor padded = Tensor.zeros(dy.size() + 5);
+            System.arraycopy(dy.toArray(), 0, padded.data(), 5, dy.size());
+            Tensor view = padded.slice(0, 5, 5 + dy.size()).reshape(shape);
+            NN.GroupNormGrads over = NN.groupNormBackward(view, x, gamma, r.mean(), r.rstd(), groups, true);
+            org.junit.jupiter.api.Assertions.assertSame(view, over.dx());
+            assertArrayEquals(fresh.dx().toArray(), over.dx().toArray(), "dx " + java.util.Arrays.toString(shape));
+            assertArrayEquals(fresh.dgamma().toArray(), over.dgamma().toArray(), "dgamma");
+            assertArrayEquals(fresh.dbeta().toArray(), over.dbeta().toArray(), "dbeta");
+            assertEquals(0f, padded.data()[4], "the float before the view is left alone");
+
+            int[] perChannel = new int[shape.length];
+            java.util.Arrays.fill(perChannel, 1);
+            perChannel[1] = shape[1];
+            Tensor scale = randn(25, perChannel);
+            Tensor product = dy.mul(scale);
+            assertArrayEquals(product.toArray(), dy.copy().mulInPlace(scale).toArray(), "mulInPlace");
+        }
+    }
+
     @Test
     void groupNormShapeErrors() {
         Tensor x = Tensor.zeros(2, 6, 4, 4);

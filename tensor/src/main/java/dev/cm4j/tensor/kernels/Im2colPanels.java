@@ -36,7 +36,9 @@ final class Im2colPanels {
      * panel's width) or, shifted, into the next image.
      */
     private final boolean[][] valid;
-    /** Per patch row r: where pixel 0 of the unit's first image reads in x (may lie before the plane). */
+    /** Where the unit's first image starts in x. */
+    private final int xOff;
+    /** Per patch row r: where pixel 0 of an image reads, relative to the image's start (may lie before the plane). */
     private final int[] rowSrc;
     /** Per patch row r: its tap (i*kw + j). */
     private final int[] rowTap;
@@ -52,31 +54,31 @@ final class Im2colPanels {
         this.count = count;
         this.plane = s.outPlane();
         this.inImage = s.c() * s.inPlane();
-        this.valid = validTaps(s);
-        int pad = s.padding();
-        int w = s.w();
-        int taps = s.kh() * s.kw();
-        int patch = s.patch();
-        rowSrc = new int[patch];
-        rowTap = new int[patch];
-        for (int r = 0; r < patch; r++) {
-            // patch row (c*kh + i)*kw + j: channel c shifted by (i - padding, j - padding)
-            int c = r / taps;
-            int i = r / s.kw() % s.kh();
-            int j = r % s.kw();
-            rowSrc[r] = xOff + c * plane + (i - pad) * w + j - pad;
-            rowTap[r] = r % taps;
-        }
+        this.xOff = xOff;
+        Tables t = tables(s);
+        this.valid = t.valid();
+        this.rowSrc = t.rowSrc();
+        this.rowTap = t.rowTap();
     }
 
-    /** The last geometry's tables on this thread: a convolution builds them once, not once per unit of images. */
-    private static final ThreadLocal<Object[]> TABLES = ThreadLocal.withInitial(() -> new Object[2]);
+    /**
+     * The tables of one geometry, read-only once built (the GEMM's threads may read them while this thread has moved
+     * on to another geometry and built new ones).
+     */
+    private record Tables(int[] key, boolean[][] valid, int[] rowSrc, int[] rowTap) {
+    }
 
-    private static boolean[][] validTaps(ConvolutionShape s) {
-        Object[] last = TABLES.get();
-        int[] key = {s.h(), s.w(), s.kh(), s.kw(), s.padding()};
-        if (last[0] instanceof int[] k && Arrays.equals(k, key)) {
-            return (boolean[][]) last[1];
+    /**
+     * The last geometry's tables on this thread: a convolution builds them once, not once per unit of images (each
+     * unit of a U-Net step used to allocate its own row tables, about 20 MB per training step at batch 32).
+     */
+    private static final ThreadLocal<Tables[]> TABLES = ThreadLocal.withInitial(() -> new Tables[1]);
+
+    private static Tables tables(ConvolutionShape s) {
+        Tables[] last = TABLES.get();
+        int[] key = {s.c(), s.h(), s.w(), s.kh(), s.kw(), s.padding()};
+        if (last[0] != null && Arrays.equals(last[0].key(), key)) {
+            return last[0];
         }
         int plane = s.outPlane();
         boolean[][] valid = new boolean[s.kh() * s.kw()][L + plane + GemmMicroKernelVector.NR];
@@ -89,9 +91,22 @@ final class Im2colPanels {
                 }
             }
         }
-        last[0] = key;
-        last[1] = valid;
-        return valid;
+        int pad = s.padding();
+        int w = s.w();
+        int taps = s.kh() * s.kw();
+        int patch = s.patch();
+        int[] rowSrc = new int[patch];
+        int[] rowTap = new int[patch];
+        for (int r = 0; r < patch; r++) {
+            // patch row (c*kh + i)*kw + j: channel c shifted by (i - padding, j - padding)
+            int c = r / taps;
+            int i = r / s.kw() % s.kh();
+            int j = r % s.kw();
+            rowSrc[r] = c * plane + (i - pad) * w + j - pad;
+            rowTap[r] = r % taps;
+        }
+        last[0] = new Tables(key, valid, rowSrc, rowTap);
+        return last[0];
     }
 
     /** True when these packers take the shape: a same convolution whose planes hold at least one vector. */
@@ -121,7 +136,7 @@ final class Im2colPanels {
             // One image, and any lanes past nc lie past its plane, where the tables read as padding: every vector
             // is one table mask and one masked load (the loop that nearly all blocks of 14x14 and larger planes take)
             for (int p = 0; p < kc; p++) {
-                int src = rowSrc[p0 + p];
+                int src = xOff + rowSrc[p0 + p];
                 boolean[] tap = valid[rowTap[p0 + p]];
                 for (int sj = 0; sj < nc; sj += nr) {
                     for (int l = 0, o = sj * kc + p * nr, t = j0 + sj; l < nr; l += L) {
@@ -136,7 +151,7 @@ final class Im2colPanels {
         int local0 = j0 - image0 * plane;
         for (int p = 0; p < kc; p++) {
             int r = p0 + p;
-            int src = rowSrc[r];
+            int src = xOff + rowSrc[r];
             boolean[] tap = valid[rowTap[r]];
             int image = image0;
             int local = local0;
@@ -169,7 +184,7 @@ final class Im2colPanels {
         int local0 = p0 - image0 * plane;
         for (int i = 0; i < mc; i++) {
             int r = i0 + i;
-            int src = rowSrc[r];
+            int src = xOff + rowSrc[r];
             boolean[] tap = valid[rowTap[r]];
             int image = image0;
             int local = local0;
@@ -207,7 +222,7 @@ final class Im2colPanels {
      */
     private void edge(int r, int image, int local, int live, int store, float[] dst, int off) {
         boolean[] tap = valid[rowTap[r]];
-        int src = rowSrc[r] + image * inImage + local;
+        int src = xOff + rowSrc[r] + image * inImage + local;
         VectorMask<Float> lanes = S.indexInRange(0, live);
         FloatVector v = FloatVector.fromArray(S, x, src, VectorMask.fromArray(S, tap, L + local).and(lanes));
         // (no vector local is reassigned: C2 would box it)

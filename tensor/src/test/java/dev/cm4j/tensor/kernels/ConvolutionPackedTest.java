@@ -77,6 +77,40 @@ class ConvolutionPackedTest {
         }
     }
 
+    /**
+     * Geometries that share a plane but not their packing tables (channels, kernel, padding), called in turn: each
+     * thread keeps the last geometry's tables ({@code Im2colPanels}) and rebuilds them when the geometry changes, so
+     * every call must give the bits of the column route however the calls interleave.
+     */
+    static final List<ConvolutionShape> INTERLEAVED = List.of(
+            new ConvolutionShape(6, 3, 14, 14, 8, 3, 3, 1, 1),
+            new ConvolutionShape(6, 5, 14, 14, 8, 3, 3, 1, 1),
+            new ConvolutionShape(6, 5, 14, 14, 8, 5, 5, 1, 2),
+            new ConvolutionShape(2, 5, 14, 14, 8, 3, 3, 1, 1));
+
+    @Test
+    void tablesKeptBetweenCallsGiveTheSameBitsInAnyOrder() {
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < INTERLEAVED.size(); i++) {
+                // forwards, reversed order in odd rounds, so each call follows another geometry's
+                ConvolutionShape s = INTERLEAVED.get(round % 2 == 0 ? i : INTERLEAVED.size() - 1 - i);
+                float[] x = Close.randn(11, (int) s.inputSize());
+                float[] w = Close.randn(12, (int) s.weightSize());
+                float[] dy = Close.randn(13, (int) s.outputSize());
+                float[] columns = new float[(int) s.outputSize()];
+                float[] packed = new float[columns.length];
+                Convolution.forward(s, x, 0, w, 0, null, 0, columns, 0, false);
+                Convolution.forward(s, x, 0, w, 0, null, 0, packed, 0, true);
+                assertArrayEquals(columns, packed, "forward, round " + round + ", " + s);
+                float[] dwColumns = new float[(int) s.weightSize()];
+                float[] dwPacked = new float[dwColumns.length];
+                Convolution.backwardWeight(s, dy, 0, x, 0, dwColumns, 0, false);
+                Convolution.backwardWeight(s, dy, 0, x, 0, dwPacked, 0, true);
+                assertArrayEquals(dwColumns, dwPacked, "weight gradient, round " + round + ", " + s);
+            }
+        }
+    }
+
     /** Runs the packed and column routes on fixed seeded inputs; prints "shape y|dw hash same|differs" lines. */
     public static final class Main {
         public static void main(String[] args) {
@@ -102,6 +136,22 @@ class ConvolutionPackedTest {
                 Convolution.backwardWeight(s, dy, 0, x, 0, dwColumns, 0, false);
                 System.out.println(s + " y " + hash(y) + " " + (Arrays.equals(y, yColumns) ? "same" : "differs"));
                 System.out.println(s + " dw " + hash(dw) + " " + (Arrays.equals(dw, dwColumns) ? "same" : "differs"));
+            }
+            // two batches split over the threads, their geometries alternating: tables rebuilt on every call
+            ConvolutionShape[] pair = {
+                new ConvolutionShape(32, 8, 14, 14, 16, 3, 3, 1, 1),
+                new ConvolutionShape(32, 12, 14, 14, 16, 3, 3, 1, 1)};
+            for (int round = 0; round < 2; round++) {
+                for (ConvolutionShape s : pair) {
+                    float[] x = Close.randn(8, (int) s.inputSize());
+                    float[] w = Close.randn(9, (int) s.weightSize());
+                    float[] dy = Close.randn(10, (int) s.outputSize());
+                    float[] y = new float[(int) s.outputSize()];
+                    float[] dw = new float[(int) s.weightSize()];
+                    Convolution.forward(s, x, 0, w, 0, null, 0, y, 0, true);
+                    Convolution.backwardWeight(s, dy, 0, x, 0, dw, 0, true);
+                    System.out.println("round " + round + " " + s + " y " + hash(y) + " dw " + hash(dw));
+                }
             }
         }
 
@@ -129,7 +179,9 @@ class ConvolutionPackedTest {
     void packedRouteHasTheSameBitsOnOneAndTwoThreads() throws Exception {
         for (boolean simd : new boolean[] {true, false}) {
             String one = run(1, simd);
-            assertEquals(10, one.lines().count(), "two lines per shape:\n" + one);
+            assertEquals(14, one.lines().count(), "two lines per shape and four interleaved:\n" + one);
+            List<String> rounds = one.lines().filter(l -> l.startsWith("round ")).map(l -> l.substring(8)).toList();
+            assertEquals(rounds.subList(0, 2), rounds.subList(2, 4), "the same calls in two rounds:\n" + one);
             assertFalse(one.contains("differs"), "packed vs column route, simd " + simd + ":\n" + one);
             assertEquals(one, run(2, simd), "1 vs 2 threads, simd " + simd);
         }
