@@ -146,6 +146,10 @@ public final class Idx {
         try {
             return in.readInt();
         } catch (EOFException e) {
+            if (e.getMessage() != null) {
+                // thrown by the gzip stream, not by the end of a complete one: the outer handler says so
+                throw e;
+            }
             throw new DataFileException(file, "truncated: the data ends inside the IDX header (" + what + ")", e);
         }
     }

@@ -102,7 +102,9 @@ class IdxTest {
     void refusesTruncatedGzip() throws IOException {
         byte[] gz = gzip(idx(Idx.IMAGES_MAGIC, new int[] {10, 28, 28}, ramp(10 * 28 * 28)));
         // cut inside the deflate data, and cut only the 8-byte CRC/length trailer
-        refused(write("half.gz", Arrays.copyOf(gz, gz.length / 2)), 3, "truncated");
+        refused(write("half.gz", Arrays.copyOf(gz, gz.length / 2)), 3, "truncated: the gzip stream ends early");
+        byte[] tiny = gzip(idx(Idx.IMAGES_MAGIC, new int[] {3, 4, 5}, new byte[60]));
+        refused(write("tiny.gz", Arrays.copyOf(tiny, tiny.length / 2)), 3, "truncated: the gzip stream ends early");
         refused(write("trailer.gz", Arrays.copyOf(gz, gz.length - 4)), 3, "truncated");
     }
 
