@@ -7,7 +7,7 @@
  * ({@link dev.cm4j.models.io.AtomicFiles}) and the errors for a damaged file
  * ({@link dev.cm4j.models.io.CheckpointFormatException}) and for one of another run
  * ({@link dev.cm4j.models.io.CheckpointMismatchException}), and the lock that keeps one run per output directory
- * ({@link dev.cm4j.models.io.RunLock}). Readers and writers of other formats (PyTorch {@code .pt},
- * numpy {@code .npz}) belong here too.
+ * ({@link dev.cm4j.models.io.RunLock}). numpy {@code .npz} archives ({@link dev.cm4j.models.io.Npz}) carry samples
+ * and labels to evaluators in Python. Readers and writers of other formats (PyTorch {@code .pt}) belong here too.
  */
 package dev.cm4j.models.io;
