@@ -2,8 +2,8 @@
  * Consistency models (Song, Dhariwal, Chen, Sutskever 2023) and their EDM teacher on top of the models module.
  *
  * <p>This package holds what every part shares: the Karras grid ({@link dev.cm4j.consistency.KarrasSchedule}),
- * per-sample scalings of a batch ({@link dev.cm4j.consistency.PerSample}) and the preset tables
- * ({@link dev.cm4j.consistency.Presets}). The sub-packages, from the bottom up: {@code model} (the denoiser side:
+ * and per-sample scalings of a batch ({@link dev.cm4j.consistency.PerSample}); the presets of its configuration records
+ * are looked up with {@link dev.cm4j.models.Presets}. The sub-packages, from the bottom up: {@code model} (the denoiser side:
  * networks, preconditioning, c_noise), {@code noise} (where Gaussian draws come from), {@code sampling} (solvers and
  * samplers, which depend on model and noise only), {@code schedule} (CT and iCT curricula), {@code train} (the
  * trainers), {@code data}, {@code metrics}, {@code analytic} (closed forms for tests) and {@code toy} (the 2-D

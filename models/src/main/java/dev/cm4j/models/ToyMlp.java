@@ -87,11 +87,8 @@ public final class ToyMlp extends Module {
          * @throws IllegalArgumentException for an unknown name, naming it and the known ones
          */
         public static Config preset(String name) {
-            if ("small2d".equals(name)) {
-                return small2d();
-            }
-            throw new IllegalArgumentException("ToyMlp.Config.preset: no preset named "
-                    + (name == null ? "null" : "'" + name + "'") + "; the presets are " + presetNames());
+            return Presets.lookup("ToyMlp.Config", java.util.Map.<String, java.util.function.Function<Void, Config>>of(
+                    "small2d", v -> small2d()), name, null);
         }
     }
 

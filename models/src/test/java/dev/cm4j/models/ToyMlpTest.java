@@ -92,7 +92,7 @@ class ToyMlpTest {
         assertEquals(List.of("small2d"), ToyMlp.Config.presetNames());
         assertEquals(ToyMlp.Config.small2d(), ToyMlp.Config.preset("small2d"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ToyMlp.Config.preset("big"));
-        assertTrue(e.getMessage().contains("'big'") && e.getMessage().contains("[small2d]"), e.getMessage());
+        assertEquals("ToyMlp.Config: no preset named \"big\"; the presets are small2d", e.getMessage());
         assertEquals(CONFIG, ToyMlp.Config.small2d().withWidth(256).withDepth(4).withNoiseScale(100));
         assertEquals(new ToyMlp.Config(3, 128, 3, 64, 10, 0.1f),
                 ToyMlp.Config.small2d().withDataDim(3).withEmbeddingDim(64).withDropout(0.1f));

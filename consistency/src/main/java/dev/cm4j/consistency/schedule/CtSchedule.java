@@ -1,6 +1,6 @@
 package dev.cm4j.consistency.schedule;
 
-import dev.cm4j.consistency.Presets;
+import dev.cm4j.models.Presets;
 import java.util.Map;
 import java.util.function.Function;
 

@@ -1,7 +1,7 @@
 package dev.cm4j.consistency.schedule;
 
 import dev.cm4j.consistency.KarrasSchedule;
-import dev.cm4j.consistency.Presets;
+import dev.cm4j.models.Presets;
 import dev.cm4j.tensor.Rng;
 import java.util.Map;
 import java.util.function.Function;

@@ -3,7 +3,7 @@ package dev.cm4j.consistency.train;
 import dev.cm4j.autodiff.NoGrad;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.consistency.KarrasSchedule;
-import dev.cm4j.consistency.Presets;
+import dev.cm4j.models.Presets;
 import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.sampling.OdeSolver;

@@ -2,7 +2,7 @@ package dev.cm4j.consistency.train;
 
 import dev.cm4j.autodiff.Losses;
 import dev.cm4j.autodiff.Var;
-import dev.cm4j.consistency.Presets;
+import dev.cm4j.models.Presets;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.tensor.Tensor;
 import java.util.Map;

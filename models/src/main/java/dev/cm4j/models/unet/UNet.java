@@ -22,7 +22,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -294,13 +293,13 @@ public final class UNet extends Module {
         }
 
         /** The presets by name, in the order {@link #presetNames()} lists them. */
-        private static final Map<String, Supplier<Config>> PRESETS = presetTable();
+        private static final Map<String, java.util.function.Function<Void, Config>> PRESETS = presetTable();
 
-        private static Map<String, Supplier<Config>> presetTable() {
-            Map<String, Supplier<Config>> m = new LinkedHashMap<>();
-            m.put("imagenet64", Config::imageNet64);
-            m.put("lsun256", Config::lsun256);
-            m.put("small28", Config::small28);
+        private static Map<String, java.util.function.Function<Void, Config>> presetTable() {
+            Map<String, java.util.function.Function<Void, Config>> m = new LinkedHashMap<>();
+            m.put("imagenet64", v -> imageNet64());
+            m.put("lsun256", v -> lsun256());
+            m.put("small28", v -> small28());
             return Collections.unmodifiableMap(m);
         }
 
@@ -315,12 +314,7 @@ public final class UNet extends Module {
          * @throws IllegalArgumentException for an unknown name, naming it and the known ones
          */
         public static Config preset(String name) {
-            Supplier<Config> p = name == null ? null : PRESETS.get(name);
-            if (p == null) {
-                throw new IllegalArgumentException("UNet.Config.preset: no preset named "
-                        + (name == null ? "null" : "'" + name + "'") + "; the presets are " + presetNames());
-            }
-            return p.get();
+            return dev.cm4j.models.Presets.lookup("UNet.Config", PRESETS, name, null);
         }
     }
 

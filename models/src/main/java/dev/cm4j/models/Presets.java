@@ -1,11 +1,12 @@
-package dev.cm4j.consistency;
+package dev.cm4j.models;
 
 import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Name-to-setting tables for the named presets of the configuration records, so that a command-line option maps to
- * a name and a wrong name is answered with the names that exist.
+ * Name-to-setting tables for the named presets of the configuration records (the networks' here, the schedules' and
+ * trainers' in consistency), so that a command-line option maps to a name and a wrong name is answered, in one form
+ * everywhere, with the names that exist.
  */
 public final class Presets {
     private Presets() {
