@@ -49,17 +49,6 @@ public interface Denoiser {
         if (!(lo < hi)) {
             throw new IllegalArgumentException("Denoiser.clamped: need lo < hi, got [" + lo + ", " + hi + "]");
         }
-        return (x, sigma, labels) -> clamp(denoise(x, sigma, labels), lo, hi);
-    }
-
-    /** A copy of {@code x} with every element clamped to [lo, hi]. */
-    static Tensor clamp(Tensor x, float lo, float hi) {
-        Tensor y = x.copy();
-        float[] d = y.data();
-        int o = y.offset();
-        for (int i = o, end = o + y.size(); i < end; i++) {
-            d[i] = Math.min(hi, Math.max(lo, d[i]));
-        }
-        return y;
+        return (x, sigma, labels) -> denoise(x, sigma, labels).clamp(lo, hi);
     }
 }

@@ -110,7 +110,7 @@ public record EdmSampler(KarrasSchedule schedule, int steps, OdeSolver solver, d
             }
             x = solver.step(d, x, PerSample.fill(batch, tHat), PerSample.fill(batch, sigma[i + 1]));
         }
-        return clampOutput ? Denoiser.clamp(x, -1, 1) : x;
+        return clampOutput ? x.clamp(-1, 1) : x;
     }
 
     /** {@link #sample(Denoiser, Tensor, NoiseSource)} with draws from {@code rng} (may be null when S_churn = 0). */

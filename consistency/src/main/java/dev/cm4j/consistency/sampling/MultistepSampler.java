@@ -115,7 +115,7 @@ public record MultistepSampler(KarrasSchedule schedule, boolean clampDenoised, b
                         PerSample.fill(batch, scale));
             }
         }
-        return clampOutput ? Denoiser.clamp(x, -1, 1) : x;
+        return clampOutput ? x.clamp(-1, 1) : x;
     }
 
     /** The time of the last index, where the released sampler's final draw steps to (sigmaMin up to rounding). */

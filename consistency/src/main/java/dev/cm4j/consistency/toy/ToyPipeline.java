@@ -14,8 +14,7 @@ import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.model.ToyMlpNet;
 import dev.cm4j.models.ToyMlp;
 import dev.cm4j.tensor.Rng;
-import dev.cm4j.tensor.Tensor;
-import java.util.zip.CRC32C;
+import dev.cm4j.models.io.TensorChecks;
 
 /**
  * The three trainings of the 2-D demonstration, with settings measured to work on the toys in a couple of minutes on
@@ -112,14 +111,7 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
      * changes it).
      */
     public String dataFingerprint() {
-        Tensor t = data.sample(1024, new Rng(0x5EED));
-        CRC32C crc = new CRC32C();
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * t.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < t.size(); i++) {
-            b.putFloat(t.data()[t.offset() + i]);
-        }
-        crc.update(b.array());
-        return String.format("crc32c:%08x", crc.getValue());
+        return String.format("crc32c:%08x", TensorChecks.crc32c(data.sample(1024, new Rng(0x5EED))));
     }
 
     /** Records the data set and its fingerprint in the trainer's checkpoints; a resume on other data is refused. */

@@ -1,21 +1,18 @@
 package dev.cm4j.consistency.train;
 
-import dev.cm4j.autodiff.Var;
 import dev.cm4j.consistency.data.Toy2d;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.model.Preconditioning;
 import dev.cm4j.consistency.model.ToyMlpNet;
 import dev.cm4j.models.ToyMlp;
+import dev.cm4j.models.io.TrainingState;
 import dev.cm4j.tensor.Rng;
-import dev.cm4j.tensor.Tensor;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.zip.CRC32C;
 
 /**
  * The process that {@link KillResumeTest} kills: an EDM teacher on the two moons that checkpoints every step into the
- * folder given and resumes from it, printing {@code STEP n} before each checkpoint and finally {@code DONE <crc>}
- * with a CRC32C of its final weights and EMA.
+ * folder given and resumes from it, printing {@code STEP n} before each checkpoint and finally {@code DONE <hash>}
+ * with the content hashes of its final weights and EMA.
  */
 public final class KillResumeChild {
     private KillResumeChild() {
@@ -29,21 +26,10 @@ public final class KillResumeChild {
                 OptimConfig.adam(steps, 256, 1e-3).withEvalEma(0.99), 4);
     }
 
-    /** CRC32C over the bits of the live and the EMA weights, in name order. */
-    static long fingerprint(EdmTeacherTrainer t) {
-        CRC32C crc = new CRC32C();
-        for (Map<String, Var> params : new Map[] {t.model().net().module().namedParameters(),
-                t.emaModel().net().module().namedParameters()}) {
-            new java.util.TreeMap<>(params).forEach((name, p) -> {
-                Tensor v = p.value();
-                for (int i = 0; i < v.size(); i++) {
-                    int bits = Float.floatToRawIntBits(v.data()[v.offset() + i]);
-                    crc.update(new byte[] {(byte) bits, (byte) (bits >>> 8), (byte) (bits >>> 16),
-                        (byte) (bits >>> 24)});
-                }
-            });
-        }
-        return crc.getValue();
+    /** The content hashes (SHA-256 of names, shapes and bytes) of the live and the EMA weights. */
+    static String fingerprint(EdmTeacherTrainer t) {
+        return TrainingState.contentHash(t.model().net().module().stateDict()) + "/"
+                + TrainingState.contentHash(t.emaModel().net().module().stateDict());
     }
 
     public static void main(String[] args) {
