@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,11 +30,15 @@ import java.util.zip.ZipOutputStream;
  * <p>Each {@code <name>.npy} is format version 1.0: the magic {@code \x93NUMPY}, bytes 1 and 0, a little-endian
  * 2-byte header length, then an ASCII header {@code {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }}
  * padded with spaces to a multiple of 64 bytes and ended by a newline, then the data in C order. cm4j writes float32
- * tensors as {@code <f4} and integer arrays (labels) as {@code <i8}, numpy's default integer. Zip entries carry a
- * fixed time, so the same arrays give the same bytes. Files are replaced atomically ({@link AtomicFiles}).
+ * tensors as {@code <f4}, integer arrays (labels) as {@code <i8}, numpy's default integer, and bytes as {@code |u1}.
+ * Zip entries carry a fixed time, so the same arrays give the same bytes. Files are replaced atomically
+ * ({@link AtomicFiles}).
  *
  * <p>{@link #read} takes back what cm4j writes, and {@code numpy.savez} / {@code savez_compressed} files of
- * {@code <f4}, {@code <i4} and {@code <i8} arrays in C order (integer arrays of one dimension).
+ * {@code <f4}, {@code <i4}, {@code <i8} and {@code |u1} arrays in C order (integer arrays of one dimension).
+ *
+ * <p>Images go out as other evaluators expect them ({@link #writeImages}): {@code arr_0} uint8 (N, H, W, C), the
+ * layout of the released code's {@code image_sample.py}, and the labels, if any, as {@code arr_1}.
  */
 public final class Npz {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -49,8 +54,34 @@ public final class Npz {
     }
 
     /** What an {@code .npz} file holds, in the order of its entries. */
-    public record Contents(Map<String, Tensor> floats, Map<String, int[]> ints) {
+    public record Contents(Map<String, Tensor> floats, Map<String, int[]> ints, Map<String, UInt8> bytes) {
     }
+
+    /** An unsigned byte array ({@code |u1}) of a shape, values 0..255 held as {@code byte}s. */
+    public record UInt8(byte[] data, int[] shape) {
+        public UInt8 {
+            long count = 1;
+            for (int d : shape) {
+                if (d < 0) {
+                    throw new IllegalArgumentException("Npz.UInt8: negative dimension in shape " + Arrays.toString(shape));
+                }
+                count *= d;
+            }
+            if (count != data.length) {
+                throw new IllegalArgumentException("Npz.UInt8: shape " + Arrays.toString(shape) + " needs " + count
+                        + " bytes, got " + data.length);
+            }
+        }
+    }
+
+    /** Images (N, C, H, W) on [-1, 1] and their labels (N), or null when the file has none. */
+    public record Images(Tensor images, int[] labels) {
+    }
+
+    /** The entry of the images in {@link #writeImages}, as {@code numpy.savez(file, images, labels)} names it. */
+    public static final String IMAGES = "arr_0";
+    /** The entry of the labels in {@link #writeImages}. */
+    public static final String LABELS = "arr_1";
 
     /**
      * Writes {@code floats} as {@code <f4} arrays of their shapes and {@code ints} as one-dimensional {@code <i8}
@@ -59,13 +90,25 @@ public final class Npz {
      * @throws IllegalArgumentException for an empty name, one with '/', or a name used in both maps
      */
     public static void write(Path file, Map<String, Tensor> floats, Map<String, int[]> ints) throws IOException {
-        for (String name : floats.keySet()) {
-            checkName(name);
-            if (ints.containsKey(name)) {
-                throw new IllegalArgumentException("Npz.write: '" + name + "' names a float array and an int array");
+        write(file, floats, ints, Map.of());
+    }
+
+    /**
+     * {@link #write(Path, Map, Map)} with unsigned byte arrays ({@code |u1}) after the integer arrays.
+     *
+     * @throws IllegalArgumentException for an empty name, one with '/', or a name used twice
+     */
+    public static void write(Path file, Map<String, Tensor> floats, Map<String, int[]> ints, Map<String, UInt8> bytes)
+            throws IOException {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Map<String, ?> m : List.of(floats, ints, bytes)) {
+            for (String name : m.keySet()) {
+                checkName(name);
+                if (!names.add(name)) {
+                    throw new IllegalArgumentException("Npz.write: '" + name + "' names two arrays");
+                }
             }
         }
-        ints.keySet().forEach(Npz::checkName);
         AtomicFiles.write(file, ch -> {
             // not closed: closing would close the channel, which AtomicFiles still has to force to disk
             OutputStream os = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
@@ -78,15 +121,23 @@ public final class Npz {
                 int[] v = e.getValue();
                 putStored(zip, e.getKey(), out -> writeLongs(out, v));
             }
+            for (Map.Entry<String, UInt8> e : bytes.entrySet()) {
+                UInt8 v = e.getValue();
+                putStored(zip, e.getKey(), out -> {
+                    out.write(header("|u1", v.shape()));
+                    out.write(v.data());
+                });
+            }
             zip.finish();
             os.flush();
         });
     }
 
-    /** Reads an {@code .npz} file of {@code <f4}, {@code <i4} and {@code <i8} arrays. */
+    /** Reads an {@code .npz} file of {@code <f4}, {@code <i4}, {@code <i8} and {@code |u1} arrays. */
     public static Contents read(Path file) throws IOException {
         Map<String, Tensor> floats = new LinkedHashMap<>();
         Map<String, int[]> ints = new LinkedHashMap<>();
+        Map<String, UInt8> bytes = new LinkedHashMap<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
             for (ZipEntry entry : zip.stream().toList()) {
                 String name = entry.getName();
@@ -94,13 +145,107 @@ public final class Npz {
                     throw new CheckpointFormatException(file, "entry '" + name + "' is not an .npy array");
                 }
                 try (InputStream in = zip.getInputStream(entry)) {
-                    readArray(file, name, in.readAllBytes(), floats, ints);
+                    readArray(file, name, in.readAllBytes(), floats, ints, bytes);
                 }
             }
         } catch (ZipException e) {
             throw new CheckpointFormatException(file, "not a readable zip archive (" + e.getMessage() + ")", e);
         }
-        return new Contents(floats, ints);
+        return new Contents(floats, ints, bytes);
+    }
+
+    /**
+     * Writes images (N, C, H, W) on [-1, 1] as {@link #IMAGES}, uint8 (N, H, W, C) with pixel
+     * {@code round((x + 1) * 127.5)} clamped to 0..255, and the labels, if not null, as {@link #LABELS} ({@code <i8}).
+     * The released {@code image_sample.py} truncates instead of rounding; rounding makes the pixels of an image read
+     * from a uint8 data set ({@code p / 127.5 - 1}) come back exactly.
+     *
+     * @throws IllegalArgumentException if images is not (N, C, H, W), a value is NaN, or the labels are not N
+     */
+    public static void writeImages(Path file, Tensor images, int[] labels) throws IOException {
+        if (images.rank() != 4) {
+            throw new IllegalArgumentException("Npz.writeImages: need images (N, C, H, W), got "
+                    + Arrays.toString(images.shape()));
+        }
+        int n = images.dim(0);
+        int c = images.dim(1);
+        int h = images.dim(2);
+        int w = images.dim(3);
+        if (labels != null && labels.length != n) {
+            throw new IllegalArgumentException("Npz.writeImages: " + labels.length + " labels for " + n + " images");
+        }
+        float[] src = images.data();
+        int off = images.offset();
+        byte[] out = new byte[images.size()];
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        float v = src[off + ((i * c + ch) * h + y) * w + x];
+                        if (Float.isNaN(v)) {
+                            throw new IllegalArgumentException("Npz.writeImages: image " + i + " has NaN at channel "
+                                    + ch + ", pixel (" + y + ", " + x + ")");
+                        }
+                        long p = Math.round((v + 1.0) * 127.5);
+                        out[((i * h + y) * w + x) * c + ch] = (byte) Math.max(0, Math.min(255, p));
+                    }
+                }
+            }
+        }
+        Map<String, UInt8> bytes = Map.of(IMAGES, new UInt8(out, new int[] {n, h, w, c}));
+        write(file, Map.of(), labels == null ? Map.of() : Map.of(LABELS, labels), bytes);
+    }
+
+    /**
+     * Reads images as {@link #writeImages} writes them, or as other tools save samples with
+     * {@code numpy.savez(file, images)}: {@link #IMAGES} uint8 (N, H, W, C) becomes (N, C, H, W) on [-1, 1]
+     * ({@code p / 127.5 - 1}); {@link #LABELS}, if present, the labels.
+     *
+     * @throws CheckpointFormatException if the file has no {@link #IMAGES}, it is not a uint8 array of rank 4, or the
+     *     labels are not one per image
+     */
+    public static Images readImages(Path file) throws IOException {
+        Contents c = read(file);
+        UInt8 arr = c.bytes().get(IMAGES);
+        if (arr == null) {
+            String what = c.floats().containsKey(IMAGES) ? "'" + IMAGES + "' is float32; samples must be uint8 "
+                    + "(N, H, W, C) with values 0..255" : "no array '" + IMAGES + "' (the images, uint8 (N, H, W, C)); "
+                    + "entries: " + entryNames(c);
+            throw new CheckpointFormatException(file, what);
+        }
+        int[] s = arr.shape();
+        if (s.length != 4) {
+            throw new CheckpointFormatException(file, "'" + IMAGES + "' has shape " + Arrays.toString(s)
+                    + "; images must be uint8 (N, H, W, C)");
+        }
+        int n = s[0];
+        int h = s[1];
+        int w = s[2];
+        int ch = s[3];
+        byte[] b = arr.data();
+        float[] out = new float[b.length];
+        for (int i = 0; i < n; i++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    for (int k = 0; k < ch; k++) {
+                        out[((i * ch + k) * h + y) * w + x] = (b[((i * h + y) * w + x) * ch + k] & 0xFF) / 127.5f - 1f;
+                    }
+                }
+            }
+        }
+        int[] labels = c.ints().get(LABELS);
+        if (labels != null && labels.length != n) {
+            throw new CheckpointFormatException(file, "'" + LABELS + "' holds " + labels.length + " labels for " + n
+                    + " images");
+        }
+        return new Images(Tensor.wrap(out, new int[] {n, ch, h, w}), labels);
+    }
+
+    private static String entryNames(Contents c) {
+        List<String> names = new java.util.ArrayList<>(c.floats().keySet());
+        names.addAll(c.ints().keySet());
+        names.addAll(c.bytes().keySet());
+        return names.isEmpty() ? "none" : String.join(", ", names);
     }
 
     private static void checkName(String name) {
@@ -188,7 +333,7 @@ public final class Npz {
     }
 
     private static void readArray(Path file, String entry, byte[] b, Map<String, Tensor> floats,
-            Map<String, int[]> ints) throws CheckpointFormatException {
+            Map<String, int[]> ints, Map<String, UInt8> bytes) throws CheckpointFormatException {
         String name = entry.substring(0, entry.length() - 4);
         String where = "array '" + name + "': ";
         if (b.length < 10 || !Arrays.equals(b, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
@@ -221,15 +366,20 @@ public final class Npz {
             count *= d;
         }
         int width = switch (descr) {
+            case "|u1", "<u1" -> 1;
             case "<f4", "<i4" -> 4;
             case "<i8" -> 8;
             default -> throw new CheckpointFormatException(file, where + "dtype '" + descr
-                    + "' is not supported (<f4, <i4, <i8)");
+                    + "' is not supported (<f4, <i4, <i8, |u1)");
         };
         int data = start + headerLen;
         if (b.length - data != count * width) {
             throw new CheckpointFormatException(file, where + "shape " + Arrays.toString(shape) + " of " + descr
                     + " needs " + count * width + " bytes, the entry holds " + (b.length - data));
+        }
+        if (width == 1) {
+            bytes.put(name, new UInt8(Arrays.copyOfRange(b, data, b.length), shape));
+            return;
         }
         if (descr.equals("<f4")) {
             float[] v = new float[(int) count];

@@ -184,6 +184,100 @@ class NpzTest {
         }
     }
 
+    @Test
+    void imagesGoOutAsUint8NhwcAndComeBack() throws IOException {
+        // (N, C, H, W) = (2, 3, 2, 4): pixel values p / 127.5 - 1 for every p in 0..47, out of range values clamped
+        Tensor x = Tensor.zeros(2, 3, 2, 4);
+        float[] d = x.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (5 * i) / 127.5f - 1f;
+        }
+        d[0] = -3f;
+        d[1] = 2f;
+        Path f = dir.resolve("samples.npz");
+        Npz.writeImages(f, x, new int[] {4, 7});
+        Npz.Contents c = Npz.read(f);
+        Npz.UInt8 arr = c.bytes().get(Npz.IMAGES);
+        assertArrayEquals(new int[] {2, 2, 4, 3}, arr.shape());
+        // element (n, y, x, ch) of arr_0 is pixel (n, ch, y, x) of the tensor
+        assertEquals(0, arr.data()[0] & 0xFF);
+        assertEquals(255, arr.data()[3] & 0xFF);
+        assertEquals(5 * (((1 * 3 + 2) * 2 + 1) * 4 + 3), arr.data()[((1 * 2 + 1) * 4 + 3) * 3 + 2] & 0xFF);
+        assertArrayEquals(new int[] {4, 7}, c.ints().get(Npz.LABELS));
+
+        Npz.Images back = Npz.readImages(f);
+        assertArrayEquals(x.shape(), back.images().shape());
+        assertArrayEquals(new int[] {4, 7}, back.labels());
+        float[] b = back.images().toArray();
+        assertEquals(-1f, b[0]);
+        assertEquals(1f, b[1]);
+        for (int i = 2; i < d.length; i++) {
+            assertEquals(Float.floatToRawIntBits(d[i]), Float.floatToRawIntBits(b[i]), "pixel " + i);
+        }
+    }
+
+    @Test
+    void imagesOfTheWrongKindAreRefusedNamingTheFile() throws IOException {
+        Path floats = dir.resolve("floats.npz");
+        Npz.write(floats, Map.of(Npz.IMAGES, Tensor.zeros(2, 4, 4, 1)), Map.of());
+        CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> Npz.readImages(floats));
+        assertEquals(floats, e.file());
+        assertTrue(e.getMessage().contains("uint8"), e.getMessage());
+
+        Path flat = dir.resolve("flat.npz");
+        Npz.write(flat, Map.of(), Map.of(), Map.of(Npz.IMAGES, new Npz.UInt8(new byte[6], new int[] {2, 3})));
+        e = assertThrows(CheckpointFormatException.class, () -> Npz.readImages(flat));
+        assertTrue(e.getMessage().contains("[2, 3]"), e.getMessage());
+
+        Path none = dir.resolve("none.npz");
+        Npz.write(none, Map.of("x", Tensor.zeros(1)), Map.of());
+        e = assertThrows(CheckpointFormatException.class, () -> Npz.readImages(none));
+        assertTrue(e.getMessage().contains("entries: x"), e.getMessage());
+
+        assertThrows(IllegalArgumentException.class, () -> Npz.writeImages(dir.resolve("n.npz"),
+                Tensor.zeros(2, 1, 2, 2), new int[] {1}));
+        assertThrows(IllegalArgumentException.class, () -> new Npz.UInt8(new byte[3], new int[] {2, 2}));
+    }
+
+    @Test
+    void numpyReadsExportedImages() throws Exception {
+        assumeTrue(numpyAvailable(), PYTHON + " with numpy is not available (Debian: apt-get install python3-numpy)");
+        Tensor x = new Rng(3).uniform(-1f, 1f, 3, 1, 5, 6);
+        Path f = dir.resolve("img.npz");
+        Npz.writeImages(f, x, null);
+        String script = """
+                import sys, numpy as np
+                with np.load(sys.argv[1]) as z:
+                    a = z['arr_0']
+                    print(z.files, a.dtype, a.shape, int(a[2, 4, 5, 0]), int(a.sum()))
+                """;
+        List<String> lines = python(script, f);
+        Npz.UInt8 arr = Npz.read(f).bytes().get(Npz.IMAGES);
+        long sum = 0;
+        for (byte v : arr.data()) {
+            sum += v & 0xFF;
+        }
+        int last = Math.round((x.data()[(2 * 5 + 4) * 6 + 5] + 1f) * 127.5f);
+        assertEquals(List.of("['arr_0'] uint8 (3, 5, 6, 1) " + last + " " + sum), lines);
+    }
+
+    @Test
+    void cm4jReadsUint8ImagesThatNumpyWrites() throws Exception {
+        assumeTrue(numpyAvailable(), PYTHON + " with numpy is not available (Debian: apt-get install python3-numpy)");
+        Path f = dir.resolve("np-img.npz");
+        String script = """
+                import sys, numpy as np
+                np.savez(sys.argv[1], (np.arange(2 * 3 * 2 * 3) * 7 % 256).astype(np.uint8).reshape(2, 3, 2, 3))
+                """;
+        python(script, f);
+        Npz.Images im = Npz.readImages(f);
+        assertArrayEquals(new int[] {2, 3, 3, 2}, im.images().shape());
+        assertEquals(null, im.labels());
+        // tensor (n, c, y, x) = numpy (n, y, x, c): element (1, 2, 1, 0) is numpy index ((1 * 3 + 1) * 2 + 0) * 3 + 2
+        int p = (((1 * 3 + 1) * 2) * 3 + 2) * 7 % 256;
+        assertEquals(p / 127.5f - 1f, im.images().data()[((1 * 3 + 2) * 3 + 1) * 2]);
+    }
+
     private static String pyShape(int[] shape) {
         if (shape.length == 1) {
             return "(" + shape[0] + ",)";
