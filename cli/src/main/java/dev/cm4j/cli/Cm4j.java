@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code cm4j} command line: consistency models on the JVM. */
 @Command(name = "cm4j", mixinStandardHelpOptions = true, version = "cm4j 0.1.0-SNAPSHOT",
         description = "Consistency models in pure Java: EDM teachers, consistency distillation and training.",
-        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class Cm4j implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
