@@ -16,7 +16,8 @@
 #      SAMPLE_BATCHES (16,64,256), UNET_JVM (the cm4j JVM's options, default
 #      "--add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx3g"), UNET_JMH_OPTS (default
 #      "-f 1 -wi 3 -i 5 -w 3s -r 3s -bm sample"), UNET_PEER_OPTS (default "--warmup-s 9 --min-s 15"),
-#      UNET_PEER_ENV (variables for the peer, e.g. OMP_WAIT_POLICY=PASSIVE; default none), RSS_BATCH (64).
+#      UNET_PEER_ENV (variables for the peer, e.g. OMP_WAIT_POLICY=PASSIVE; default none), RSS_BATCH (64; 0 skips
+#      the RSS blocks).
 set -u
 OUT=${1:-side-by-side-results}; shift || true
 BLOCKS=${*:-gemm conv attn gn mlp unet}
@@ -64,8 +65,8 @@ unet_block() {
   here=$(dirname "$0")
   echo "=== unet check $(date +%T)" | tee -a "$OUT/blocks.log"
   # shellcheck disable=SC2086  # the JVM options are a list
-  "$JAVA" $jvm -cp "$JAR" dev.cm4j.benchmarks.UNetExport "$data" small28 8 1 2>&1 | grep -v -e '^WARNING' \
-    | tee -a "$OUT/blocks.log"
+  "$JAVA" $jvm -cp "$JAR" dev.cm4j.benchmarks.UNetExport "$data" small28 8 1 2>&1 \
+    | grep -v -e '^WARNING' -e '^INFO' -e 'Backends select$' | tee -a "$OUT/blocks.log"
   $PY "$here/unet_peer.py" check "$data" 2>&1 | tee -a "$OUT/blocks.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "unet: the two networks disagree; nothing timed" >&2; exit 1; }
   echo "unet settings: UNET_JVM=$jvm | UNET_JMH_OPTS=$jmh_opts | UNET_PEER_OPTS=$peer_opts" \
@@ -82,6 +83,7 @@ unet_block() {
     JMH_OPTS=$jmh_opts jmh "cm4j-unet-sample-r$r" 'UNetSampleBenchmark.sample' -p batch="$sample" \
       -jvmArgsAppend "$jvm"
   done
+  [ "$rss" -gt 0 ] || return 0
   # peak RSS: 8 training steps per side, alone in their process (JMH without a fork, so time sees the JVM)
   # shellcheck disable=SC2086
   block peer-unet-rss /usr/bin/time -v -o "$OUT/peer-unet-rss.time" env $penv $PY "$here/unet_peer.py" time "$data" \

@@ -31,14 +31,15 @@ def log_lines():
 
 
 def monitors():
-    """Block name -> share of the machine other processes used meanwhile (%), from the monitor lines."""
+    """Block name -> (share of the machine other processes used meanwhile in %, cores the block's command used),
+    from the monitor lines."""
     shares, current = {}, None
     for line in log_lines():
         if line.startswith("=== "):
             current = line.split()[1]
-        m = re.search(r"\(([\d.]+)% of", line)
+        m = re.search(r"wall ([\d.]+) s, command CPU ([\d.]+) s, .*\(([\d.]+)% of", line)
         if line.startswith("[monitor]") and m and current:
-            shares[current] = float(m.group(1))
+            shares[current] = (float(m.group(3)), float(m.group(2)) / float(m.group(1)))
     return shares
 
 
@@ -85,16 +86,24 @@ def main():
             for b in sorted(set(p) & set(c)):
                 data.setdefault((what, b), []).append((r, p[b], c[b]))
 
+    shares = monitors()
     print("| measure | PyTorch ms | cm4j ms | ratio per round | median ratio (range) | target |")
     print("|---|---:|---:|---|---:|---|")
-    for (what, b), rows in sorted(data.items()):
+    order = sorted(data, key=lambda k: (k[0] != "train", k[1]))  # training first, then sampling
+    for what, b in order:
+        rows = data[(what, b)]
         # training: cm4j time / PyTorch time; sampling: cm4j throughput / PyTorch throughput
         ratios = [c / p if what == "train" else p / c for _, p, c in rows]
         med = statistics.median(ratios)
         if what == "train":
-            label, target = f"training step, batch {b}", ("met" if med <= 1.0 else "**missed**") + " (<= 1.0)"
+            label, line, ok = f"training step, batch {b}", "<= 1.0", med <= 1.0
         else:
-            label, target = f"one-step sampling, batch {b}", ("met" if med >= 1.25 else "**missed**") + " (>= 1.25)"
+            label, line, ok = f"one-step sampling, batch {b}", ">= 1.25", med >= 1.25
+        # monitor.py's rule: other processes above 5% of the machine disturb a timing; no verdict then
+        worst = max((shares.get(f"{side}-unet-{what}-r{r}", (float("nan"),))[0] for r, _, _ in rows
+                     for side in ("peer", "cm4j")), default=float("nan"))
+        target = (f"{line}: {'met' if ok else '**missed**'}" if worst <= 5.0
+                  else f"{line}: not judged (other processes up to {worst:.0f}%)")
         print(f"| {label} | {statistics.median(p for _, p, _ in rows):.1f} |"
               f" {statistics.median(c for _, _, c in rows):.1f} | {', '.join(f'{x:.2f}' for x in ratios)} |"
               f" {rng(ratios)} | {target} |")
@@ -106,33 +115,36 @@ def main():
     print("| measure | batch | PyTorch ms per image | cm4j ms per image |")
     print("|---|---:|---:|---:|")
     flat = {}
-    for (what, b), rows in sorted(data.items()):
+    for what, b in order:
+        rows = data[(what, b)]
         pi = statistics.median(p for _, p, _ in rows) / b
         ci = statistics.median(c for _, _, c in rows) / b
         flat.setdefault(what, []).append((pi, ci))
         print(f"| {what} | {b} | {pi:.2f} | {ci:.2f} |")
+    print()
     for what, v in flat.items():
         if len(v) > 1:
             p = max(x for x, _ in v) / min(x for x, _ in v)
             c = max(x for _, x in v) / min(x for _, x in v)
-            print(f"\n{what}: largest / smallest time per image over these batches: PyTorch {p:.2f}, cm4j {c:.2f}"
-                  " (target: within 1.10)")
+            print(f"{what}: largest / smallest time per image over these batches: PyTorch {p:.2f}, cm4j {c:.2f}"
+                  " (target: within 1.10)  ")
     print()
 
     peer_rss, cm4j_rss = rss_kb("peer-unet-rss"), rss_kb("cm4j-unet-rss")
     if peer_rss and cm4j_rss:
-        print("| peak RSS, training step process | PyTorch | cm4j | ratio cm4j / PyTorch |")
-        print("|---|---:|---:|---:|")
         batch = next((m.group(1) for line in log_lines() for m in [re.search(r"\| rss (\d+)", line)] if m), "?")
+        heap = next((" ".join(o for o in m.group(1).split() if o.startswith("-X"))
+                     for line in log_lines() for m in [re.search(r"UNET_JVM=([^|]*)", line)] if m), "?")
+        print(f"| peak RSS, training step process | PyTorch | cm4j (`{heap}`) | ratio cm4j / PyTorch | target |")
+        print("|---|---:|---:|---:|---|")
         print(f"| batch {batch} | {peer_rss / 1024 ** 2:.2f} GiB | {cm4j_rss / 1024 ** 2:.2f} GiB |"
-              f" {cm4j_rss / peer_rss:.2f} |")
+              f" {cm4j_rss / peer_rss:.2f} | <= 1.5: {'met' if cm4j_rss <= 1.5 * peer_rss else '**missed**'} |")
         print()
 
-    shares = monitors()
     if shares:
         names = [n for n in shares if "unet" in n]
-        print("Other processes' share of the machine per block: "
-              + ", ".join(f"{n} {shares[n]:.1f}%" for n in names))
+        print("Per block: other processes' share of the machine, and the cores the block's own command used: "
+              + ", ".join(f"{n} {shares[n][0]:.1f}% / {shares[n][1]:.2f}" for n in names))
 
 
 if __name__ == "__main__":
