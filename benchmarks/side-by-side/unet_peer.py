@@ -150,7 +150,10 @@ def main():
     t.add_argument("--min-s", type=float, default=15.0)
     t.add_argument("--json")
     args = p.parse_args()
-    check(args) if args.cmd == "check" else time_cmd(args)
+    if args.cmd == "check":
+        check(args)
+    else:
+        time_cmd(args)
 
 
 if __name__ == "__main__":
