@@ -5,14 +5,22 @@
 # machine; monitor.py records the CPU other processes used during the block.
 #
 # usage (from the project root, after ./mvnw -q -B package -DskipTests -pl benchmarks -am):
-#   benchmarks/side-by-side/run.sh [OUT_DIR] [blocks...]     blocks: gemm conv attn gn mlp (default: all)
+#   benchmarks/side-by-side/run.sh [OUT_DIR] [blocks...]     blocks: gemm conv attn gn mlp unet (default: all)
+# The peers are Debian's packages, run with /usr/bin/python3:
+#   apt-get install -y python3-torch python3-numpy    (PyTorch 1.13, CPU; sudo where not root)
 # JMH runs with -Djmh.ignoreLock=true: the lock only guards against two JMH runs at once, which the monitor
 # line of each block reports as contention anyway.
 # env: PEERS (default ../shared/peers), JAVA (default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java), QUIET (60),
 #      JMH_OPTS (default "-f 1 -wi 2 -i 3 -w 1s -r 1s").
+# The unet block (README.md in this folder) has its own settings: ROUNDS (5), TRAIN_BATCHES (16,32,64,128),
+#      SAMPLE_BATCHES (16,64,256), UNET_JVM (the cm4j JVM's options, default
+#      "--add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx3g"), UNET_JMH_OPTS (default
+#      "-f 1 -wi 3 -i 5 -w 3s -r 3s -bm sample"), UNET_PEER_OPTS (default "--warmup-s 9 --min-s 15"),
+#      UNET_PEER_ENV (variables for the peer, e.g. OMP_WAIT_POLICY=PASSIVE; default none), RSS_BATCH (64; 0 skips
+#      the RSS blocks).
 set -u
 OUT=${1:-side-by-side-results}; shift || true
-BLOCKS=${*:-gemm conv attn gn mlp}
+BLOCKS=${*:-gemm conv attn gn mlp unet}
 PEERS=${PEERS:-../shared/peers}
 JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 QUIET=${QUIET:-60}
@@ -42,6 +50,49 @@ jmh() {  # jmh NAME BENCHMARK-REGEX [JMH params...]
   block "$name" "$JAVA" -Djmh.ignoreLock=true -jar "$JAR" "$regex" $JMH_OPTS -rf json -rff "$OUT/$name.json" "$@"
 }
 
+# unet: cm4j's U-Net (UNet.Config.small28()) against its PyTorch equivalent (unet_torch.py). First the check: cm4j
+# writes seeded weights, an input batch and its output (UNetExport); the peer loads the same file by parameter name
+# and must reproduce the output (unet_peer.py check) before anything is timed. Then ROUNDS rounds of peer, cm4j,
+# peer, cm4j (training step, then one-step sampling, on each side), and last the peak RSS of each side's training
+# step at RSS_BATCH (/usr/bin/time -v; cm4j with the heap setting of UNET_JVM). unet_tables.py OUT prints the ratios.
+unet_block() {
+  local jvm=${UNET_JVM:---add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx3g}
+  local jmh_opts=${UNET_JMH_OPTS:--f 1 -wi 3 -i 5 -w 3s -r 3s -bm sample}
+  local peer_opts=${UNET_PEER_OPTS:---warmup-s 9 --min-s 15}
+  local train=${TRAIN_BATCHES:-16,32,64,128} sample=${SAMPLE_BATCHES:-16,64,256} rss=${RSS_BATCH:-64}
+  local penv=${UNET_PEER_ENV:-}
+  local here data=$OUT/unet-data
+  here=$(dirname "$0")
+  echo "=== unet check $(date +%T)" | tee -a "$OUT/blocks.log"
+  # shellcheck disable=SC2086  # the JVM options are a list
+  "$JAVA" $jvm -cp "$JAR" dev.cm4j.benchmarks.UNetExport "$data" small28 8 1 2>&1 \
+    | grep -v -e '^WARNING' -e '^INFO' -e 'Backends select$' | tee -a "$OUT/blocks.log"
+  $PY "$here/unet_peer.py" check "$data" 2>&1 | tee -a "$OUT/blocks.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "unet: the two networks disagree; nothing timed" >&2; exit 1; }
+  echo "unet settings: UNET_JVM=$jvm | UNET_JMH_OPTS=$jmh_opts | UNET_PEER_OPTS=$peer_opts" \
+    "| UNET_PEER_ENV=$penv | train $train | sample $sample | rss $rss" \
+    "| commit $(git rev-parse --short HEAD 2>/dev/null)" | tee -a "$OUT/blocks.log"
+  for r in $(seq 1 "${ROUNDS:-5}"); do
+    # shellcheck disable=SC2086
+    block "peer-unet-train-r$r" env $penv $PY "$here/unet_peer.py" time "$data" --what train --batches "$train" \
+      $peer_opts --json "$OUT/peer-unet-train-r$r.json"
+    # shellcheck disable=SC2086
+    block "peer-unet-sample-r$r" env $penv $PY "$here/unet_peer.py" time "$data" --what sample --batches "$sample" \
+      $peer_opts --json "$OUT/peer-unet-sample-r$r.json"
+    JMH_OPTS=$jmh_opts jmh "cm4j-unet-train-r$r" 'UNetStepBenchmark.step' -p batch="$train" -jvmArgsAppend "$jvm"
+    JMH_OPTS=$jmh_opts jmh "cm4j-unet-sample-r$r" 'UNetSampleBenchmark.sample' -p batch="$sample" \
+      -jvmArgsAppend "$jvm"
+  done
+  [ "$rss" -gt 0 ] || return 0
+  # peak RSS: 8 training steps per side, alone in their process (JMH without a fork, so time sees the JVM)
+  # shellcheck disable=SC2086
+  block peer-unet-rss /usr/bin/time -v -o "$OUT/peer-unet-rss.time" env $penv $PY "$here/unet_peer.py" time "$data" \
+    --what train --batches "$rss" --warmup-calls 3 --warmup-s 0 --calls 5 --min-s 0
+  # shellcheck disable=SC2086
+  block cm4j-unet-rss /usr/bin/time -v -o "$OUT/cm4j-unet-rss.time" "$JAVA" $jvm -Djmh.ignoreLock=true -jar "$JAR" \
+    'UNetStepBenchmark.step' -f 0 -wi 3 -i 5 -bm ss -p batch="$rss"
+}
+
 for b in $BLOCKS; do
   case $b in
     gemm)
@@ -62,6 +113,8 @@ for b in $BLOCKS; do
       peer3 peer-f f
       # the class's own warm-up and measurement times; docs/PERFORMANCE.md has this step's JVM-to-JVM spread
       JMH_OPTS="-f 1 -wi 5 -i 8 -w 2s -r 2s" jmh cm4j-mlp 'MlpStepBenchmark' ;;
+    unet)
+      unet_block ;;
     *) echo "unknown block $b" >&2; exit 2 ;;
   esac
 done

@@ -35,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 6, time = 3)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx8g"})
 public class UNetStepBenchmark {
-    @Param({"32"})
+    /** Images per step; 16 to 128 show whether the time per image stays flat ({@code -p batch=32} runs one). */
+    @Param({"16", "32", "64", "128"})
     int batch;
 
     private UNet net;
