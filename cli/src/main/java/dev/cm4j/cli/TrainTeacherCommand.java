@@ -47,7 +47,7 @@ final class TrainTeacherCommand extends ImageModelCommand {
     void smokeDefaults() {
         super.smokeDefaults();
         if (!given("--warmup")) {
-            warmup = 5;
+            warmup = Math.min(5, steps);
         }
         if (!given("--grid-heun-steps")) {
             heunSteps = 6;
