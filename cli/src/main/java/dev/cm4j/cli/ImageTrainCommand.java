@@ -375,7 +375,7 @@ abstract class ImageTrainCommand implements Callable<Integer> {
         ImageDataset all;
         if (data.equals(FASHION_MNIST) || Files.exists(Path.of(data).resolve(FashionMnist.Split.TRAIN.imagesFile()))) {
             Path dir = data.equals(FASHION_MNIST) ? fashionMnistDir : Path.of(data);
-            all = FashionMnist.load(dir, FashionMnist.Split.TRAIN);
+            all = fashionMnist(dir);
             if (shape.channels() != 1 || shape.size() != FashionMnist.SIZE) {
                 throw new IllegalArgumentException("--data " + data + " holds 28x28 grayscale images, but the "
                         + "network takes " + shape.size() + "x" + shape.size() + "x" + shape.channels()
@@ -399,6 +399,25 @@ abstract class ImageTrainCommand implements Callable<Integer> {
         String name = all.name() + (n < all.size() ? ", the first " + n : "");
         return new ImageDataset(name, Tensor.wrap(x, new int[] {n, all.channels(), all.height(), all.width()}), y,
                 labelled ? all.classes() : List.of());
+    }
+
+    /** The last Fashion-MNIST training split read, kept while memory allows: commands run one after another in one JVM. */
+    private static java.lang.ref.SoftReference<Map.Entry<String, ImageDataset>> lastRead;
+
+    /** Fashion-MNIST's training split from {@code dir}, read again only when its images file changed. */
+    private static synchronized ImageDataset fashionMnist(Path dir) throws IOException {
+        Path images = dir.resolve(FashionMnist.Split.TRAIN.imagesFile());
+        Path labels = dir.resolve(FashionMnist.Split.TRAIN.labelsFile());
+        String key = dir.toAbsolutePath() + (Files.exists(images) && Files.exists(labels)
+                ? " " + Files.getLastModifiedTime(images) + " " + Files.size(images) + " "
+                + Files.getLastModifiedTime(labels) + " " + Files.size(labels) : "");
+        Map.Entry<String, ImageDataset> last = lastRead == null ? null : lastRead.get();
+        if (last != null && last.getKey().equals(key)) {
+            return last.getValue();
+        }
+        ImageDataset d = FashionMnist.load(dir, FashionMnist.Split.TRAIN);
+        lastRead = new java.lang.ref.SoftReference<>(Map.entry(key, d));
+        return d;
     }
 
     /** CRC32C of the training images' float bits and of their labels: names the data a checkpoint was trained on. */
