@@ -37,10 +37,20 @@ abstract class ImageModelCommand extends ImageTrainCommand {
 
     /** The preset with --model-channels and --dropout, before the class count is known. */
     UNet.Config baseNetwork() {
-        UNet.Config c = UNet.Config.preset(model);
+        UNet.Config c;
+        try {
+            c = UNet.Config.preset(model);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--model " + model + ": " + e.getMessage(), e);
+        }
         if (modelChannels != 0) {
             inRange("--model-channels", modelChannels, 1, 4096);
-            c = c.withModelChannels(modelChannels);
+            try {
+                c = c.withModelChannels(modelChannels);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--model-channels " + modelChannels + " does not fit --model "
+                        + model + ": " + e.getMessage(), e);
+            }
         }
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("--dropout " + dropout + ": must be in [0, 1)");

@@ -298,15 +298,16 @@ abstract class ImageTrainCommand implements Callable<Integer> {
             trainer.train();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        // the steps' own time: without the grids drawn between them
+        double training = seconds - grids.seconds;
         long trained = trainer.step() - Math.max(0, loaded[0]);
         Path last = grids.write(trainer.step());
         writeLossPlot(trainer);
         manifest.phase(trainer, checkpoint, trainer.step(), Math.max(0, loaded[0]));
         boolean done = trainer.step() == steps;
-        double training = seconds - grids.seconds;
         console.printf("%s: %d of %d steps (%d in this run) in %.1f s: %.3f s per step, %.1f s drawing grids%n",
-                spec.name(), trainer.step(), steps, trained, seconds, trained > 0 ? training / trained : 0,
-                grids.seconds);
+                spec.name(), trainer.step(), steps, trained, seconds + grids.lastSeconds, trained > 0
+                        ? training / trained : 0, grids.seconds);
         if (done) {
             manifest.complete(List.of(checkpoint.getFileName().toString(), LossLog.file(out, trainer.phase())
                     .getFileName().toString(), "loss.png", out.relativize(last).toString()));
@@ -330,7 +331,9 @@ abstract class ImageTrainCommand implements Callable<Integer> {
         private final Recipe recipe;
         private final Tensor z;
         private final int[] labels;
+        /** Seconds spent drawing grids, all of them and the last one. */
         double seconds;
+        double lastSeconds;
 
         Grids(Trainer trainer, Recipe recipe, DataShape shape) {
             this.trainer = trainer;
@@ -359,7 +362,8 @@ abstract class ImageTrainCommand implements Callable<Integer> {
                 throw new java.io.UncheckedIOException("cannot write the sample grid " + file + ": "
                         + e.getMessage(), e);
             }
-            seconds += (System.nanoTime() - t0) / 1e9;
+            lastSeconds = (System.nanoTime() - t0) / 1e9;
+            seconds += lastSeconds;
             return file;
         }
     }

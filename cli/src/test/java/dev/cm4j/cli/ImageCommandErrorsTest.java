@@ -49,7 +49,10 @@ class ImageCommandErrorsTest {
         refused(CliRun.run("train-teacher", "--lr", "0", "-o", out), "--lr 0.0: must be in (0, 1)");
         refused(CliRun.run("train-ict", "--ema", "1", "-o", out), "--ema 1.0: must be in [0, 1)");
         refused(CliRun.run("train-ict", "--stop-at", "20000", "-o", out), "--stop-at 20000: must be between 0 and");
-        refused(CliRun.run("train-teacher", "--model", "unet9", "-o", out), "no preset named \"unet9\"", "small28");
+        refused(CliRun.run("train-teacher", "--model", "unet9", "-o", out), "--model unet9", "no preset named",
+                "small28");
+        refused(CliRun.run("train-ict", "--model-channels", "12", "-o", out), "--model-channels 12 does not fit",
+                "groups");
         refused(CliRun.run("train-ict", "--schedule", "fast", "-o", out), "fast", "paper");
         refused(CliRun.run("train-ct", "--distance", "lpips", "-o", out), "--distance lpips: not a distance",
                 "pseudo-huber");
