@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The image recipes end to end in their --smoke setting on the first 256 Fashion-MNIST training images (Debian's
- * dataset-fashion-mnist): teacher, distillation from its checkpoint, and sampling; iCT and sampling; a run stopped
- * half-way and resumed ends with the same checkpoint bytes as one that went straight through.
+ * dataset-fashion-mnist): teacher, distillation from its checkpoint, and sampling; a class-conditional iCT model
+ * and sampling by class; a run stopped half-way and resumed ends with the same checkpoint bytes as one that went
+ * straight through.
  */
 class ImageCommandsTest {
     private static void ok(CliRun r) {
@@ -98,11 +99,13 @@ class ImageCommandsTest {
         Path ict = dir.resolve("ict");
         Path config = dir.resolve("ict.properties");
         // the file sets two options; the command line overrides one of them
-        Files.writeString(config, "steps=16\nsample-every=6\nflip=true\n");
+        Files.writeString(config, "steps=16\nsample-every=6\nflip=true\nclass-conditional=true\n");
         ok(CliRun.run("train-ict", "--smoke", "--config", config.toString(), "--steps", "12", "-o", ict.toString()));
         JsonNode m = manifest(ict);
         assertEquals(12, m.path("options").path("steps").asLong(), "the flag overrides the file");
         assertTrue(m.path("options").path("flip").asBoolean(), "a flag from the file");
+        assertTrue(m.path("options").path("class_conditional").asBoolean(), "a flag from the file");
+        assertTrue(m.path("phases").path("ict").path("identity").path("config").asText().contains("numClasses=10"));
         assertTrue(Files.exists(ict.resolve("samples/ict-0000006.png")), "--sample-every from the file");
         assertTrue(Files.exists(ict.resolve("samples/ict-0000012.png")));
         Path npz = dir.resolve("ict.npz");
@@ -111,6 +114,23 @@ class ImageCommandsTest {
         ok(s);
         assertTrue(s.out().contains("one-step") && s.out().contains("1 NFE"), s.out());
         assertEquals(6 * 28 * 28, npzArr0(npz, "(6, 28, 28, 1)").length);
+        assertArrayEquals(new long[] {0, 1, 2, 3, 4, 5}, npzLabels(npz), "classes in turn");
+        ok(CliRun.run("sample", "-c", ict.resolve("ict.safetensors").toString(), "-o",
+                dir.resolve("ict3.png").toString(), "--npz", npz.toString(), "-n", "3", "--class", "7"));
+        assertArrayEquals(new long[] {7, 7, 7}, npzLabels(npz), "--class 7");
+    }
+
+    /** The labels arr_1 (int64) of an .npz written by sample. */
+    private static long[] npzLabels(Path npz) throws IOException {
+        try (ZipFile zip = new ZipFile(npz.toFile()); InputStream in = zip.getInputStream(zip.getEntry("arr_1.npy"))) {
+            ByteBuffer b = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
+            int start = 10 + (b.getShort(8) & 0xFFFF);
+            long[] out = new long[(b.capacity() - start) / 8];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = b.getLong(start + 8 * i);
+            }
+            return out;
+        }
     }
 
     /**
