@@ -113,9 +113,9 @@ abstract class ImageTrainCommand implements Callable<Integer> {
             + "with --resume; 0 = train to the end (default: ${DEFAULT-VALUE}).")
     long stopAt = 0;
 
-    @Option(names = "--smoke", description = "A run of seconds that checks the whole recipe: unless given, --steps 20, "
-            + "--batch 8, --subset 256, --sample-every 10, --grid 16, a U-Net of 8 model channels (a teacher's grids: 6 "
-            + "Heun points).")
+    @Option(names = "--smoke", description = "A short run (under a minute) that checks the whole recipe: unless "
+            + "given, --steps 20, --batch 8, --subset 256, --sample-every 10, --grid 16, a U-Net of 8 model channels "
+            + "(a teacher's grids: 6 Heun points).")
     boolean smoke;
 
     final PrintStream console = System.out;
