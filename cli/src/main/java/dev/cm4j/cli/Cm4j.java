@@ -6,7 +6,10 @@ import picocli.CommandLine.Command;
 /** The {@code cm4j} command line: consistency models on the JVM. */
 @Command(name = "cm4j", mixinStandardHelpOptions = true, version = "cm4j 0.1.0-SNAPSHOT",
         description = "Consistency models in pure Java: EDM teachers, consistency distillation and training.",
-        subcommands = {DemoCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class,
+                TrainTeacherCommand.class, DistillCommand.class, TrainIctCommand.class, TrainCtCommand.class,
+                SampleCommand.class, EvalCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Cm4j implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -29,7 +32,34 @@ public final class Cm4j implements Runnable {
         CommandLine cl = new CommandLine(new Cm4j());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) ->
                 ErrorReport.print(cmd.getErr(), cmd.getCommandName(), ex, verbose(parsed)));
+        cl.setExecutionStrategy(parsed -> withConfig(cl, parsed));
         return cl;
+    }
+
+    /**
+     * Runs the parsed command; a subcommand given {@code --config FILE} runs again with the file's options in front of
+     * its own arguments ({@link ConfigFile}), so that the flags on the command line override the file.
+     */
+    private static int withConfig(CommandLine cl, CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult sub = parsed.subcommand();
+        if (sub == null || !sub.hasMatchedOption(ConfigFile.OPTION)) {
+            return new CommandLine.RunLast().execute(parsed);
+        }
+        CommandLine subCl = sub.commandSpec().commandLine();
+        try {
+            String[] args = parsed.originalArgs().toArray(new String[0]);
+            int at = java.util.Arrays.asList(args).indexOf(sub.commandSpec().name());
+            java.nio.file.Path file = sub.matchedOptionValue(ConfigFile.OPTION, null);
+            String[] expanded = ConfigFile.expand(args, at, file, sub.commandSpec());
+            CommandLine again = commandLine();
+            // the file's value of an option comes first, the command line's after it wins
+            again.setOverwrittenOptionsAllowed(true);
+            again.setOut(cl.getOut());
+            again.setErr(cl.getErr());
+            return again.execute(expanded);
+        } catch (Exception e) {
+            return ErrorReport.print(subCl.getErr(), subCl.getCommandName(), e, verbose(parsed));
+        }
     }
 
     /** Whether --verbose was given to the top command or a subcommand. */

@@ -10,7 +10,6 @@ import dev.cm4j.consistency.train.EdmTeacherTrainer;
 import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.train.Trainer;
-import dev.cm4j.consistency.train.TrainingListener;
 import dev.cm4j.models.io.RunLock;
 import dev.cm4j.tensor.Parallel;
 import dev.cm4j.tensor.Simd;
@@ -99,7 +98,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Cm4j.checkSystemProperties();
         ToyPipeline pipeline = validate();
-        try (RunLock lock = lockOutput()) {
+        try (RunLock lock = RunDirectory.lock(out)) {
             return run(pipeline);
         } catch (OutOfMemoryError e) {
             throw new ErrorReport.OutOfMemory(MEMORY_OPTIONS, e);
@@ -142,19 +141,7 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--noise-scale " + noiseScale + ": must be a positive finite number "
                     + "(default 10)");
         }
-        if (out == null || out.toString().isBlank()) {
-            throw new IllegalArgumentException("--out is empty: give the output directory (default cm4j-demo)");
-        }
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new IllegalArgumentException("--out " + out + " is a file, not a directory: choose another output "
-                    + "directory");
-        }
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--out " + out + ": cannot create the directory ("
-                    + ErrorReport.message(e) + "); choose another output directory");
-        }
+        RunDirectory.prepare(out);
         return new ToyPipeline(toy, seed, teacherSteps, cdSteps, ictSteps, batch, ictBatch, width, noiseScale);
     }
 
@@ -178,23 +165,6 @@ public final class DemoCommand implements Callable<Integer> {
         return batch * (width + 32L) * 4 * 64;
     }
 
-    /**
-     * Removes what an interrupted run left of its own small files: the temporary files of the manifest's and the loss
-     * logs' atomic writes (the checkpoints' debris is the trainers' to remove). The directory is locked by this run.
-     */
-    private void removeDebris() throws IOException {
-        try (var files = Files.list(out)) {
-            for (Path p : files.toList()) {
-                String name = p.getFileName().toString();
-                boolean manifestTmp = name.startsWith(".manifest.json.") && name.endsWith(".tmp");
-                boolean lossTmp = name.endsWith(".loss.csv.tmp");
-                if (manifestTmp || lossTmp) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-    }
-
     /** Every option that shapes the checkpoints or the scores, by the option's name, for the run manifest. */
     private Map<String, Object> options() {
         Map<String, Object> o = new TreeMap<>();
@@ -211,20 +181,11 @@ public final class DemoCommand implements Callable<Integer> {
         return o;
     }
 
-    /** Claims the output directory for this run ({@link RunLock}); a directory in use is an error naming the holder. */
-    private RunLock lockOutput() {
-        try {
-            return RunLock.acquire(out);
-        } catch (IOException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
     private int run(ToyPipeline pipeline) throws IOException {
         console.printf("cm4j demo: %s, seed %d, %d threads, Vector API %s%n", pipeline.data(), seed, Parallel.threads(),
                 Simd.ENABLED ? "on" : "off (add --add-modules jdk.incubator.vector)");
         long start = System.nanoTime();
-        removeDebris();
+        RunDirectory.removeDebris(out);
         RunManifest manifest = new RunManifest(out, "demo", options(), pipeline.dataFingerprint());
         if (resume) {
             manifest.checkResume();
@@ -297,20 +258,7 @@ public final class DemoCommand implements Callable<Integer> {
         long[] loaded = {0};
         try (ConsoleProgress progress = new ConsoleProgress(title, steps, ConsoleProgress.isTerminal(), console);
              LossLog log = new LossLog(LossLog.file(out, trainer.phase()))) {
-            trainer.listener(new TrainingListener() {
-                @Override
-                public void onStart(String phase, long startStep, long totalSteps) {
-                    loaded[0] = startStep;
-                    log.onStart(phase, startStep, totalSteps);
-                    progress.onStart(phase, startStep, totalSteps);
-                }
-
-                @Override
-                public void onStep(String phase, long step, long totalSteps, double loss) {
-                    log.onStep(phase, step, totalSteps, loss);
-                    progress.onStep(phase, step, totalSteps, loss);
-                }
-            });
+            trainer.listener(RunDirectory.logged(log, progress, loaded));
             trainer.train();
         }
         String name = switch (trainer.phase()) {

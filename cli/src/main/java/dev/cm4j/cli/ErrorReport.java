@@ -65,6 +65,13 @@ final class ErrorReport {
 
     /** The second line, when there is something to do beyond what the message says. */
     static String hint(Throwable e) {
+        if (e instanceof IllegalArgumentException || e instanceof dev.cm4j.consistency.data.DataFileException) {
+            return null; // the message names the option or file and what to do
+        }
+        if (e instanceof CheckpointFormatException) {
+            // read as an input (--teacher, --checkpoint), not resumed: starting over would not help
+            return "the checkpoint cannot be used: give another one";
+        }
         if (causedBy(e, CheckpointFormatException.class)) {
             return "the checkpoint cannot be used: run without --resume (or with another --out) to start over";
         }

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cm4j.models.io.RunLock;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -17,34 +15,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Every error a user can cause ends in one or two lines that name the option, value or file, exit code 1 (2 for
  * usage errors), and no stack trace unless --verbose; all of them before any training.
  */
 class DemoErrorsTest {
-    /** Exit code and standard error of one command line. */
-    private record Result(int code, String err, String out) {
-        boolean hasStackTrace() {
-            return err.contains("\tat ");
-        }
-    }
-
-    private static Result run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        int code;
-        try {
-            System.setOut(new PrintStream(captured, true));
-            CommandLine cl = Cm4j.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            code = cl.execute(args);
-        } finally {
-            System.setOut(saved);
-        }
-        return new Result(code, err.toString(), captured.toString());
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
     /** A demo that would train for a long time: an error must come before any training. */
@@ -54,7 +32,7 @@ class DemoErrorsTest {
         return a.toArray(new String[0]);
     }
 
-    private static void refused(Result r, String expected) {
+    private static void refused(CliRun r, String expected) {
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains(expected), "expected '" + expected + "' in: " + r.err());
         assertFalse(r.hasStackTrace(), r.err());
@@ -67,7 +45,7 @@ class DemoErrorsTest {
         Path out = dir.resolve("out");
         refused(run(demo(out, "--samples", "0")), "--samples 0: need at least 2 samples");
         refused(run(demo(out, "--samples", "1")), "--samples 1: need at least 2 samples");
-        Result huge = run(demo(out, "--samples", "2000000000"));
+        CliRun huge = run(demo(out, "--samples", "2000000000"));
         refused(huge, "--samples 2000000000 needs about");
         assertTrue(huge.err().contains("Java heap") && huge.err().contains("-Xmx"), huge.err());
         refused(run(demo(out, "--teacher-steps", "0")), "--teacher-steps 0: must be between 1 and");
@@ -100,13 +78,13 @@ class DemoErrorsTest {
     @Test
     void aDamagedCheckpointIsOneLineAndAHintAndVerboseShowsTheTrace(@TempDir Path dir) throws Exception {
         Path teacher = Files.writeString(dir.resolve("teacher.safetensors"), "not a checkpoint");
-        Result r = run(demo(dir, "--resume"));
+        CliRun r = run(demo(dir, "--resume"));
         refused(r, teacher.toString());
         assertTrue(r.err().contains("run without --resume"), r.err());
-        Result verbose = run(demo(dir, "--resume", "--verbose"));
+        CliRun verbose = run(demo(dir, "--resume", "--verbose"));
         assertEquals(1, verbose.code());
         assertTrue(verbose.hasStackTrace(), verbose.err());
-        Result verboseFirst = run("--verbose", "demo", "--out", dir.toString(), "--width", "16", "--resume");
+        CliRun verboseFirst = run("--verbose", "demo", "--out", dir.toString(), "--width", "16", "--resume");
         assertTrue(verboseFirst.hasStackTrace(), "--verbose on the top command: " + verboseFirst.err());
     }
 

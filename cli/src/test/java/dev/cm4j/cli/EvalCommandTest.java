@@ -13,43 +13,23 @@ import dev.cm4j.consistency.metrics.FashionMnistClassifier;
 import dev.cm4j.consistency.metrics.FashionMnistEvaluator;
 import dev.cm4j.models.io.Npz;
 import dev.cm4j.tensor.Tensor;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code cm4j eval}: scores of an exported sample file, and one-line errors for every input a user can get wrong. */
 class EvalCommandTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String err, String out) {
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
-    private static Result run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        int code;
-        try {
-            System.setOut(new PrintStream(captured, true));
-            CommandLine cl = Cm4j.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            code = cl.execute(args);
-        } finally {
-            System.setOut(saved);
-        }
-        return new Result(code, err.toString(), captured.toString());
-    }
-
-    private static void refused(Result r, String... expected) {
+    private static void refused(CliRun r, String... expected) {
         assertEquals(1, r.code(), r.err());
         for (String e : expected) {
             assertTrue(r.err().contains(e), "expected '" + e + "' in: " + r.err());
@@ -70,7 +50,7 @@ class EvalCommandTest {
         Npz.writeImages(f, images, Arrays.copyOf(train.labels(), n));
         assertTrue(Arrays.equals(images.toArray(), Npz.readImages(f).images().toArray()));
 
-        Result r = run("eval", f.toString(), "--json");
+        CliRun r = run("eval", f.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals(FashionMnistEvaluator.LABEL, j.get("metric").asText());
@@ -86,13 +66,13 @@ class EvalCommandTest {
         Tensor noise = new dev.cm4j.tensor.Rng(1).uniform(-1f, 1f, n, 1, 28, 28);
         Path g = dir.resolve("noise.npz");
         Npz.writeImages(g, noise, null);
-        Result bad = run("eval", g.toString(), "--json");
+        CliRun bad = run("eval", g.toString(), "--json");
         assertEquals(0, bad.code(), bad.err());
         JsonNode b = new ObjectMapper().readTree(bad.out());
         assertTrue(b.get("fd").asDouble() > 10 * j.get("fd").asDouble(), bad.out());
         assertTrue(b.get("precision").asDouble() < j.get("precision").asDouble(), bad.out());
 
-        Result text = run("eval", f.toString());
+        CliRun text = run("eval", f.toString());
         assertEquals(0, text.code(), text.err());
         assertTrue(text.out().startsWith(FashionMnistEvaluator.LABEL) && text.out().contains("not comparable with "
                 + "Inception FID") && text.out().contains("precision"), text.out());

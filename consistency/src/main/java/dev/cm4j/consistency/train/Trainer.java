@@ -72,6 +72,10 @@ public abstract class Trainer {
     private Path lastGood;
     private long lastGoodStep;
     private Path resumedFrom;
+    /** Set by {@link #requestCheckpoint()}: save after the step in progress, whatever the interval says. */
+    private boolean checkpointRequested;
+    /** {@link #stopAt(long)}: the step after which {@link #train()} returns early; 0 for none. */
+    private long stopAt;
 
     protected Trainer(String phase, Preconditioned model, DataSource data, OptimConfig optim, long seed) {
         if (model == null || data == null || optim == null) {
@@ -166,6 +170,28 @@ public abstract class Trainer {
         return this;
     }
 
+    /**
+     * Asks for a checkpoint after the step in progress (or the next one), in addition to the
+     * {@link Checkpointing#every() interval}: for saves on a clock, requested by a {@link TrainingListener} from
+     * {@code onStep}. Where checkpoints fall does not change the run: a resume from any of them continues it exactly.
+     */
+    public void requestCheckpoint() {
+        checkpointRequested = true;
+    }
+
+    /**
+     * Makes {@link #train()} return after step {@code step} (1-based) with a checkpoint, before the run's last step:
+     * a long run split into pieces, each continued by a trainer with {@code Checkpointing(..., resume = true)}.
+     * 0 (the default) trains to the end.
+     */
+    public Trainer stopAt(long step) {
+        if (step < 0) {
+            throw new IllegalArgumentException(phase + ": stopAt(" + step + "): the step must be >= 0 (0 = never)");
+        }
+        this.stopAt = step;
+        return this;
+    }
+
     public Trainer listener(TrainingListener l) {
         this.listener = l == null ? TrainingListener.NONE : l;
         return this;
@@ -216,8 +242,14 @@ public abstract class Trainer {
             step++;
             losses.add(value);
             listener.onStep(phase, step, optim.steps(), value);
-            if (checkpointing != null && (step % checkpointing.every() == 0 || step == optim.steps())) {
+            boolean stop = step == stopAt;
+            if (checkpointing != null && (checkpointRequested || stop || step % checkpointing.every() == 0
+                    || step == optim.steps())) {
+                checkpointRequested = false;
                 saveCheckpoint();
+            }
+            if (stop) {
+                return;
             }
         }
     }

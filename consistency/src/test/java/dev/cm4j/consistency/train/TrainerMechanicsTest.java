@@ -120,18 +120,51 @@ class TrainerMechanicsTest {
         rest.checkpointing(new Checkpointing(mid, 100, true));
         rest.train();
         assertEquals(12, rest.step());
-        assertEquals(0f, maxDiff(values(straight.model().net().module().namedParameters()),
-                values(rest.model().net().module().namedParameters())), "weights");
-        assertEquals(0f, maxDiff(values(straight.target().net().module().namedParameters()),
-                values(rest.target().net().module().namedParameters())), "target weights");
-        assertEquals(0f, maxDiff(values(straight.emaModel().net().module().namedParameters()),
-                values(rest.emaModel().net().module().namedParameters())), "EMA weights");
+        assertSameWeights(straight, rest);
         // the loss values agree to rounding only: a full float sum (ReduceVector.reduceSum's reduceLanes) may add its
         // lanes in another order once the JIT compiles it; the weights above are bit-identical
         for (int i = 0; i < 7; i++) {
             assertEquals(straight.losses().get(5 + i), rest.losses().get(i), 1e-6 * straight.losses().get(5 + i),
                     "loss of resumed step " + (6 + i));
         }
+    }
+
+    @Test
+    void aRequestedCheckpointAndAStopSaveWhereAskedAndTheRunContinuesExactly(@TempDir Path dir) {
+        ConsistencyDistillation straight = cd(student(5), 10, 0.9);
+        straight.train();
+
+        Path file = dir.resolve("cd.safetensors");
+        ConsistencyDistillation first = cd(student(5), 10, 0.9);
+        // no interval: only the requested save (after step 3) and the stop (after step 7) write checkpoints
+        first.checkpointing(new Checkpointing(file, Long.MAX_VALUE, false)).stopAt(7);
+        first.listener((phase, step, total, loss) -> {
+            if (step == 3) {
+                first.requestCheckpoint();
+            }
+        });
+        first.train();
+        assertEquals(7, first.step(), "stopped after step 7");
+        ConsistencyDistillation atPrev = cd(student(5), 10, 0.9);
+        atPrev.load(dir.resolve("cd.safetensors.prev"));
+        assertEquals(3, atPrev.step(), "the requested checkpoint, kept as the previous one");
+
+        ConsistencyDistillation rest = cd(student(5), 10, 0.9);
+        rest.checkpointing(new Checkpointing(file, Long.MAX_VALUE, true));
+        rest.train();
+        assertEquals(10, rest.step());
+        assertSameWeights(straight, rest);
+        assertThrows(IllegalArgumentException.class, () -> cd(student(5), 10, 0.9).stopAt(-1));
+    }
+
+    /** The weights, the target network and the EMA of two runs hold the same bits. */
+    private static void assertSameWeights(ConsistencyDistillation a, ConsistencyDistillation b) {
+        assertEquals(0f, maxDiff(values(a.model().net().module().namedParameters()),
+                values(b.model().net().module().namedParameters())), "weights");
+        assertEquals(0f, maxDiff(values(a.target().net().module().namedParameters()),
+                values(b.target().net().module().namedParameters())), "target weights");
+        assertEquals(0f, maxDiff(values(a.emaModel().net().module().namedParameters()),
+                values(b.emaModel().net().module().namedParameters())), "EMA weights");
     }
 
     @Test

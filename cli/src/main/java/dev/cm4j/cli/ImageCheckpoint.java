@@ -1,0 +1,140 @@
+package dev.cm4j.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.consistency.model.Preconditioning;
+import dev.cm4j.consistency.model.UNetNet;
+import dev.cm4j.models.io.CheckpointMismatchException;
+import dev.cm4j.models.io.SafeTensors;
+import dev.cm4j.models.io.TrainingState;
+import dev.cm4j.models.unet.UNet;
+import dev.cm4j.tensor.Rng;
+import dev.cm4j.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The weights of a checkpoint written by an image command, read for sampling or as a distillation teacher: its role
+ * ({@code teacher}, {@code cd}, {@code ct}, {@code ict}), the U-Net it holds (recorded as the setting
+ * {@value #UNET_SETTING}, a JSON form of {@link UNet.Config}), its step, and its weights and evaluation EMA.
+ *
+ * <p>The file is verified before anything is used ({@link TrainingState#contentHash(Path)}: layout and every
+ * checksum); a checkpoint of another role, or without a U-Net the commands wrote, is refused naming the file, what it
+ * is and what was needed.
+ *
+ * @param file the checkpoint
+ * @param role the trainer that wrote it
+ * @param config its network
+ * @param architecture the network's architecture as recorded (its class, config and c_noise encoding)
+ * @param step the steps it was trained
+ * @param weights the live weights
+ * @param ema the evaluation EMA of the weights
+ */
+record ImageCheckpoint(Path file, String role, UNet.Config config, String architecture, long step,
+                       Map<String, Tensor> weights, Map<String, Tensor> ema) {
+    /** The identity setting that holds the network's configuration. */
+    static final String UNET_SETTING = "unet";
+    /** The roles of consistency models, whose preconditioning has epsilon = sigmaMin. */
+    static final List<String> CONSISTENCY_ROLES = List.of("cd", "ct", "ict");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The form {@link #UNET_SETTING} records a configuration in. */
+    static String json(UNet.Config c) {
+        try {
+            return JSON.writeValueAsString(c);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the U-Net configuration " + c, e);
+        }
+    }
+
+    /**
+     * Reads and verifies {@code file}; {@code option} names where it was given ("--teacher"), {@code roles} the roles
+     * accepted.
+     */
+    static ImageCheckpoint read(Path file, String option, List<String> roles) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, Files.exists(file) ? "not a checkpoint file"
+                    : "no such file (" + option + ")");
+        }
+        TrainingState.contentHash(file); // the checksums: damage is named before anything is read from it
+        SafeTensors.Contents c = SafeTensors.read(file);
+        Map<String, String> meta = c.metadata();
+        String role = meta.getOrDefault("role", "");
+        if (!roles.contains(role)) {
+            throw new CheckpointMismatchException(file, "is a checkpoint of role '" + role + "'; " + option
+                    + " needs one of role " + String.join(" or ", roles.stream().map(r -> "'" + r + "'").toList())
+                    + " (" + describe(roles) + ")");
+        }
+        Map<String, String> settings = new TreeMap<>();
+        try {
+            JSON.readTree(meta.getOrDefault("settings", "{}")).properties()
+                    .forEach(e -> settings.put(e.getKey(), e.getValue().asText()));
+        } catch (JsonProcessingException e) {
+            throw new CheckpointMismatchException(file, "its settings are not JSON: " + e.getOriginalMessage(), e);
+        }
+        String unet = settings.get(UNET_SETTING);
+        if (unet == null) {
+            throw new CheckpointMismatchException(file, "was not written by a cm4j image command (it records no '"
+                    + UNET_SETTING + "' setting; its network is " + meta.get("config") + ")");
+        }
+        UNet.Config config;
+        try {
+            config = JSON.readValue(unet, UNet.Config.class);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new CheckpointMismatchException(file, "its U-Net setting cannot be read (" + e.getMessage() + ")", e);
+        }
+        String architecture = meta.getOrDefault("config", "");
+        String expected = new UNetNet(new UNet(config, new Rng(0))).architecture();
+        if (!architecture.equals(expected)) {
+            throw new CheckpointMismatchException(file, "records the network " + architecture + " but its U-Net "
+                    + "setting describes " + expected);
+        }
+        Map<String, Tensor> weights = new TreeMap<>();
+        Map<String, Tensor> ema = new TreeMap<>();
+        c.tensors().forEach((k, t) -> {
+            if (k.startsWith("model/")) {
+                weights.put(k.substring("model/".length()), t);
+            } else if (k.startsWith("ema/eval/")) {
+                ema.put(k.substring("ema/eval/".length()), t);
+            }
+        });
+        long step = Long.parseLong(meta.getOrDefault("step", "0"));
+        return new ImageCheckpoint(file, role, config, architecture, step, weights, ema.isEmpty() ? weights : ema);
+    }
+
+    private static String describe(List<String> roles) {
+        return roles.equals(List.of("teacher")) ? "an EDM teacher written by cm4j train-teacher"
+                : "a checkpoint written by cm4j train-teacher, distill, train-ict or train-ct";
+    }
+
+    /** Whether this is a consistency model (else an EDM teacher). */
+    boolean consistency() {
+        return CONSISTENCY_ROLES.contains(role);
+    }
+
+    /**
+     * The network with the EMA weights (or the live ones), in eval mode, under its preconditioning: EDM for a
+     * teacher, the consistency form (epsilon = the grid's sigmaMin) otherwise.
+     *
+     * @param withDropout the dropout of the returned network (the weights do not depend on it)
+     */
+    Preconditioned model(boolean useEma, float withDropout, Rng rng) throws CheckpointMismatchException {
+        UNet net = new UNet(config.withDropout(withDropout), rng);
+        try {
+            net.load(useEma ? ema : weights, file.toString());
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointMismatchException(file, e.getMessage(), e);
+        }
+        net.eval();
+        Preconditioning p = consistency() ? Preconditioning.consistency(0.5, KarrasSchedule.DEFAULT.sigmaMin())
+                : Preconditioning.edm(0.5);
+        return new Preconditioned(new UNetNet(net), p);
+    }
+}
