@@ -4,6 +4,8 @@ import dev.cm4j.autodiff.Losses;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.autodiff.optim.Adam;
 import dev.cm4j.models.unet.UNet;
+import dev.cm4j.tensor.BufferArena;
+import dev.cm4j.tensor.BufferPool;
 import dev.cm4j.tensor.Rng;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -26,6 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code -jvmArgsAppend "--add-modules jdk.incubator.vector -Xmx8g -XX:+UseParallelGC"} (the option replaces the
  * arguments below, so repeat the module).
  *
+ * <p>Each step runs inside a {@link BufferArena}, as the trainers' steps do: activations and gradients reuse the
+ * arrays of the step before ({@code -jvmArgsAppend -Dcm4j.tensor.pool=false} measures the step without).
+ *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar UNetStep}.
  */
 @State(Scope.Thread)
@@ -43,6 +48,7 @@ public class UNetStepBenchmark {
     private Var x;
     private Var cNoise;
     private Var target;
+    private final BufferPool pool = new BufferPool();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -56,10 +62,14 @@ public class UNetStepBenchmark {
 
     @Benchmark
     public float step() {
-        adam.zeroGrad();
-        Var loss = Losses.msePerSample(net.forward(x, cNoise, null), target).mean();
-        loss.backward();
-        adam.step();
-        return loss.item();
+        try (BufferArena arena = pool.open()) {
+            adam.zeroGrad();
+            Var loss = Losses.msePerSample(net.forward(x, cNoise, null), target).mean();
+            loss.backward();
+            adam.step();
+            float value = loss.item();
+            adam.zeroGrad();
+            return value;
+        }
     }
 }
