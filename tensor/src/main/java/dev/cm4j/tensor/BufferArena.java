@@ -49,6 +49,11 @@ public final class BufferArena implements AutoCloseable {
         return CURRENT.get();
     }
 
+    /** The pool this arena lends from. */
+    BufferPool pool() {
+        return pool;
+    }
+
     /** Whether this thread has an open arena that lends arrays. */
     public static boolean isOpen() {
         return CURRENT.get() != null;

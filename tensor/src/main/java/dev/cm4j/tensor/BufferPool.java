@@ -52,6 +52,15 @@ public final class BufferPool {
         return BufferArena.open(this, enabled);
     }
 
+    /**
+     * The pool of this thread's innermost open arena, or null: a loop that opens arenas of its own (a sampler's steps)
+     * borrows from the caller's pool when the caller has one, so that arrays are reused across the caller's calls.
+     */
+    public static BufferPool current() {
+        BufferArena a = BufferArena.current();
+        return a == null ? null : a.pool();
+    }
+
     /** A zero-filled array of length n: a pooled one when there is one, else a new one. */
     synchronized float[] take(int n) {
         lent++;

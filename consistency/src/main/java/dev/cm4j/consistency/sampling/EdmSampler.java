@@ -4,6 +4,8 @@ import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.PerSample;
 import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.noise.NoiseSource;
+import dev.cm4j.tensor.BufferArena;
+import dev.cm4j.tensor.BufferPool;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 
@@ -98,17 +100,22 @@ public record EdmSampler(KarrasSchedule schedule, int steps, OdeSolver solver, d
         int batch = z.dim(0);
         Tensor x = PerSample.scale("EdmSampler.sample", z, PerSample.fill(batch, sigma[0]));
         double gammaMax = Math.min(sChurn / steps, Math.sqrt(2) - 1);
+        BufferPool buffers = SamplingBuffers.pool();
         for (int i = 0; i < steps; i++) {
             double tCur = sigma[i];
             double gamma = sTmin <= tCur && tCur <= sTmax ? gammaMax : 0;
             double tHat = tCur * (1 + gamma);
-            Tensor eps = noise == null ? null : noise.normal(x.shape());
-            if (gamma > 0) {
-                double scale = Math.sqrt(tHat * tHat - tCur * tCur) * sNoise;
-                x = PerSample.combine("EdmSampler.sample", x, PerSample.fill(batch, 1), eps,
-                        PerSample.fill(batch, scale));
+            // the step's activations go back to the pool at its end; only x goes on to the next step
+            try (BufferArena arena = buffers.open()) {
+                Tensor eps = noise == null ? null : noise.normal(x.shape());
+                if (gamma > 0) {
+                    double scale = Math.sqrt(tHat * tHat - tCur * tCur) * sNoise;
+                    x = PerSample.combine("EdmSampler.sample", x, PerSample.fill(batch, 1), eps,
+                            PerSample.fill(batch, scale));
+                }
+                x = BufferArena.keep(solver.step(d, x, PerSample.fill(batch, tHat), PerSample.fill(batch,
+                        sigma[i + 1])));
             }
-            x = solver.step(d, x, PerSample.fill(batch, tHat), PerSample.fill(batch, sigma[i + 1]));
         }
         return clampOutput ? x.clamp(-1, 1) : x;
     }

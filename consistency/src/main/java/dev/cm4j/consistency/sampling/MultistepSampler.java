@@ -4,6 +4,8 @@ import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.PerSample;
 import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.noise.NoiseSource;
+import dev.cm4j.tensor.BufferArena;
+import dev.cm4j.tensor.BufferPool;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import java.util.Arrays;
@@ -105,14 +107,19 @@ public record MultistepSampler(KarrasSchedule schedule, boolean clampDenoised, b
         int batch = z.dim(0);
         double eps = schedule.sigmaMin();
         Tensor x = PerSample.scale("MultistepSampler.sample", z, PerSample.fill(batch, tau[0]));
+        BufferPool buffers = SamplingBuffers.pool();
         for (int n = 0; n < tau.length; n++) {
-            x = g.denoise(x, PerSample.fill(batch, tau[n]));
-            if (drawAfterEach) {
-                double next = n + 1 < tau.length ? tau[n + 1] : tEnd;
-                Tensor zn = noise.normal(x.shape());
-                double scale = Math.sqrt(Math.max(0, next * next - eps * eps));
-                x = PerSample.combine("MultistepSampler.sample", x, PerSample.fill(batch, 1), zn,
-                        PerSample.fill(batch, scale));
+            // the step's activations go back to the pool at its end; only x goes on to the next step
+            try (BufferArena arena = buffers.open()) {
+                x = g.denoise(x, PerSample.fill(batch, tau[n]));
+                if (drawAfterEach) {
+                    double next = n + 1 < tau.length ? tau[n + 1] : tEnd;
+                    Tensor zn = noise.normal(x.shape());
+                    double scale = Math.sqrt(Math.max(0, next * next - eps * eps));
+                    x = PerSample.combine("MultistepSampler.sample", x, PerSample.fill(batch, 1), zn,
+                            PerSample.fill(batch, scale));
+                }
+                x = BufferArena.keep(x);
             }
         }
         return clampOutput ? x.clamp(-1, 1) : x;

@@ -16,6 +16,8 @@ import dev.cm4j.models.io.CheckpointIdentity;
 import dev.cm4j.models.io.FileOps;
 import dev.cm4j.models.io.TensorChecks;
 import dev.cm4j.models.io.TrainingState;
+import dev.cm4j.tensor.BufferArena;
+import dev.cm4j.tensor.BufferPool;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import java.io.IOException;
@@ -61,6 +63,8 @@ public abstract class Trainer {
     private boolean suppliedNoise;
     private final Optimizer optimizer;
     private final Ema evalEma;
+    /** The arrays of one step's activations and gradients, lent again at the next step. */
+    private final BufferPool buffers = new BufferPool();
     private final LrSchedule lrSchedule;
     private final List<Double> losses = new ArrayList<>();
     private long step;
@@ -195,19 +199,26 @@ public abstract class Trainer {
         module.train(true);
         listener.onStart(phase, step, optim.steps());
         while (step < optim.steps()) {
-            optimizer.setLr(learningRate(step));
-            Var loss = loss(step);
-            double value = loss.item();
-            if (!Double.isFinite(value)) {
-                throw new TrainingDivergedException(phase, step, "loss is " + value, lastGood, lastGoodStep);
+            double value;
+            // the step's activations and gradients borrow arrays from the pool and give them back at its end; what
+            // outlives the step (weights, moments, averages, the loss as a double) is never lent
+            try (BufferArena arena = buffers.open()) {
+                optimizer.setLr(learningRate(step));
+                Var loss = loss(step);
+                value = loss.item();
+                if (!Double.isFinite(value)) {
+                    throw new TrainingDivergedException(phase, step, "loss is " + value, lastGood, lastGoodStep);
+                }
+                module.zeroGrad();
+                loss.backward();
+                optimizer.step();
+                if (optim.evalEmaRate() > 0) {
+                    evalEma.update(optim.evalEmaRate());
+                }
+                afterUpdate(step);
+                // the gradients are lent by the arena too: dropped before it takes them back
+                module.zeroGrad();
             }
-            module.zeroGrad();
-            loss.backward();
-            optimizer.step();
-            if (optim.evalEmaRate() > 0) {
-                evalEma.update(optim.evalEmaRate());
-            }
-            afterUpdate(step);
             Optional<String> bad = TensorChecks.firstNonFinite(parameterValues(module));
             if (bad.isPresent()) {
                 throw new TrainingDivergedException(phase, step, "after the update, " + bad.get(),
