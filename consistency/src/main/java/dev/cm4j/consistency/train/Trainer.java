@@ -41,6 +41,10 @@ import java.util.TreeMap;
  * <p>Gaussian draws come from a {@link NoiseSource}: by default the trainer's own generator, so batches, indices and
  * noise share one saved stream; {@link #noise(NoiseSource)} replaces it (for replaying recorded draws).
  *
+ * <p>Each step runs in a {@link BufferArena} on a pool the trainer owns: the activations and gradients of a step reuse
+ * the arrays of the step before, and the gradients are dropped at the end of the step (after the update), so a
+ * parameter has no gradient between steps. {@link #loss} implementations keep nothing from a step but numbers.
+ *
  * <p>A loss that is not finite stops training before the update, a parameter that is not finite after an update
  * stops it before the next save: nothing is saved, so the newest checkpoint stays the last good state, and a
  * {@link TrainingDivergedException} names the step, the tensor and index, and that checkpoint. All randomness comes
