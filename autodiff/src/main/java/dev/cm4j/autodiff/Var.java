@@ -29,6 +29,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * its backward rule may read. If one of them is written in place before the backward pass reaches the node (an
  * optimizer step, {@code Ema.copyTo}, a checkpoint load), the rule would compute a wrong gradient without a sign;
  * backward throws instead, naming the op and the shape.
+ *
+ * <p>Inside an open {@link BufferArena} backward gives the arena back the arrays of the intermediate values and
+ * gradients it has consumed, as it goes; the loss (the value backward is called on), the leaves and their gradients
+ * stay until the arena closes. Reading an intermediate value after backward then throws: read it before, or
+ * {@link BufferArena#keep keep} it.
  */
 public final class Var {
     /** Recorded nodes whose graph has not been freed by a backward pass yet (a leak detector for tests). */
