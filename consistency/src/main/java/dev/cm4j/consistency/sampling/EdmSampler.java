@@ -100,7 +100,7 @@ public record EdmSampler(KarrasSchedule schedule, int steps, OdeSolver solver, d
         int batch = z.dim(0);
         Tensor x = PerSample.scale("EdmSampler.sample", z, PerSample.fill(batch, sigma[0]));
         double gammaMax = Math.min(sChurn / steps, Math.sqrt(2) - 1);
-        BufferPool buffers = SamplingBuffers.pool();
+        BufferPool buffers = SamplingBuffers.pool(steps);
         for (int i = 0; i < steps; i++) {
             double tCur = sigma[i];
             double gamma = sTmin <= tCur && tCur <= sTmax ? gammaMax : 0;

@@ -107,7 +107,7 @@ public record MultistepSampler(KarrasSchedule schedule, boolean clampDenoised, b
         int batch = z.dim(0);
         double eps = schedule.sigmaMin();
         Tensor x = PerSample.scale("MultistepSampler.sample", z, PerSample.fill(batch, tau[0]));
-        BufferPool buffers = SamplingBuffers.pool();
+        BufferPool buffers = SamplingBuffers.pool(tau.length);
         for (int n = 0; n < tau.length; n++) {
             // the step's activations go back to the pool at its end; only x goes on to the next step
             try (BufferArena arena = buffers.open()) {
