@@ -39,11 +39,6 @@ public final class BufferPool {
         this.enabled = enabled;
     }
 
-    /** Whether pools lend arrays unless told otherwise: false under {@code -Dcm4j.tensor.pool=false}. */
-    public static boolean enabledByDefault() {
-        return ENABLED;
-    }
-
     /** Whether this pool's arenas lend arrays. */
     public boolean enabled() {
         return enabled;

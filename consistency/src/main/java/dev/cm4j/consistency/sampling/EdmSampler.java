@@ -22,6 +22,9 @@ import dev.cm4j.tensor.Tensor;
  * whether or not gamma > 0 uses it, so a recorded run of the released code replays call for call. Without a source
  * a deterministic sampler (S_churn = 0) draws nothing.
  *
+ * <p>Each step runs in a {@link dev.cm4j.tensor.BufferArena} on the pool of the caller's open arena, if any
+ * ({@link SamplingBuffers}): the activations of one step reuse the arrays of the step before, and only x goes on.
+ *
  * @param schedule the Karras grid (sigmaMin, sigmaMax, rho)
  * @param steps N, the number of grid points (18 for CIFAR-10, 35 NFE)
  * @param solver HEUN (the EDM sampler) or EULER (N evaluations)
@@ -100,7 +103,7 @@ public record EdmSampler(KarrasSchedule schedule, int steps, OdeSolver solver, d
         int batch = z.dim(0);
         Tensor x = PerSample.scale("EdmSampler.sample", z, PerSample.fill(batch, sigma[0]));
         double gammaMax = Math.min(sChurn / steps, Math.sqrt(2) - 1);
-        BufferPool buffers = SamplingBuffers.pool(steps);
+        BufferPool buffers = SamplingBuffers.pool();
         for (int i = 0; i < steps; i++) {
             double tCur = sigma[i];
             double gamma = sTmin <= tCur && tCur <= sTmax ? gammaMax : 0;

@@ -23,6 +23,9 @@ import java.util.Arrays;
  * sigmaMin after its final call); a single time draws nothing after x_T ({@code sample_onestep}). So a
  * {@link NoiseSource#recorded recorded} run of the released code replays call for call.
  *
+ * <p>Each step runs in a {@link dev.cm4j.tensor.BufferArena} on the pool of the caller's open arena, if any
+ * ({@link SamplingBuffers}): the activations of one step reuse the arrays of the step before, and only x goes on.
+ *
  * @param schedule the training grid: eps = sigmaMin, the clip range [sigmaMin, sigmaMax], and the index-to-sigma map
  * @param clampDenoised clamp f to [-1, 1] after every call, as the image code does ({@code clip_denoised=True});
  *                      leave it off for data that are not bounded (2-D toys)
@@ -107,7 +110,7 @@ public record MultistepSampler(KarrasSchedule schedule, boolean clampDenoised, b
         int batch = z.dim(0);
         double eps = schedule.sigmaMin();
         Tensor x = PerSample.scale("MultistepSampler.sample", z, PerSample.fill(batch, tau[0]));
-        BufferPool buffers = SamplingBuffers.pool(tau.length);
+        BufferPool buffers = SamplingBuffers.pool();
         for (int n = 0; n < tau.length; n++) {
             // the step's activations go back to the pool at its end; only x goes on to the next step
             try (BufferArena arena = buffers.open()) {

@@ -50,7 +50,7 @@ class SamplerBuffersTest {
         Tensor expected = byHand(z, NoiseSource.of(new Rng(2)));
         assertFalse(BufferArena.isOpen());
         Tensor own = SAMPLER.sample(F, z, TAU, new Rng(2));
-        assertArrayEquals(expected.toArray(), own.toArray(), "a pool for the call alone");
+        assertArrayEquals(expected.toArray(), own.toArray(), "without a caller's arena");
 
         BufferPool pool = new BufferPool(true);
         Tensor first;
