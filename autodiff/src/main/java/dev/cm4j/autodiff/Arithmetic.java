@@ -117,7 +117,7 @@ public final class Arithmetic {
         Tensor y = Tensor.where(cond, a.value(), b.value());
         int[] sa = a.shape(), sb = b.shape();
         return Var.result("where", y, g -> {
-            Tensor zero = Tensor.zeros(g.shape());
+            Tensor zero = Tensor.output(g.shape());
             if (a.needsGrad()) {
                 a.accumulateGrad(unbroadcast(Tensor.where(cond, g, zero), sa));
             }

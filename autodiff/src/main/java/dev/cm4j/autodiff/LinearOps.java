@@ -66,7 +66,7 @@ public final class LinearOps {
         int[] ys = xs.clone();
         ys[ys.length - 1] = out;
         Tensor xv = x.value(), wv = w.value();
-        Tensor y = Tensor.zeros(ys);
+        Tensor y = Tensor.output(ys);
         if (b != null) {
             // start from the bias on every row, then accumulate x W^T into it (beta = 1)
             broadcastRows(y, b.value());
@@ -77,14 +77,14 @@ public final class LinearOps {
         Backward rule = g -> {
             if (x.needsGrad()) {
                 // dx (rows, in) = g (rows, out) W (out, in)
-                Tensor dx = Tensor.zeros(xs);
+                Tensor dx = Tensor.output(xs);
                 Gemm.sgemm(false, false, rows, in, out, 1f, g.data(), g.offset(), out, wv.data(), wv.offset(), in,
                         0f, dx.data(), 0, in);
                 x.accumulateGrad(dx);
             }
             if (w.needsGrad()) {
                 // dW (out, in) = g^T (out, rows) x (rows, in)
-                Tensor dw = Tensor.zeros(ws);
+                Tensor dw = Tensor.output(ws);
                 Gemm.sgemm(true, false, out, in, rows, 1f, g.data(), g.offset(), out, xv.data(), xv.offset(), in,
                         0f, dw.data(), 0, in);
                 w.accumulateGrad(dw);

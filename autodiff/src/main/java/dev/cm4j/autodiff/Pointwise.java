@@ -47,7 +47,7 @@ public final class Pointwise {
     public static Var pow(Var x, float p) {
         Tensor xv = x.value();
         return Var.result("pow", xv.pow(p), g -> {
-            x.accumulateGrad(p == 0f ? Tensor.zeros(xv.shape()) : g.mul(xv.pow(p - 1f).mul(p)));
+            x.accumulateGrad(p == 0f ? Tensor.output(xv.shape()) : g.mul(xv.pow(p - 1f).mul(p)));
         }, x);
     }
 
@@ -69,7 +69,7 @@ public final class Pointwise {
         Tensor y = xv.silu();
         // an owned g is overwritten with dx (each element read before it is written, at the same index)
         return Var.result("silu", y, (InPlaceBackward) (g, owned) ->
-                x.accumulateGrad(siluBackward(g, xv, owned ? g : Tensor.zeros(xv.shape())), true), x);
+                x.accumulateGrad(siluBackward(g, xv, owned ? g : Tensor.output(xv.shape())), true), x);
     }
 
     /**

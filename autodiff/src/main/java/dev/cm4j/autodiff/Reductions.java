@@ -44,7 +44,7 @@ public final class Reductions {
     // y = sum x (rank 0): dx = g everywhere
     public static Var sum(Var x) {
         int[] shape = x.shape();
-        return Var.result("sum", x.value().sum(), g -> x.accumulateGrad(Tensor.full(g.item(), shape)), x);
+        return Var.result("sum", x.value().sum(), g -> x.accumulateGrad(Tensor.output(shape).fill(g.item())), x);
     }
 
     // y = sum over axes: dx = g broadcast over the reduced axes
@@ -59,7 +59,7 @@ public final class Reductions {
     public static Var mean(Var x) {
         int[] shape = x.shape();
         int n = x.size();
-        return Var.result("mean", x.value().mean(), g -> x.accumulateGrad(Tensor.full(g.item() / n, shape)), x);
+        return Var.result("mean", x.value().mean(), g -> x.accumulateGrad(Tensor.output(shape).fill(g.item() / n)), x);
     }
 
     // y = mean over axes: dx = g / n broadcast, n = number of reduced elements

@@ -1,5 +1,6 @@
 package dev.cm4j.autodiff;
 
+import dev.cm4j.tensor.BufferArena;
 import dev.cm4j.tensor.Shapes;
 import dev.cm4j.tensor.Tensor;
 
@@ -7,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,6 +29,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * its backward rule may read. If one of them is written in place before the backward pass reaches the node (an
  * optimizer step, {@code Ema.copyTo}, a checkpoint load), the rule would compute a wrong gradient without a sign;
  * backward throws instead, naming the op and the shape.
+ *
+ * <p>Inside an open {@link BufferArena} backward gives the arena back the arrays of the intermediate values and
+ * gradients it has consumed, as it goes; the loss (the value backward is called on), the leaves and their gradients
+ * stay until the arena closes. Reading an intermediate value after backward then throws: read it before, or
+ * {@link BufferArena#keep keep} it.
  */
 public final class Var {
     /** Recorded nodes whose graph has not been freed by a backward pass yet (a leak detector for tests). */
@@ -233,6 +240,7 @@ public final class Var {
             }
         }
         accumulateGrad(seed);
+        Recycler recycler = BufferArena.isOpen() ? new Recycler(order, this, seed) : null;
         // reverse topological order: every node's gradient is complete before its rule runs
         for (int i = order.size() - 1; i >= 0; i--) {
             Var v = order.get(i);
@@ -246,6 +254,7 @@ public final class Var {
             // not shared: the gradient was made for this node alone, and once the node is freed only the rule holds it
             boolean owned = inPlaceGradients && !v.gradShared;
             Backward r = v.rule;
+            Var[] in = v.inputs;
             v.free();
             if (g != null) {
                 if (r instanceof InPlaceBackward inPlace) {
@@ -253,6 +262,9 @@ public final class Var {
                 } else {
                     r.apply(g);
                 }
+            }
+            if (recycler != null) {
+                recycler.consumed(v, g, owned, in);
             }
         }
         // Every recorded node is freed now, so a leaf's gradient can only alias the seed or another leaf's gradient
@@ -271,6 +283,67 @@ public final class Var {
                 }
                 v.gradShared = false;
             }
+        }
+    }
+
+    /**
+     * Inside an open {@link BufferArena}: gives the arena back, during the pass, the arrays that no rule still to run
+     * can read. A node's value goes back after the last node on its array has run its rule (a reshape's value shares
+     * the array of its input), unless a leaf, the root or the seed uses that array: those belong to the caller. A
+     * gradient goes back after the rule that consumed it, when it was made for that node alone and the rule did not
+     * hand it on (its array is no input's gradient now). Everything else goes back when the arena closes.
+     */
+    private static final class Recycler {
+        /** Lent arrays of recorded values: how many nodes still to run use each. */
+        private final Map<float[], int[]> users = new IdentityHashMap<>();
+        /** Arrays the caller may still hold: the root's value, the seed, the values of leaves. */
+        private final Map<float[], Boolean> callers = new IdentityHashMap<>();
+
+        Recycler(List<Var> order, Var root, Tensor seed) {
+            callers.put(root.value.data(), Boolean.TRUE);
+            callers.put(seed.data(), Boolean.TRUE);
+            for (Var v : order) {
+                if (v.rule == null) {
+                    callers.put(v.value.data(), Boolean.TRUE);
+                    continue;
+                }
+                for (Var u : v.inputs) {
+                    if (u.rule == null) {
+                        callers.put(u.value.data(), Boolean.TRUE);
+                    }
+                }
+                if (BufferArena.isLent(v.value)) {
+                    users.computeIfAbsent(v.value.data(), k -> new int[1])[0]++;
+                }
+            }
+        }
+
+        /** Node {@code v} has run its rule on gradient {@code g} ({@code owned} as in backward), inputs {@code in}. */
+        void consumed(Var v, Tensor g, boolean owned, Var[] in) {
+            if (g != null && owned && BufferArena.isLent(g) && !callers.containsKey(g.data())
+                    && !users.containsKey(g.data()) && !handedOn(g, in)) {
+                BufferArena.recycle(g);
+            }
+            if (BufferArena.isLent(v.value)) {
+                float[] a = v.value.data();
+                int[] n = users.get(a);
+                if (n != null && --n[0] == 0) {
+                    users.remove(a);
+                    if (!callers.containsKey(a)) {
+                        BufferArena.recycle(v.value);
+                    }
+                }
+            }
+        }
+
+        private static boolean handedOn(Tensor g, Var[] in) {
+            float[] a = g.data();
+            for (Var u : in) {
+                if (u.grad != null && u.grad.data() == a) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -4,6 +4,8 @@ import dev.cm4j.autodiff.Losses;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.autodiff.optim.Adam;
 import dev.cm4j.models.unet.UNet;
+import dev.cm4j.tensor.BufferArena;
+import dev.cm4j.tensor.BufferPool;
 import dev.cm4j.tensor.Rng;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,10 +23,13 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One training step of the 28x28 U-Net ({@link UNet.Config#small28()}, 1.74M parameters): forward on (B, 1, 28, 28)
- * with per-sample noise levels, MSE loss, backward, Adam. The fork runs the JVM's default collector (G1); the
- * activations (3 MB and more each at batch 32) are what G1 handles worst (docs/PERFORMANCE.md). Another collector:
- * {@code -jvmArgsAppend "--add-modules jdk.incubator.vector -Xmx8g -XX:+UseParallelGC"} (the option replaces the
- * arguments below, so repeat the module).
+ * with per-sample noise levels, MSE loss, backward, Adam. The fork runs G1 with a 4 GB heap: with the step's arrays
+ * reused from a pool, G1 collects nothing in the measured steps, while the Parallel collector copies the pool's
+ * long-lived arrays between its young spaces until it promotes them (docs/PERFORMANCE.md, "A memory plan for
+ * training"). Another collector or heap: {@code -jvmArgs "-XX:+UseParallelGC -Xmx8g"} (replaces those two only).
+ *
+ * <p>Each step runs inside a {@link BufferArena}, as the trainers' steps do: activations and gradients reuse the
+ * arrays of the step before ({@code -jvmArgsAppend -Dcm4j.tensor.pool=false} measures the step without).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar UNetStep}.
  */
@@ -33,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 4, time = 3)
 @Measurement(iterations = 6, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx8g"})
+@Fork(value = 1, jvmArgs = {"-XX:+UseG1GC", "-Xmx4g"}, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class UNetStepBenchmark {
     /** Images per step; 16 to 128 show whether the time per image stays flat ({@code -p batch=32} runs one). */
     @Param({"16", "32", "64", "128"})
@@ -44,6 +49,7 @@ public class UNetStepBenchmark {
     private Var x;
     private Var cNoise;
     private Var target;
+    private final BufferPool pool = new BufferPool();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -57,10 +63,14 @@ public class UNetStepBenchmark {
 
     @Benchmark
     public float step() {
-        adam.zeroGrad();
-        Var loss = Losses.msePerSample(net.forward(x, cNoise, null), target).mean();
-        loss.backward();
-        adam.step();
-        return loss.item();
+        try (BufferArena arena = pool.open()) {
+            adam.zeroGrad();
+            Var loss = Losses.msePerSample(net.forward(x, cNoise, null), target).mean();
+            loss.backward();
+            adam.step();
+            float value = loss.item();
+            adam.zeroGrad();
+            return value;
+        }
     }
 }

@@ -61,7 +61,7 @@ public final class MatMul {
         System.arraycopy(batch, 0, outShape, 0, rank);
         outShape[rank] = m;
         outShape[rank + 1] = n;
-        Tensor out = Tensor.zeros(outShape);
+        Tensor out = Tensor.output(outShape);
         int count = Shapes.size(batch);
         if (count == 0 || m == 0 || n == 0) {
             return out;

@@ -43,7 +43,7 @@ public final class NN {
         }
         ConvolutionShape s = new ConvolutionShape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3),
                 stride, padding);
-        Tensor y = Tensor.zeros(s.n(), s.k(), s.outH(), s.outW());
+        Tensor y = Tensor.output(s.n(), s.k(), s.outH(), s.outW());
         Backends.current().conv2d(s, x.data(), x.offset(), w.data(), w.offset(),
                 bias == null ? null : bias.data(), bias == null ? 0 : bias.offset(), y.data(), 0);
         return y;
@@ -64,7 +64,7 @@ public final class NN {
                     + xShape[1] + " channels but weight " + Shapes.str(w.shape()) + " expects " + w.dim(1));
         }
         requireShape("conv2dBackwardData", "output gradient", dy, s.n(), s.k(), s.outH(), s.outW());
-        Tensor dx = Tensor.zeros(xShape);
+        Tensor dx = Tensor.output(xShape);
         Backends.current().conv2dBackwardData(s, dy.data(), dy.offset(), w.data(), w.offset(), dx.data(), 0);
         return dx;
     }
@@ -80,7 +80,7 @@ public final class NN {
         ConvolutionShape s = new ConvolutionShape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), wShape[0], wShape[2],
                 wShape[3], stride, padding);
         requireShape("conv2dBackwardWeight", "output gradient", dy, s.n(), s.k(), s.outH(), s.outW());
-        Tensor dw = Tensor.zeros(wShape);
+        Tensor dw = Tensor.output(wShape);
         Backends.current().conv2dBackwardWeight(s, dy.data(), dy.offset(), x.data(), x.offset(), dw.data(), 0);
         return dw;
     }
@@ -88,7 +88,7 @@ public final class NN {
     /** The gradient of {@link #conv2d} with respect to its bias: dy (N, K, Ho, Wo) -> (K), summed in double. */
     public static Tensor conv2dBackwardBias(Tensor dy) {
         requireRank("conv2dBackwardBias", "output gradient", dy, 4);
-        Tensor db = Tensor.zeros(dy.dim(1));
+        Tensor db = Tensor.output(dy.dim(1));
         ConvolutionReference.backwardBias(dy.dim(0), dy.dim(1), dy.dim(2) * dy.dim(3), dy.data(), dy.offset(),
                 db.data(), 0);
         return db;
@@ -106,7 +106,7 @@ public final class NN {
             throw new IllegalArgumentException("avgPool2x2: input " + Shapes.str(x.shape())
                     + " has an odd height or width; 2x2 pooling needs both even");
         }
-        Tensor y = Tensor.zeros(x.dim(0), x.dim(1), x.dim(2) / 2, x.dim(3) / 2);
+        Tensor y = Tensor.output(x.dim(0), x.dim(1), x.dim(2) / 2, x.dim(3) / 2);
         Pool.avgPool2x2(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), x.data(), x.offset(), y.data(), 0);
         return y;
     }
@@ -114,7 +114,7 @@ public final class NN {
     /** The adjoint of {@link #avgPool2x2}: dy (N, C, H, W) -> dx (N, C, 2H, 2W), each value spread as a quarter. */
     public static Tensor avgPool2x2Backward(Tensor dy) {
         requireRank("avgPool2x2Backward", "output gradient", dy, 4);
-        Tensor dx = Tensor.zeros(dy.dim(0), dy.dim(1), 2 * dy.dim(2), 2 * dy.dim(3));
+        Tensor dx = Tensor.output(dy.dim(0), dy.dim(1), 2 * dy.dim(2), 2 * dy.dim(3));
         Pool.avgPool2x2Backward(dy.dim(0) * dy.dim(1), 2 * dy.dim(2), 2 * dy.dim(3), dy.data(), dy.offset(),
                 dx.data(), 0);
         return dx;
@@ -123,7 +123,7 @@ public final class NN {
     /** Nearest-neighbour 2x upsampling: x (N, C, H, W) -> (N, C, 2H, 2W). */
     public static Tensor upsampleNearest2x(Tensor x) {
         requireRank("upsampleNearest2x", "input", x, 4);
-        Tensor y = Tensor.zeros(x.dim(0), x.dim(1), 2 * x.dim(2), 2 * x.dim(3));
+        Tensor y = Tensor.output(x.dim(0), x.dim(1), 2 * x.dim(2), 2 * x.dim(3));
         Upsampling.nearest2x(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), x.data(), x.offset(), y.data(), 0);
         return y;
     }
@@ -135,7 +135,7 @@ public final class NN {
             throw new IllegalArgumentException("upsampleNearest2xBackward: output gradient " + Shapes.str(dy.shape())
                     + " has an odd height or width; a 2x upsampled map has both even");
         }
-        Tensor dx = Tensor.zeros(dy.dim(0), dy.dim(1), dy.dim(2) / 2, dy.dim(3) / 2);
+        Tensor dx = Tensor.output(dy.dim(0), dy.dim(1), dy.dim(2) / 2, dy.dim(3) / 2);
         Upsampling.nearest2xBackward(dy.dim(0) * dy.dim(1), dy.dim(2) / 2, dy.dim(3) / 2, dy.data(), dy.offset(),
                 dx.data(), 0);
         return dx;
@@ -167,9 +167,9 @@ public final class NN {
         }
         int n = x.dim(0);
         int c = x.dim(1);
-        Tensor y = Tensor.zeros(x.shape());
-        Tensor mean = Tensor.zeros(n, groups);
-        Tensor rstd = Tensor.zeros(n, groups);
+        Tensor y = Tensor.output(x.shape());
+        Tensor mean = Tensor.output(n, groups);
+        Tensor rstd = Tensor.output(n, groups);
         GroupNormalization.forward(n, c, x.size() / Math.max(1, n * c), groups, eps, x.data(), x.offset(),
                 gamma.data(), gamma.offset(), beta.data(), beta.offset(), y.data(), 0, mean.data(), rstd.data());
         return new GroupNormResult(y, mean, rstd);
@@ -195,9 +195,9 @@ public final class NN {
         int c = x.dim(1);
         requireShape("groupNormBackward", "mean", mean, n, groups);
         requireShape("groupNormBackward", "rstd", rstd, n, groups);
-        Tensor dx = overwriteDy ? dy : Tensor.zeros(x.shape());
-        Tensor dgamma = Tensor.zeros(c);
-        Tensor dbeta = Tensor.zeros(c);
+        Tensor dx = overwriteDy ? dy : Tensor.output(x.shape());
+        Tensor dgamma = Tensor.output(c);
+        Tensor dbeta = Tensor.output(c);
         // The kernel indexes mean and rstd from 0: pass compact copies when they are views.
         float[] m = mean.offset() == 0 ? mean.data() : mean.toArray();
         float[] r = rstd.offset() == 0 ? rstd.data() : rstd.toArray();
@@ -228,7 +228,7 @@ public final class NN {
     /** Softmax over the last axis. */
     public static Tensor softmax(Tensor x) {
         requireRankAtLeast("softmax", x, 1);
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = Tensor.output(x.shape());
         int n = x.dim(-1);
         Softmax.forward(rows(x), n, x.data(), x.offset(), y.data(), 0);
         return y;
@@ -238,7 +238,7 @@ public final class NN {
     public static Tensor softmaxBackward(Tensor dy, Tensor y) {
         requireRankAtLeast("softmaxBackward", y, 1);
         requireShape("softmaxBackward", "output gradient", dy, y.shape());
-        Tensor dx = Tensor.zeros(y.shape());
+        Tensor dx = Tensor.output(y.shape());
         Softmax.backward(rows(y), y.dim(-1), dy.data(), dy.offset(), y.data(), y.offset(), dx.data(), 0);
         return dx;
     }
@@ -246,7 +246,7 @@ public final class NN {
     /** Log-softmax over the last axis: x - logsumexp(x). */
     public static Tensor logSoftmax(Tensor x) {
         requireRankAtLeast("logSoftmax", x, 1);
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = Tensor.output(x.shape());
         Softmax.logForward(rows(x), x.dim(-1), x.data(), x.offset(), y.data(), 0);
         return y;
     }
@@ -255,7 +255,7 @@ public final class NN {
     public static Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
         requireRankAtLeast("logSoftmaxBackward", y, 1);
         requireShape("logSoftmaxBackward", "output gradient", dy, y.shape());
-        Tensor dx = Tensor.zeros(y.shape());
+        Tensor dx = Tensor.output(y.shape());
         Softmax.logBackward(rows(y), y.dim(-1), dy.data(), dy.offset(), y.data(), y.offset(), dx.data(), 0);
         return dx;
     }
@@ -282,8 +282,8 @@ public final class NN {
         int b = dims[0];
         int d = dims[1];
         int t = dims[2];
-        Tensor out = Tensor.zeros(b, heads * d, t);
-        Tensor probs = Tensor.zeros(b * heads, t, t);
+        Tensor out = Tensor.output(b, heads * d, t);
+        Tensor probs = Tensor.output(b * heads, t, t);
         Backends.current().qkvAttention(b, heads, d, t, qkv.data(), qkv.offset(), out.data(), 0, probs.data(), 0);
         return new AttentionResult(out, probs);
     }
@@ -297,7 +297,7 @@ public final class NN {
         int t = dims[2];
         requireShape("qkvAttentionBackward", "output gradient", dout, b, heads * d, t);
         requireShape("qkvAttentionBackward", "probs", probs, b * heads, t, t);
-        Tensor dqkv = Tensor.zeros(qkv.shape());
+        Tensor dqkv = Tensor.output(qkv.shape());
         Backends.current().qkvAttentionBackward(b, heads, d, t, dout.data(), dout.offset(), qkv.data(), qkv.offset(),
                 probs.data(), probs.offset(), dqkv.data(), 0);
         return dqkv;
@@ -324,9 +324,9 @@ public final class NN {
         Tensor dqkv = qkvAttentionBackward(dout, qkv, probs, 1);
         int bh = q.dim(0);
         int block = q.dim(1) * q.dim(2);
-        Tensor dq = Tensor.zeros(q.shape());
-        Tensor dk = Tensor.zeros(q.shape());
-        Tensor dv = Tensor.zeros(q.shape());
+        Tensor dq = Tensor.output(q.shape());
+        Tensor dk = Tensor.output(q.shape());
+        Tensor dv = Tensor.output(q.shape());
         for (int i = 0; i < bh; i++) {
             System.arraycopy(dqkv.data(), 3 * i * block, dq.data(), i * block, block);
             System.arraycopy(dqkv.data(), (3 * i + 1) * block, dk.data(), i * block, block);
@@ -342,7 +342,7 @@ public final class NN {
         requireShape(op, "v", v, q.shape());
         int bh = q.dim(0);
         int block = q.dim(1) * q.dim(2);
-        Tensor qkv = Tensor.zeros(bh, 3 * q.dim(1), q.dim(2));
+        Tensor qkv = Tensor.output(bh, 3 * q.dim(1), q.dim(2));
         for (int i = 0; i < bh; i++) {
             System.arraycopy(q.data(), q.offset() + i * block, qkv.data(), 3 * i * block, block);
             System.arraycopy(k.data(), k.offset() + i * block, qkv.data(), (3 * i + 1) * block, block);

@@ -280,7 +280,7 @@ final class Reductions {
         boolean[] red = new boolean[shape.length];
         red[ax] = true;
         int outer = Shapes.outer(shape, ax), inner = Shapes.inner(shape, ax);
-        Tensor out = Tensor.zeros(outShape(shape, red, keepDims));
+        Tensor out = Tensor.output(outShape(shape, red, keepDims));
         Reduce.argmax(x.data(), x.offset(), outer, shape[ax], inner, out.data(), 0);
         return out;
     }

@@ -66,7 +66,7 @@ final class ShapeOps {
         for (int d = 0; d < rank; d++) {
             outShape[d] = shape[p[d]];
         }
-        Tensor out = Tensor.zeros(outShape);
+        Tensor out = Tensor.output(outShape);
         if (out.size() == 0) {
             return out;
         }
@@ -225,7 +225,7 @@ final class ShapeOps {
         if (outer == 1 || (start == 0 && end == shape[ax])) {
             return x.view(x.offset() + start * inner, outShape);
         }
-        Tensor out = Tensor.zeros(outShape);
+        Tensor out = Tensor.output(outShape);
         int run = (end - start) * inner;
         for (int o = 0; o < outer; o++) {
             System.arraycopy(x.data(), x.offset() + (o * shape[ax] + start) * inner, out.data(), o * run, run);
@@ -256,7 +256,7 @@ final class ShapeOps {
         int outer = Shapes.outer(first, ax), inner = Shapes.inner(first, ax);
         int[] outShape = first.clone();
         outShape[ax] = total;
-        Tensor out = Tensor.zeros(outShape);
+        Tensor out = Tensor.output(outShape);
         int outRun = total * inner;
         int at = 0;
         for (Tensor t : ts) {
@@ -303,7 +303,7 @@ final class ShapeOps {
             }
             outShape[d] = before[d] + shape[d] + after[d];
         }
-        Tensor out = Tensor.full(value, outShape);
+        Tensor out = Tensor.output(outShape).fill(value);
         if (x.size() == 0) {
             return out;
         }
@@ -333,7 +333,7 @@ final class ShapeOps {
             throw new IllegalArgumentException("broadcastTo: shape " + Shapes.str(s) + " cannot be broadcast to "
                     + Shapes.str(shape));
         }
-        Tensor out = Tensor.zeros(shape);
+        Tensor out = Tensor.output(shape);
         if (out.size() == 0) {
             return out;
         }

@@ -17,29 +17,43 @@ import java.util.Arrays;
  *
  * <p>Every in-place write advances a {@link #version()} counter shared by a tensor and its views, so that a value
  * saved for a backward pass can be checked for changes made after it was saved.
+ *
+ * <p>Inside an open {@link BufferArena} the results of operations ({@link #output}) take their arrays from the arena's
+ * {@link BufferPool}; when the arena closes (or a backward pass recycles them) those arrays go back to the pool and
+ * every tensor over them, views included, refuses further use with an {@link IllegalStateException}. Tensors made
+ * explicitly ({@link #zeros}, {@link #full}, {@link #of}, {@link #copy}, {@link #wrap}) are always the caller's own.
  */
 public final class Tensor {
     private final float[] data;
     private final int offset;
     private final int[] shape;
     private final int size;
-    private final Version version;
+    private final Storage storage;
 
-    /** The write counter of one storage, shared by the views of it (a mutable box: views are separate objects). */
-    private static final class Version {
+    /**
+     * What the views of one array share (a mutable box: views are separate objects): the write counter, and for an
+     * array lent by a {@link BufferArena} the arena and whether the array has gone back to its pool.
+     */
+    static final class Storage {
         private int count;
+        /** The arena that lent the array and will take it back; null for an array of the caller's own. */
+        BufferArena arena;
+        /** The lent array (to give back); null when not lent. */
+        float[] array;
+        /** True once the array went back to the pool: every access then throws. */
+        boolean released;
     }
 
     private Tensor(float[] data, int offset, int[] shape) {
-        this(data, offset, shape, new Version());
+        this(data, offset, shape, new Storage());
     }
 
-    private Tensor(float[] data, int offset, int[] shape, Version version) {
+    private Tensor(float[] data, int offset, int[] shape, Storage storage) {
         this.data = data;
         this.offset = offset;
         this.shape = shape;
         this.size = Shapes.size("Tensor", shape);
-        this.version = version;
+        this.storage = storage;
         if (offset < 0 || (long) offset + size > data.length) {
             throw new IllegalArgumentException("Tensor: view [" + offset + ", " + ((long) offset + size)
                     + ") of shape " + Shapes.str(shape) + " outside an array of length " + data.length);
@@ -48,7 +62,7 @@ public final class Tensor {
 
     /** A view of this tensor's storage at another offset and shape; it shares the version counter. */
     Tensor view(int newOffset, int... newShape) {
-        return new Tensor(data, newOffset, newShape.clone(), version);
+        return new Tensor(data, newOffset, newShape.clone(), storage);
     }
 
     // ---------------------------------------------------------------- creation
@@ -84,6 +98,38 @@ public final class Tensor {
     /** A new tensor of the given shape filled with 0; no shape means rank 0. */
     public static Tensor zeros(int... shape) {
         return new Tensor(new float[Shapes.size("Tensor.zeros", shape)], 0, shape.clone());
+    }
+
+    /**
+     * A new zero-filled tensor for the result of an operation. Inside an open {@link BufferArena} (on this thread) its
+     * array is lent by the arena's pool and given back when the arena closes, or earlier when a backward pass has
+     * consumed it; outside one it is a fresh array, as {@link #zeros}. Tensor ops, autodiff rules and layers allocate
+     * their results here; what a caller keeps across steps (parameters, optimizer state, averages) is made with
+     * {@link #zeros} or {@link #copy}.
+     */
+    public static Tensor output(int... shape) {
+        int n = Shapes.size("Tensor.output", shape);
+        BufferArena arena = BufferArena.current();
+        if (arena == null) {
+            return new Tensor(new float[n], 0, shape.clone());
+        }
+        Storage s = new Storage();
+        return new Tensor(arena.lend(n, s), 0, shape.clone(), s);
+    }
+
+    /** The storage shared by this tensor's views (for {@link BufferArena}). */
+    Storage storage() {
+        return storage;
+    }
+
+    /** Throws when this tensor's array has gone back to a {@link BufferPool}: it may hold another tensor now. */
+    private void checkLive(String op) {
+        if (storage.released) {
+            throw new IllegalStateException("Tensor." + op + ": this tensor of shape " + Shapes.str(shape)
+                    + " was lent by a BufferArena that has taken its array back (the arena closed, or a backward pass"
+                    + " consumed it); the array may hold another tensor now. Keep a tensor beyond its arena with"
+                    + " BufferArena.keep(t) (or copy it) while the arena is open");
+        }
     }
 
     /** A new tensor of the given shape filled with 1. */
@@ -131,6 +177,7 @@ public final class Tensor {
 
     /** The backing array (shared, not copied); the tensor occupies {@code [offset(), offset() + size())}. */
     public float[] data() {
+        checkLive("data");
         return data;
     }
 
@@ -169,18 +216,21 @@ public final class Tensor {
             throw new IllegalArgumentException("Tensor.item: tensor of shape " + Shapes.str(shape)
                     + " has " + size + " elements, expected 1");
         }
+        checkLive("item");
         return data[offset];
     }
 
     /** The element at {@code index} (one index per dimension, each within bounds). */
     public float get(int... index) {
+        checkLive("get");
         return data[offset + Shapes.flatIndex("Tensor.get", shape, index)];
     }
 
     /** Writes {@code value} at {@code index} (one index per dimension); counts as an in-place write. */
     public void set(float value, int... index) {
+        checkLive("set");
         data[offset + Shapes.flatIndex("Tensor.set", shape, index)] = value;
-        version.count++;
+        storage.count++;
     }
 
     /**
@@ -191,17 +241,18 @@ public final class Tensor {
      * backward pass once it has changed.
      */
     public int version() {
-        return version.count;
+        return storage.count;
     }
 
     /** Records a write made through {@link #data()} (optimizers, loaders); returns this. */
     public Tensor markModified() {
-        version.count++;
+        storage.count++;
         return this;
     }
 
     /** A fresh array holding the elements in row-major order. */
     public float[] toArray() {
+        checkLive("toArray");
         return Arrays.copyOfRange(data, offset, offset + size);
     }
 
@@ -216,21 +267,21 @@ public final class Tensor {
             throw new IllegalArgumentException("Tensor.copyFrom: source shape " + Shapes.str(src.shape)
                     + " does not match " + Shapes.str(shape));
         }
-        System.arraycopy(src.data, src.offset, data, offset, size);
-        version.count++;
+        System.arraycopy(src.data(), src.offset, data(), offset, size);
+        storage.count++;
         return this;
     }
 
     /** Same elements, another shape; one dimension may be -1. Shares the array (and the version counter). */
     public Tensor reshape(int... newShape) {
-        return new Tensor(data, offset, ShapeOps.reshapeTarget(shape, newShape), version);
+        return new Tensor(data, offset, ShapeOps.reshapeTarget(shape, newShape), storage);
     }
 
     // ---------------------------------------------------------------- shape
 
     /** The elements as a vector (a view). */
     public Tensor flatten() {
-        return new Tensor(data, offset, new int[] {size}, version);
+        return new Tensor(data, offset, new int[] {size}, storage);
     }
 
     /** Removes {@code axis}, which must have size 1 (a view). */
@@ -243,7 +294,7 @@ public final class Tensor {
         int[] s = new int[shape.length - 1];
         System.arraycopy(shape, 0, s, 0, ax);
         System.arraycopy(shape, ax + 1, s, ax, shape.length - ax - 1);
-        return new Tensor(data, offset, s, version);
+        return new Tensor(data, offset, s, storage);
     }
 
     /** Inserts an axis of size 1 so that it becomes axis {@code axis} of the result (a view). */
@@ -253,7 +304,7 @@ public final class Tensor {
         System.arraycopy(shape, 0, s, 0, ax);
         s[ax] = 1;
         System.arraycopy(shape, ax, s, ax + 1, shape.length - ax);
-        return new Tensor(data, offset, s, version);
+        return new Tensor(data, offset, s, storage);
     }
 
     /** Reorders the axes: axis d of the result is axis {@code axes[d]} of this (a copy). */
@@ -512,8 +563,8 @@ public final class Tensor {
 
     /** Sets every element to {@code value}; returns this. */
     public Tensor fill(float value) {
-        Arrays.fill(data, offset, offset + size, value);
-        version.count++;
+        Arrays.fill(data(), offset, offset + size, value);
+        storage.count++;
         return this;
     }
 
@@ -525,7 +576,7 @@ public final class Tensor {
                     + " does not broadcast to " + Shapes.str(shape));
         }
         ElementwiseOps.binaryInto(Binary.ADD, this, other, this);
-        version.count++;
+        storage.count++;
         return this;
     }
 
@@ -540,23 +591,24 @@ public final class Tensor {
                     + " does not broadcast to " + Shapes.str(shape));
         }
         ElementwiseOps.binaryInto(Binary.MUL, this, other, this);
-        version.count++;
+        storage.count++;
         return this;
     }
 
     /** this *= s; returns this. */
     public Tensor mulInPlace(float s) {
         ElementwiseOps.binaryScalarInto(Binary.MUL, this, s, this);
-        version.count++;
+        storage.count++;
         return this;
     }
 
     /** this += alpha * x (same shape); returns this. */
     public Tensor axpyInPlace(float alpha, Tensor x) {
         requireSameShape("axpyInPlace", x);
+        float[] xd = x.data(), d = data();
         Parallel.forRange(size, ElementwiseOps.GRAIN, ElementwiseOps.ALIGN, (s, e) ->
-                Elementwise.axpy(alpha, x.data, x.offset + s, data, offset + s, e - s));
-        version.count++;
+                Elementwise.axpy(alpha, xd, x.offset + s, d, offset + s, e - s));
+        storage.count++;
         return this;
     }
 
@@ -564,7 +616,7 @@ public final class Tensor {
     public Tensor clampInPlace(float lo, float hi) {
         ElementwiseOps.checkRange("clampInPlace", lo, hi);
         ElementwiseOps.unaryInto(Unary.CLAMP, lo, hi, this, this);
-        version.count++;
+        storage.count++;
         return this;
     }
 
@@ -592,6 +644,9 @@ public final class Tensor {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Tensor").append(Shapes.str(shape)).append(' ');
+        if (storage.released) {
+            return sb.append("[given back to its pool]").toString();
+        }
         int show = Math.min(size, 8);
         sb.append('[');
         for (int i = 0; i < show; i++) {

@@ -7,6 +7,8 @@
  * call the static kernels of {@code dev.cm4j.tensor.kernels}. {@link dev.cm4j.tensor.Parallel} splits work into fixed
  * chunks on one pool and {@link dev.cm4j.tensor.Rng} draws from a counter-based Philox stream, so results depend on
  * the seeds only, never on the thread count. {@link dev.cm4j.tensor.Simd} decides once whether the Vector API
- * kernels run (docs/ARCHITECTURE.md).
+ * kernels run (docs/ARCHITECTURE.md). {@link dev.cm4j.tensor.BufferPool} and {@link dev.cm4j.tensor.BufferArena} let the
+ * results of ops reuse arrays from one training or sampling step to the next; a tensor used after its arena took its
+ * array back throws.
  */
 package dev.cm4j.tensor;

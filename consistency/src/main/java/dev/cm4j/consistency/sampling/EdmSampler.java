@@ -4,6 +4,8 @@ import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.PerSample;
 import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.noise.NoiseSource;
+import dev.cm4j.tensor.BufferArena;
+import dev.cm4j.tensor.BufferPool;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 
@@ -19,6 +21,9 @@ import dev.cm4j.tensor.Tensor;
  * <p>Draw order, as the released {@code sample_heun}: with a noise source, z is drawn at the start of every step,
  * whether or not gamma > 0 uses it, so a recorded run of the released code replays call for call. Without a source
  * a deterministic sampler (S_churn = 0) draws nothing.
+ *
+ * <p>Each step runs in a {@link dev.cm4j.tensor.BufferArena} on the pool of the caller's open arena, if any
+ * ({@link SamplingBuffers}): the activations of one step reuse the arrays of the step before, and only x goes on.
  *
  * @param schedule the Karras grid (sigmaMin, sigmaMax, rho)
  * @param steps N, the number of grid points (18 for CIFAR-10, 35 NFE)
@@ -98,17 +103,22 @@ public record EdmSampler(KarrasSchedule schedule, int steps, OdeSolver solver, d
         int batch = z.dim(0);
         Tensor x = PerSample.scale("EdmSampler.sample", z, PerSample.fill(batch, sigma[0]));
         double gammaMax = Math.min(sChurn / steps, Math.sqrt(2) - 1);
+        BufferPool buffers = SamplingBuffers.pool();
         for (int i = 0; i < steps; i++) {
             double tCur = sigma[i];
             double gamma = sTmin <= tCur && tCur <= sTmax ? gammaMax : 0;
             double tHat = tCur * (1 + gamma);
-            Tensor eps = noise == null ? null : noise.normal(x.shape());
-            if (gamma > 0) {
-                double scale = Math.sqrt(tHat * tHat - tCur * tCur) * sNoise;
-                x = PerSample.combine("EdmSampler.sample", x, PerSample.fill(batch, 1), eps,
-                        PerSample.fill(batch, scale));
+            // the step's activations go back to the pool at its end; only x goes on to the next step
+            try (BufferArena arena = buffers.open()) {
+                Tensor eps = noise == null ? null : noise.normal(x.shape());
+                if (gamma > 0) {
+                    double scale = Math.sqrt(tHat * tHat - tCur * tCur) * sNoise;
+                    x = PerSample.combine("EdmSampler.sample", x, PerSample.fill(batch, 1), eps,
+                            PerSample.fill(batch, scale));
+                }
+                x = BufferArena.keep(solver.step(d, x, PerSample.fill(batch, tHat), PerSample.fill(batch,
+                        sigma[i + 1])));
             }
-            x = solver.step(d, x, PerSample.fill(batch, tHat), PerSample.fill(batch, sigma[i + 1]));
         }
         return clampOutput ? x.clamp(-1, 1) : x;
     }

@@ -4,6 +4,8 @@ import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.PerSample;
 import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.noise.NoiseSource;
+import dev.cm4j.tensor.BufferArena;
+import dev.cm4j.tensor.BufferPool;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import java.util.Arrays;
@@ -20,6 +22,9 @@ import java.util.Arrays;
  * times one draw after every evaluation, the last one scaled by 0 ({@code stochastic_iterative_sampler} draws toward
  * sigmaMin after its final call); a single time draws nothing after x_T ({@code sample_onestep}). So a
  * {@link NoiseSource#recorded recorded} run of the released code replays call for call.
+ *
+ * <p>Each step runs in a {@link dev.cm4j.tensor.BufferArena} on the pool of the caller's open arena, if any
+ * ({@link SamplingBuffers}): the activations of one step reuse the arrays of the step before, and only x goes on.
  *
  * @param schedule the training grid: eps = sigmaMin, the clip range [sigmaMin, sigmaMax], and the index-to-sigma map
  * @param clampDenoised clamp f to [-1, 1] after every call, as the image code does ({@code clip_denoised=True});
@@ -105,14 +110,19 @@ public record MultistepSampler(KarrasSchedule schedule, boolean clampDenoised, b
         int batch = z.dim(0);
         double eps = schedule.sigmaMin();
         Tensor x = PerSample.scale("MultistepSampler.sample", z, PerSample.fill(batch, tau[0]));
+        BufferPool buffers = SamplingBuffers.pool();
         for (int n = 0; n < tau.length; n++) {
-            x = g.denoise(x, PerSample.fill(batch, tau[n]));
-            if (drawAfterEach) {
-                double next = n + 1 < tau.length ? tau[n + 1] : tEnd;
-                Tensor zn = noise.normal(x.shape());
-                double scale = Math.sqrt(Math.max(0, next * next - eps * eps));
-                x = PerSample.combine("MultistepSampler.sample", x, PerSample.fill(batch, 1), zn,
-                        PerSample.fill(batch, scale));
+            // the step's activations go back to the pool at its end; only x goes on to the next step
+            try (BufferArena arena = buffers.open()) {
+                x = g.denoise(x, PerSample.fill(batch, tau[n]));
+                if (drawAfterEach) {
+                    double next = n + 1 < tau.length ? tau[n + 1] : tEnd;
+                    Tensor zn = noise.normal(x.shape());
+                    double scale = Math.sqrt(Math.max(0, next * next - eps * eps));
+                    x = PerSample.combine("MultistepSampler.sample", x, PerSample.fill(batch, 1), zn,
+                            PerSample.fill(batch, scale));
+                }
+                x = BufferArena.keep(x);
             }
         }
         return clampOutput ? x.clamp(-1, 1) : x;

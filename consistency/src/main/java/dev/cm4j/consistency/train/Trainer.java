@@ -16,6 +16,8 @@ import dev.cm4j.models.io.CheckpointIdentity;
 import dev.cm4j.models.io.FileOps;
 import dev.cm4j.models.io.TensorChecks;
 import dev.cm4j.models.io.TrainingState;
+import dev.cm4j.tensor.BufferArena;
+import dev.cm4j.tensor.BufferPool;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import java.io.IOException;
@@ -39,6 +41,10 @@ import java.util.TreeMap;
  * <p>Gaussian draws come from a {@link NoiseSource}: by default the trainer's own generator, so batches, indices and
  * noise share one saved stream; {@link #noise(NoiseSource)} replaces it (for replaying recorded draws).
  *
+ * <p>Each step runs in a {@link BufferArena} on a pool the trainer owns: the activations and gradients of a step reuse
+ * the arrays of the step before, and the gradients are dropped at the end of the step (after the update), so a
+ * parameter has no gradient between steps. {@link #loss} implementations keep nothing from a step but numbers.
+ *
  * <p>A loss that is not finite stops training before the update, a parameter that is not finite after an update
  * stops it before the next save: nothing is saved, so the newest checkpoint stays the last good state, and a
  * {@link TrainingDivergedException} names the step, the tensor and index, and that checkpoint. All randomness comes
@@ -61,6 +67,8 @@ public abstract class Trainer {
     private boolean suppliedNoise;
     private final Optimizer optimizer;
     private final Ema evalEma;
+    /** The arrays of one step's activations and gradients, lent again at the next step. */
+    private final BufferPool buffers = new BufferPool();
     private final LrSchedule lrSchedule;
     private final List<Double> losses = new ArrayList<>();
     private long step;
@@ -221,19 +229,26 @@ public abstract class Trainer {
         module.train(true);
         listener.onStart(phase, step, optim.steps());
         while (step < optim.steps()) {
-            optimizer.setLr(learningRate(step));
-            Var loss = loss(step);
-            double value = loss.item();
-            if (!Double.isFinite(value)) {
-                throw new TrainingDivergedException(phase, step, "loss is " + value, lastGood, lastGoodStep);
+            double value;
+            // the step's activations and gradients borrow arrays from the pool and give them back at its end; what
+            // outlives the step (weights, moments, averages, the loss as a double) is never lent
+            try (BufferArena arena = buffers.open()) {
+                optimizer.setLr(learningRate(step));
+                Var loss = loss(step);
+                value = loss.item();
+                if (!Double.isFinite(value)) {
+                    throw new TrainingDivergedException(phase, step, "loss is " + value, lastGood, lastGoodStep);
+                }
+                module.zeroGrad();
+                loss.backward();
+                optimizer.step();
+                if (optim.evalEmaRate() > 0) {
+                    evalEma.update(optim.evalEmaRate());
+                }
+                afterUpdate(step);
+                // the gradients are lent by the arena too: dropped before it takes them back
+                module.zeroGrad();
             }
-            module.zeroGrad();
-            loss.backward();
-            optimizer.step();
-            if (optim.evalEmaRate() > 0) {
-                evalEma.update(optim.evalEmaRate());
-            }
-            afterUpdate(step);
             Optional<String> bad = TensorChecks.firstNonFinite(parameterValues(module));
             if (bad.isPresent()) {
                 throw new TrainingDivergedException(phase, step, "after the update, " + bad.get(),

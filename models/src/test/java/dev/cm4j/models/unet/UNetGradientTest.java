@@ -2,15 +2,12 @@ package dev.cm4j.models.unet;
 
 import dev.cm4j.autodiff.GradCheck;
 import dev.cm4j.autodiff.Var;
+import dev.cm4j.models.ChildJvm;
 import dev.cm4j.models.Module;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -122,24 +119,12 @@ class UNetGradientTest {
         }
     }
 
-    private static String digests(int threads) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> cmd = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
-                "-Dcm4j.threads=" + threads, "-Dcm4j.simd=" + System.getProperty("cm4j.simd", "true"), "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"), Digests.class.getName()));
-        Process p = new ProcessBuilder(cmd).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), "child JVM with " + threads + " threads failed: " + err);
-        return out;
-    }
-
     @Test
     void sameSeedGivesTheSameBitsWithOneAndTwoThreads() throws Exception {
         String here = Digests.run();
         assertEquals(here, Digests.run(), "same seed, same bits in one JVM");
-        String one = digests(1);
-        assertEquals(one, digests(2), "1 vs 2 threads");
+        String one = ChildJvm.run(Digests.class, 1);
+        assertEquals(one, ChildJvm.run(Digests.class, 2), "1 vs 2 threads");
         assertEquals(here.lines().count(), one.lines().count());
         assertNotEquals(0, one.length());
     }
