@@ -103,6 +103,19 @@ public final class Convolution {
     // dy (N,K,Ho,Wo), w (K,C,kh,kw) -> dx (N,C,H,W)
     public static void backwardData(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx,
                                     int dxOff) {
+        backwardData(s, dy, dyOff, w, wOff, dx, dxOff, true);
+    }
+
+    /**
+     * The input gradient as a forward convolution of dy with the flipped kernel ({@code flipped}, where
+     * {@link #flipsData} takes the shape) or as the GEMM w^T * dy followed by col2im.
+     */
+    static void backwardData(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff,
+                             boolean flipped) {
+        if (flipped && flipsData(s)) {
+            backwardDataFlipped(s, dy, dyOff, w, wOff, dx, dxOff);
+            return;
+        }
         int plane = s.outPlane();
         int patch = s.patch();
         int inImage = s.c() * s.inPlane();
@@ -212,6 +225,73 @@ public final class Convolution {
                     dw[dwOff + i] = acc;
                 }
             });
+        }
+    }
+
+    /**
+     * The input gradient of a same convolution (stride 1, kernel 2 padding + 1) as the forward pass of another:
+     * dx[c, h, w] = sum over k, i, j of w[k, c, i, j] dy[k, h + padding - i, w + padding - j], which with
+     * w'[c, k, i', j'] = w[k, c, kh-1-i', kw-1-j'] reads dy[k, h + i' - padding, w + j' - padding]: the same convolution
+     * of dy (K channels) with w' (C outputs). w' is built in this thread's scratch (slot 2, which the forward pass
+     * does not use); the forward pass packs dy's patches straight into its panels where it can.
+     */
+    static void backwardDataFlipped(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx,
+                                    int dxOff) {
+        if (!Im2col.isSame(s)) {
+            throw new IllegalArgumentException("conv2d backward data, flipped kernel: needs a same convolution "
+                    + "(stride 1, kernel 2 padding + 1), got " + s.kh() + "x" + s.kw() + " kernel, stride " + s.stride()
+                    + ", padding " + s.padding());
+        }
+        if (wOff < 0 || wOff + s.weightSize() > w.length) {
+            throw new IllegalArgumentException("conv2d backward data: weight (" + s.k() + ", " + s.c() + ", " + s.kh()
+                    + ", " + s.kw() + ") at offset " + wOff + " needs " + (wOff + s.weightSize())
+                    + " floats, the array has " + w.length);
+        }
+        float[] wf = BatchLoop.scratch(2, (int) s.weightSize());
+        flipKernel(s, w, wOff, wf);
+        forward(flippedShape(s), dy, dyOff, wf, 0, null, 0, dx, dxOff, true);
+    }
+
+    /**
+     * True when the input gradient runs as a forward convolution of dy with the flipped kernel: a same convolution
+     * (stride 1, kernel 2 padding + 1) whose flipped forward takes the packed panels, so neither a column matrix nor
+     * col2im is needed. Decided by the shape alone (docs/PERFORMANCE.md, measured on 3x3 and 1x1 convolutions):
+     * <ul>
+     *   <li>1x1: always (col2im is then a plain copy of the product);</li>
+     *   <li>output rows shorter than {@link Im2col#VECTOR_ROW}: always (col2im adds them with scalar loops);</li>
+     *   <li>otherwise only with K <= C. The flipped forward packs K*kh*kw patch rows per pixel for a product with C
+     *       rows, col2im moves C*kh*kw; with more output channels than input channels (32 -> 64 at 28x28: 0.84-0.88x)
+     *       the panels cost more than col2im saves.</li>
+     * </ul>
+     */
+    static boolean flipsData(ConvolutionShape s) {
+        if (!Simd.ENABLED || !Im2col.isSame(s)) {
+            return false;
+        }
+        if (s.kh() > 1 && s.outW() >= Im2col.VECTOR_ROW && s.k() > s.c()) {
+            return false;
+        }
+        ConvolutionShape t = flippedShape(s);
+        return Im2colPanels.fits(t) && Gemm.isBlocked(false, false, t.k(), imagesPerGemm(t) * t.outPlane(), t.patch());
+    }
+
+    /** The convolution whose forward pass is the input gradient of s (a same convolution): dy (N,K,H,W) -> (N,C,H,W). */
+    private static ConvolutionShape flippedShape(ConvolutionShape s) {
+        return new ConvolutionShape(s.n(), s.k(), s.outH(), s.outW(), s.c(), s.kh(), s.kw(), s.stride(), s.padding());
+    }
+
+    // w (K,C,kh,kw) -> wf (C,K,kh,kw): wf[c, k, i, j] = w[k, c, kh-1-i, kw-1-j]
+    private static void flipKernel(ConvolutionShape s, float[] w, int wOff, float[] wf) {
+        int taps = s.kh() * s.kw();
+        for (int c = 0; c < s.c(); c++) {
+            for (int k = 0; k < s.k(); k++) {
+                int src = wOff + (k * s.c() + c) * taps + taps - 1;
+                int dst = (c * s.k() + k) * taps;
+                // (i, j) -> (kh-1-i, kw-1-j) is tap t -> taps-1-t
+                for (int t = 0; t < taps; t++) {
+                    wf[dst + t] = w[src - t];
+                }
+            }
         }
     }
 
