@@ -21,8 +21,14 @@ import dev.cm4j.tensor.Simd;
  *       columns side by side (measured on 256 -> 256 channels at 7x7: 4 images per GEMM run all three passes
  *       1.4-1.5x faster than one); large planes go one image per GEMM, and a 1x1 stride-1 convolution multiplies
  *       the image itself without im2col.</li>
- *   <li>Backward data is GEMM then col2im. Running it instead as a forward convolution of dy with the flipped,
- *       transposed kernel (no col2im) measured no faster, so it was left out.</li>
+ *   <li>Backward data of a same convolution is a forward convolution of dy with the flipped, transposed kernel
+ *       ({@link #backwardDataFlipped}), run through the packed panels: no column matrix and no col2im. It replaces
+ *       GEMM + col2im where the shape makes it faster ({@link #flipsData}: 1.3-1.9x on most of the U-Net's shapes,
+ *       but 0.84-0.94x with twice as many output channels as input channels on 28x28 planes, docs/PERFORMANCE.md).
+ *       Measured before the panels existed (the flipped forward then ran im2col of dy), the route was no faster.
+ *       Other geometries (stride 2, valid padding) keep GEMM + col2im; for the U-Net's stride-2 convolutions col2im
+ *       is about half of their input gradient, about 0.2 % of a training step. Results differ from GEMM + col2im
+ *       only by float reassociation.</li>
  *   <li>Parallelism: units are split over the threads, each GEMM running on its unit's thread, or, with fewer units
  *       than threads, each GEMM uses the pool ({@link BatchLoop#forEach}). The weight gradient sums the batch in
  *       groups fixed by the shape and adds the groups in order, so every result is the same on any number of
