@@ -23,9 +23,10 @@ import dev.cm4j.tensor.Simd;
  *       the image itself without im2col.</li>
  *   <li>Backward data of a same convolution is a forward convolution of dy with the flipped, transposed kernel
  *       ({@link #backwardDataFlipped}), run through the packed panels: no column matrix and no col2im. It replaces
- *       GEMM + col2im where the shape makes it faster ({@link #flipsData}: 1.3-1.9x on most of the U-Net's shapes,
- *       but 0.84-0.94x with twice as many output channels as input channels on 28x28 planes, docs/PERFORMANCE.md).
- *       Measured before the panels existed (the flipped forward then ran im2col of dy), the route was no faster.
+ *       GEMM + col2im where the shape makes it faster ({@link #flipsData}: 1.1-2.8x on the U-Net's shapes, 1.04-1.08x
+ *       at 32 -> 32 on 28x28; 0.85-0.94x with twice as many output channels as input channels on 28x28 planes, which
+ *       keep col2im; docs/PERFORMANCE.md). Measured before the panels existed (the flipped forward then ran im2col of
+ *       dy), the route was no faster.
  *       Other geometries (stride 2, valid padding) keep GEMM + col2im; for the U-Net's stride-2 convolutions col2im
  *       is about half of their input gradient, about 0.2 % of a training step. Results differ from GEMM + col2im
  *       only by float reassociation.</li>
@@ -237,9 +238,9 @@ public final class Convolution {
     /**
      * The input gradient of a same convolution (stride 1, kernel 2 padding + 1) as the forward pass of another:
      * dx[c, h, w] = sum over k, i, j of w[k, c, i, j] dy[k, h + padding - i, w + padding - j], which with
-     * w'[c, k, i', j'] = w[k, c, kh-1-i', kw-1-j'] reads dy[k, h + i' - padding, w + j' - padding]: the same convolution
-     * of dy (K channels) with w' (C outputs). w' is built in this thread's scratch (slot 2, which the forward pass
-     * does not use); the forward pass packs dy's patches straight into its panels where it can.
+     * w'[c, k, i', j'] = w[k, c, kh-1-i', kw-1-j'] reads dy[k, h + i' - padding, w + j' - padding]: the same
+     * convolution of dy (K channels) with w' (C outputs). w' is built in this thread's scratch (slot 2, which the
+     * forward pass does not use); the forward pass packs dy's patches straight into its panels where it can.
      */
     static void backwardDataFlipped(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx,
                                     int dxOff) {
@@ -266,7 +267,7 @@ public final class Convolution {
      *   <li>1x1: always (col2im is then a plain copy of the product);</li>
      *   <li>output rows shorter than {@link Im2col#VECTOR_ROW}: always (col2im adds them with scalar loops);</li>
      *   <li>otherwise only with K <= C. The flipped forward packs K*kh*kw patch rows per pixel for a product with C
-     *       rows, col2im moves C*kh*kw; with more output channels than input channels (32 -> 64 at 28x28: 0.84-0.88x)
+     *       rows, col2im moves C*kh*kw; with more output channels than input channels (32 -> 64 at 28x28: 0.85-0.94x)
      *       the panels cost more than col2im saves.</li>
      * </ul>
      */
@@ -281,7 +282,7 @@ public final class Convolution {
         return Im2colPanels.fits(t) && Gemm.isBlocked(false, false, t.k(), imagesPerGemm(t) * t.outPlane(), t.patch());
     }
 
-    /** The convolution whose forward pass is the input gradient of s (a same convolution): dy (N,K,H,W) -> (N,C,H,W). */
+    /** The convolution whose forward pass is the input gradient of the same convolution s: dy -> dx (N,C,H,W). */
     private static ConvolutionShape flippedShape(ConvolutionShape s) {
         return new ConvolutionShape(s.n(), s.k(), s.outH(), s.outW(), s.c(), s.kh(), s.kw(), s.stride(), s.padding());
     }

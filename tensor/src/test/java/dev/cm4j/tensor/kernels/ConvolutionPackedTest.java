@@ -188,7 +188,7 @@ class ConvolutionPackedTest {
         for (boolean simd : new boolean[] {true, false}) {
             String one = run(1, simd);
             assertEquals(25, one.lines().count(), "three lines per shape and four interleaved:\n" + one);
-            assertEquals(simd, one.contains("flipped true"), "the flipped-kernel route ran, simd " + simd + ":\n" + one);
+            assertEquals(simd, one.contains("flipped true"), "flipped-kernel route, simd " + simd + ":\n" + one);
             List<String> rounds = one.lines().filter(l -> l.startsWith("round ")).map(l -> l.substring(8)).toList();
             assertEquals(rounds.subList(0, 2), rounds.subList(2, 4), "the same calls in two rounds:\n" + one);
             assertFalse(one.contains("differs"), "packed vs column route, simd " + simd + ":\n" + one);
