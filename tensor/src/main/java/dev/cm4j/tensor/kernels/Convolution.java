@@ -23,10 +23,10 @@ import dev.cm4j.tensor.Simd;
  *       the image itself without im2col.</li>
  *   <li>Backward data of a same convolution is a forward convolution of dy with the flipped, transposed kernel
  *       ({@link #backwardDataFlipped}), run through the packed panels: no column matrix and no col2im. It replaces
- *       GEMM + col2im where the shape makes it faster ({@link #flipsData}: 1.1-2.8x on the U-Net's shapes, 1.04-1.08x
- *       at 32 -> 32 on 28x28; 0.85-0.94x with twice as many output channels as input channels on 28x28 planes, which
- *       keep col2im; docs/PERFORMANCE.md). Measured before the panels existed (the flipped forward then ran im2col of
- *       dy), the route was no faster.
+ *       GEMM + col2im where the shape makes it faster ({@link #flipsData}: 1.2-2.0x on the U-Net's shapes, 7-9x on
+ *       its last layer, 32 -> 1; 1.0-1.5x on the batch-64 shapes of docs/PERFORMANCE.md; 0.85-0.94x with twice as
+ *       many output channels as input channels on 28x28 planes, which keep col2im). Measured before the panels
+ *       existed (the flipped forward then ran im2col of dy), the route was no faster.
  *       Other geometries (stride 2, valid padding) keep GEMM + col2im; for the U-Net's stride-2 convolutions col2im
  *       is about half of their input gradient, about 0.2 % of a training step. Results differ from GEMM + col2im
  *       only by float reassociation.</li>
