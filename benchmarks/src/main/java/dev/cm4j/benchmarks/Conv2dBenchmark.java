@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * conv2d 3x3, padding 1, stride 1, with bias, batch 64, at the shapes of the peer table (BASELINES.md section b).
+ * conv2d 3x3, padding 1, stride 1 (or 2: {@code -p stride=2}), with bias, batch 64, at the shapes of the peer table
+ * (BASELINES.md section b) and of the small U-Net.
  * The primary score is passes per second (ms per pass = 1000 / score); the {@code gflop} counter is GFLOPS with the
  * peer's conventions: forward 2*B*Cout*H*W*Cin*9, forward+backward (data, weight, bias) 3x forward. Runs on
  * {@link Backends#current()}; {@code -jvmArgsAppend -Dcm4j.simd=false} measures the scalar path. One shape:
@@ -34,10 +35,17 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class Conv2dBenchmark {
-    /** Cin-Cout-HW; the last three are the small U-Net's (UNet.Config.small28, there at batch 32: -p batch=32). */
+    /**
+     * Cin-Cout-HW (input size); from "32-32-28" on the small U-Net's (UNet.Config.small28, there at batch 32:
+     * -p batch=32), the last three from its decoder, where skip connections are concatenated.
+     */
     @Param({"1-64-28", "64-64-28", "128-128-14", "256-256-7", "64-64-32", "128-128-16", "32-32-28", "64-64-14",
-        "32-64-28"})
+        "32-64-28", "96-32-28", "128-64-14", "128-64-7"})
     public String shape;
+
+    /** 1, or 2 for a downsampling convolution (output HW/2, as the U-Net's Downsample). */
+    @Param("1")
+    public int stride;
 
     @Param("64")
     public int batch;
@@ -59,13 +67,13 @@ public class Conv2dBenchmark {
         int cin = Integer.parseInt(p[0]);
         int cout = Integer.parseInt(p[1]);
         int hw = Integer.parseInt(p[2]);
-        s = new ConvolutionShape(batch, cin, hw, hw, cout, 3, 3, 1, 1);
+        s = new ConvolutionShape(batch, cin, hw, hw, cout, 3, 3, stride, 1);
         backend = Backends.current();
         Rng rng = new Rng(42);
         x = rng.normal(batch, cin, hw, hw).toArray();
         w = rng.normal(cout, cin, 3, 3).toArray();
         bias = rng.normal(cout).toArray();
-        dy = rng.normal(batch, cout, hw, hw).toArray();
+        dy = rng.normal(batch, cout, s.outH(), s.outW()).toArray();
         y = new float[(int) s.outputSize()];
         dx = new float[(int) s.inputSize()];
         dw = new float[(int) s.weightSize()];

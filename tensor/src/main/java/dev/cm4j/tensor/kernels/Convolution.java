@@ -21,8 +21,15 @@ import dev.cm4j.tensor.Simd;
  *       columns side by side (measured on 256 -> 256 channels at 7x7: 4 images per GEMM run all three passes
  *       1.4-1.5x faster than one); large planes go one image per GEMM, and a 1x1 stride-1 convolution multiplies
  *       the image itself without im2col.</li>
- *   <li>Backward data is GEMM then col2im. Running it instead as a forward convolution of dy with the flipped,
- *       transposed kernel (no col2im) measured no faster, so it was left out.</li>
+ *   <li>Backward data of a same convolution is a forward convolution of dy with the flipped, transposed kernel
+ *       ({@link #backwardDataFlipped}), run through the packed panels: no column matrix and no col2im. It replaces
+ *       GEMM + col2im where the shape makes it faster ({@link #flipsData}: 1.2-2.0x on the U-Net's shapes, 7-9x on
+ *       its last layer, 32 -> 1; 1.0-1.5x on the batch-64 shapes of docs/PERFORMANCE.md; 0.85-0.94x with twice as
+ *       many output channels as input channels on 28x28 planes, which keep col2im). Measured before the panels
+ *       existed (the flipped forward then ran im2col of dy), the route was no faster.
+ *       Other geometries (stride 2, valid padding) keep GEMM + col2im; for the U-Net's stride-2 convolutions col2im
+ *       is about half of their input gradient, about 0.2 % of a training step. Results differ from GEMM + col2im
+ *       only by float reassociation.</li>
  *   <li>Parallelism: units are split over the threads, each GEMM running on its unit's thread, or, with fewer units
  *       than threads, each GEMM uses the pool ({@link BatchLoop#forEach}). The weight gradient sums the batch in
  *       groups fixed by the shape and adds the groups in order, so every result is the same on any number of
@@ -103,6 +110,19 @@ public final class Convolution {
     // dy (N,K,Ho,Wo), w (K,C,kh,kw) -> dx (N,C,H,W)
     public static void backwardData(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx,
                                     int dxOff) {
+        backwardData(s, dy, dyOff, w, wOff, dx, dxOff, true);
+    }
+
+    /**
+     * The input gradient as a forward convolution of dy with the flipped kernel ({@code flipped}, where
+     * {@link #flipsData} takes the shape) or as the GEMM w^T * dy followed by col2im.
+     */
+    static void backwardData(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff,
+                             boolean flipped) {
+        if (flipped && flipsData(s)) {
+            backwardDataFlipped(s, dy, dyOff, w, wOff, dx, dxOff);
+            return;
+        }
         int plane = s.outPlane();
         int patch = s.patch();
         int inImage = s.c() * s.inPlane();
@@ -212,6 +232,73 @@ public final class Convolution {
                     dw[dwOff + i] = acc;
                 }
             });
+        }
+    }
+
+    /**
+     * The input gradient of a same convolution (stride 1, kernel 2 padding + 1) as the forward pass of another:
+     * dx[c, h, w] = sum over k, i, j of w[k, c, i, j] dy[k, h + padding - i, w + padding - j], which with
+     * w'[c, k, i', j'] = w[k, c, kh-1-i', kw-1-j'] reads dy[k, h + i' - padding, w + j' - padding]: the same
+     * convolution of dy (K channels) with w' (C outputs). w' is built in this thread's scratch (slot 2, which the
+     * forward pass does not use); the forward pass packs dy's patches straight into its panels where it can.
+     */
+    static void backwardDataFlipped(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx,
+                                    int dxOff) {
+        if (!Im2col.isSame(s)) {
+            throw new IllegalArgumentException("conv2d backward data, flipped kernel: needs a same convolution "
+                    + "(stride 1, kernel 2 padding + 1), got " + s.kh() + "x" + s.kw() + " kernel, stride " + s.stride()
+                    + ", padding " + s.padding());
+        }
+        if (wOff < 0 || wOff + s.weightSize() > w.length) {
+            throw new IllegalArgumentException("conv2d backward data: weight (" + s.k() + ", " + s.c() + ", " + s.kh()
+                    + ", " + s.kw() + ") at offset " + wOff + " needs " + (wOff + s.weightSize())
+                    + " floats, the array has " + w.length);
+        }
+        float[] wf = BatchLoop.scratch(2, (int) s.weightSize());
+        flipKernel(s, w, wOff, wf);
+        forward(flippedShape(s), dy, dyOff, wf, 0, null, 0, dx, dxOff, true);
+    }
+
+    /**
+     * True when the input gradient runs as a forward convolution of dy with the flipped kernel: a same convolution
+     * (stride 1, kernel 2 padding + 1) whose flipped forward takes the packed panels, so neither a column matrix nor
+     * col2im is needed. Decided by the shape alone (docs/PERFORMANCE.md, measured on 3x3 and 1x1 convolutions):
+     * <ul>
+     *   <li>1x1: always (col2im is then a plain copy of the product);</li>
+     *   <li>output rows shorter than {@link Im2col#VECTOR_ROW}: always (col2im adds them with scalar loops);</li>
+     *   <li>otherwise only with K <= C. The flipped forward packs K*kh*kw patch rows per pixel for a product with C
+     *       rows, col2im moves C*kh*kw; with more output channels than input channels (32 -> 64 at 28x28: 0.85-0.94x)
+     *       the panels cost more than col2im saves.</li>
+     * </ul>
+     */
+    static boolean flipsData(ConvolutionShape s) {
+        if (!Simd.ENABLED || !Im2col.isSame(s)) {
+            return false;
+        }
+        if (s.kh() > 1 && s.outW() >= Im2col.VECTOR_ROW && s.k() > s.c()) {
+            return false;
+        }
+        ConvolutionShape t = flippedShape(s);
+        return Im2colPanels.fits(t) && Gemm.isBlocked(false, false, t.k(), imagesPerGemm(t) * t.outPlane(), t.patch());
+    }
+
+    /** The convolution whose forward pass is the input gradient of the same convolution s: dy -> dx (N,C,H,W). */
+    private static ConvolutionShape flippedShape(ConvolutionShape s) {
+        return new ConvolutionShape(s.n(), s.k(), s.outH(), s.outW(), s.c(), s.kh(), s.kw(), s.stride(), s.padding());
+    }
+
+    // w (K,C,kh,kw) -> wf (C,K,kh,kw): wf[c, k, i, j] = w[k, c, kh-1-i, kw-1-j]
+    private static void flipKernel(ConvolutionShape s, float[] w, int wOff, float[] wf) {
+        int taps = s.kh() * s.kw();
+        for (int c = 0; c < s.c(); c++) {
+            for (int k = 0; k < s.k(); k++) {
+                int src = wOff + (k * s.c() + c) * taps + taps - 1;
+                int dst = (c * s.k() + k) * taps;
+                // (i, j) -> (kh-1-i, kw-1-j) is tap t -> taps-1-t
+                for (int t = 0; t < taps; t++) {
+                    wf[dst + t] = w[src - t];
+                }
+            }
         }
     }
 

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The convolution with its patches packed straight into the GEMM's panels against the column-matrix route
  * ({@code packed = false}: im2col + the matrix GEMM), bit for bit, and against the double reference; and the packed
- * route's bits on 1 and 2 threads, with and without the Vector API (one JVM each).
+ * route's bits, and the input gradient's (flipped-kernel route included, {@link ConvolutionFlippedTest}), on 1 and 2
+ * threads, with and without the Vector API (one JVM each).
  */
 class ConvolutionPackedTest {
     private static final double TOL = 2e-5;
@@ -115,13 +116,17 @@ class ConvolutionPackedTest {
     public static final class Main {
         public static void main(String[] args) {
             // a batch split over the threads (and 8 weight groups); single images whose GEMMs split by columns, and
-            // (scalar weight gradient, K > C*kh*kw) by rows; several images per GEMM with stride 2; 5x5
+            // (scalar weight gradient, K > C*kh*kw) by rows; several images per GEMM with stride 2; 5x5; and for the
+            // input gradient's flipped-kernel route, one image whose flipped GEMM splits by columns and a 1x1 with
+            // several images per GEMM
             ConvolutionShape[] shapes = {
                 new ConvolutionShape(32, 8, 14, 14, 16, 3, 3, 1, 1),
                 new ConvolutionShape(1, 16, 28, 28, 32, 3, 3, 1, 1),
                 new ConvolutionShape(1, 1, 50, 50, 96, 3, 3, 1, 1),
                 new ConvolutionShape(5, 7, 9, 9, 10, 3, 3, 2, 1),
-                new ConvolutionShape(3, 5, 12, 12, 64, 5, 5, 1, 2)};
+                new ConvolutionShape(3, 5, 12, 12, 64, 5, 5, 1, 2),
+                new ConvolutionShape(1, 40, 28, 28, 24, 3, 3, 1, 1),
+                new ConvolutionShape(6, 12, 7, 7, 20, 1, 1, 1, 0)};
             for (ConvolutionShape s : shapes) {
                 float[] x = Close.randn(5, (int) s.inputSize());
                 float[] w = Close.randn(6, (int) s.weightSize());
@@ -134,8 +139,11 @@ class ConvolutionPackedTest {
                 float[] dwColumns = new float[dw.length];
                 Convolution.backwardWeight(s, dy, 0, x, 0, dw, 0, true);
                 Convolution.backwardWeight(s, dy, 0, x, 0, dwColumns, 0, false);
+                float[] dx = new float[(int) s.inputSize()];
+                Convolution.backwardData(s, dy, 0, w, 0, dx, 0);
                 System.out.println(s + " y " + hash(y) + " " + (Arrays.equals(y, yColumns) ? "same" : "differs"));
                 System.out.println(s + " dw " + hash(dw) + " " + (Arrays.equals(dw, dwColumns) ? "same" : "differs"));
+                System.out.println(s + " dx " + hash(dx) + " flipped " + Convolution.flipsData(s));
             }
             // two batches split over the threads, their geometries alternating: tables rebuilt on every call
             ConvolutionShape[] pair = {
@@ -179,7 +187,8 @@ class ConvolutionPackedTest {
     void packedRouteHasTheSameBitsOnOneAndTwoThreads() throws Exception {
         for (boolean simd : new boolean[] {true, false}) {
             String one = run(1, simd);
-            assertEquals(14, one.lines().count(), "two lines per shape and four interleaved:\n" + one);
+            assertEquals(25, one.lines().count(), "three lines per shape and four interleaved:\n" + one);
+            assertEquals(simd, one.contains("flipped true"), "flipped-kernel route, simd " + simd + ":\n" + one);
             List<String> rounds = one.lines().filter(l -> l.startsWith("round ")).map(l -> l.substring(8)).toList();
             assertEquals(rounds.subList(0, 2), rounds.subList(2, 4), "the same calls in two rounds:\n" + one);
             assertFalse(one.contains("differs"), "packed vs column route, simd " + simd + ":\n" + one);
