@@ -79,7 +79,8 @@ unet_block() {
     # shellcheck disable=SC2086
     block "peer-unet-sample-r$r" env $penv $PY "$here/unet_peer.py" time "$data" --what sample --batches "$sample" \
       $peer_opts --json "$OUT/peer-unet-sample-r$r.json"
-    JMH_OPTS=$jmh_opts jmh "cm4j-unet-train-r$r" 'UNetStepBenchmark.step' -p batch="$train" -jvmArgsAppend "$jvm"
+    # -jvmArgs replaces UNetStepBenchmark's own collector and heap (a second collector would stop the JVM)
+    JMH_OPTS=$jmh_opts jmh "cm4j-unet-train-r$r" 'UNetStepBenchmark.step' -p batch="$train" -jvmArgs "$jvm"
     JMH_OPTS=$jmh_opts jmh "cm4j-unet-sample-r$r" 'UNetSampleBenchmark.sample' -p batch="$sample" \
       -jvmArgsAppend "$jvm"
   done
