@@ -1,6 +1,5 @@
 package dev.cm4j.consistency.train;
 
-import dev.cm4j.autodiff.NoGrad;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.models.Presets;
@@ -131,11 +130,10 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
             tNext[b] = (float) sigmas[i + 1];
         }
         Tensor xt = addNoise(x, t, z);
-        Tensor targetOut;
-        try (NoGrad ignored = NoGrad.enter()) {
+        Tensor targetOut = withoutTape(() -> {
             Tensor xHat = config.solver().step(teacher.withLabels(labels), xt, t, tNext);
-            targetOut = target.forward(xHat, tNext, labels).value();
-        }
+            return target.forward(xHat, tNext, labels).value();
+        });
         Var online = model.forward(xt, t, labels);
         return config.distance().perSample(online, Var.constant(targetOut), config.huberC()).mean();
     }

@@ -1,6 +1,5 @@
 package dev.cm4j.consistency.train;
 
-import dev.cm4j.autodiff.NoGrad;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.model.Preconditioned;
@@ -80,10 +79,7 @@ public final class ConsistencyTraining extends TargetNetworkTrainer {
             tNext[b] = (float) sigmas[i + 1];
         }
         Tensor xt = addNoise(x, t, z);
-        Tensor targetOut;
-        try (NoGrad ignored = NoGrad.enter()) {
-            targetOut = target.forward(addNoise(x, tNext, z), tNext, labels).value();
-        }
+        Tensor targetOut = withoutTape(() -> target.forward(addNoise(x, tNext, z), tNext, labels).value());
         Var online = model.forward(xt, t, labels);
         return config.distance().perSample(online, Var.constant(targetOut), config.huberC()).mean();
     }

@@ -1,6 +1,5 @@
 package dev.cm4j.consistency.train;
 
-import dev.cm4j.autodiff.NoGrad;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.schedule.IctSchedule;
@@ -96,10 +95,7 @@ public final class ImprovedConsistencyTraining extends Trainer {
                         float[] lambda, float huberC) {
         Module module = model.net().module();
         Map<String, Long> masks = module.rngPositions();
-        Tensor targetOut;
-        try (NoGrad ignored = NoGrad.enter()) {
-            targetOut = model.forward(addNoise(x, tNext, z), tNext, labels).value();
-        }
+        Tensor targetOut = Trainer.withoutTape(() -> model.forward(addNoise(x, tNext, z), tNext, labels).value());
         // rewind the dropout generators: the online pass draws the target pass's masks
         module.setRngPositions(masks);
         Var online = model.forward(addNoise(x, t, z), t, labels);

@@ -1,5 +1,6 @@
 package dev.cm4j.consistency.train;
 
+import dev.cm4j.autodiff.NoGrad;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.autodiff.optim.Adam;
 import dev.cm4j.autodiff.optim.Ema;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * The loop shared by every training algorithm: draw a batch, build the loss, back-propagate, update, checkpoint.
@@ -225,6 +227,16 @@ public abstract class Trainer {
                 load(file);
             }
         }
+        try {
+            runSteps();
+        } finally {
+            // the step's arrays are idle between calls of train(): sampling grids and evaluation need the memory
+            buffers.clear();
+        }
+    }
+
+    /** The steps from {@link #step} on, each in an arena of the trainer's pool. */
+    private void runSteps() {
         Module module = model.net().module();
         module.train(true);
         listener.onStart(phase, step, optim.steps());
@@ -265,6 +277,25 @@ public abstract class Trainer {
             }
             if (stop) {
                 return;
+            }
+        }
+    }
+
+    /**
+     * Runs a pass without a tape (a target network's output, a teacher's solver step) inside the step: in an arena of
+     * its own on the step's pool, so that its activations go back as soon as it returns, before the online pass
+     * borrows, and only its result is kept. Without a tape nothing in the pass goes back earlier, and in the step's
+     * arena its activations would be held until the step ends, beside the online pass's. Outside an arena the pass
+     * simply runs. The arithmetic is the same either way.
+     */
+    static Tensor withoutTape(Supplier<Tensor> pass) {
+        BufferPool pool = BufferPool.current();
+        try (NoGrad ignored = NoGrad.enter()) {
+            if (pool == null) {
+                return pass.get();
+            }
+            try (BufferArena inner = pool.open()) {
+                return BufferArena.keep(pass.get());
             }
         }
     }
