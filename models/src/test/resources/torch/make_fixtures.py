@@ -15,6 +15,10 @@ Files (all torch.save zips unless noted):
                              tensor, a nested dict and an int; tensors_expected.safetensors holds each as float32
   unet_cond_fp32.pt          class-conditional (10 classes), scale-shift norm, ResBlock up/down; float32, one weight
                              saved as a transposed view and two sharing one storage
+  unet_cond_fp32_master.pt   the same weights saved as the released training code saves a use_fp16 run
+                             (fp16_util.master_params_to_state_dict: views of two flat float32 master parameters)
+  unet_cond_fp32_params.pt   the same weights saved as it saves a float32 run (the parameters themselves, pickled
+                             through torch._utils._rebuild_parameter)
   unet_uncond_fp16.pt        unconditional, convolution resampling, use_fp16 (convolutions in float16, the rest
                              float32), saved as {"model": state_dict, "step": 100}
   unet_*.json                per tensor: shape and SHA-256 of its float32 little-endian bytes
@@ -148,6 +152,14 @@ def unet_fixtures():
     with open(os.path.join(HERE, "unet_cond_fp32.json"), "w") as f:
         json.dump(hashes(sd), f, indent=0)
     write_safetensors(os.path.join(HERE, "unet_cond_fp32_forward.safetensors"), forward(m, True, 3))
+    from cm import fp16_util
+    groups = fp16_util.get_param_groups_and_shapes(m.named_parameters())
+    master = fp16_util.master_params_to_state_dict(m, groups, fp16_util.make_master_params(groups), True)
+    assert len({v.storage().data_ptr() for v in master.values()}) == 2
+    torch.save(master, os.path.join(HERE, "unet_cond_fp32_master.pt"))
+    params = fp16_util.master_params_to_state_dict(m, None, list(m.parameters()), False)
+    assert isinstance(params["out.2.weight"], torch.nn.Parameter)
+    torch.save(params, os.path.join(HERE, "unet_cond_fp32_params.pt"))
 
     # unconditional, use_fp16, wrapped
     m = tiny_unet(unet, False, True, 4)

@@ -16,20 +16,22 @@ import java.util.Set;
 /**
  * A pickle opcode interpreter that builds a PyTorch state dict and nothing else: the {@code data.pkl} of a
  * {@code torch.save} zip file. Python's unpickler calls whatever global the file names; this one knows a fixed set of
- * five names ({@link #ALLOWED}) and refuses any other by name at the GLOBAL opcode that names it, before it is used.
- * No code from the file runs: the only "calls" are the two constructors below, done in Java.
+ * six names ({@link #ALLOWED}) and refuses any other by name at the GLOBAL opcode that names it, before it is used.
+ * No code from the file runs: the only "calls" are the three constructors below, done in Java.
  *
  * <p>Values built: {@link Map} (dict, OrderedDict; insertion order), {@link List} (list), {@link Tuple}, String,
  * Long, Double, Boolean, {@link #NONE}, {@link Storage} (a persistent id {@code ('storage', torch.FloatStorage, key,
  * location, numel)}) and {@link TensorRef} (a call of {@code torch._utils._rebuild_tensor_v2(storage, offset, size,
- * stride, requires_grad, hooks[, metadata])}). Opcodes: those of protocols 0-2 that torch.save emits, and the
+ * stride, requires_grad, hooks[, metadata])}, or {@code torch._utils._rebuild_parameter(tensor, requires_grad, hooks)},
+ * which gives the tensor: the released training code saves the EMA and the weights of a float32 run as parameters,
+ * {@code state_dict[name] = master_params[i]}). Opcodes: those of protocols 0-2 that torch.save emits, and the
  * protocol 4 framing ones (FRAME, MEMOIZE, SHORT_BINUNICODE, STACK_GLOBAL) so a file saved with a newer protocol reads.
  * NEWOBJ, INST, OBJ, EXT* and byte strings are refused; a state dict never needs them.
  */
 final class TorchPickle {
     /** The globals a state dict may name; any other is refused by name. */
     static final Set<String> ALLOWED = Set.of("collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
-            "torch.FloatStorage", "torch.HalfStorage", "torch.BFloat16Storage");
+            "torch._utils._rebuild_parameter", "torch.FloatStorage", "torch.HalfStorage", "torch.BFloat16Storage");
     /** The stack and the memo never need more entries than this for a state dict; a larger count is hostile. */
     private static final int MAX_ITEMS = 1 << 24;
 
@@ -225,8 +227,8 @@ final class TorchPickle {
         String full = module + "." + name;
         if (!ALLOWED.contains(full)) {
             throw fail(at, "names the global " + full + ", which a state dict does not need; refused without"
-                    + " using it (allowed: collections.OrderedDict, torch._utils._rebuild_tensor_v2 and the"
-                    + " float32/float16/bfloat16 storages)");
+                    + " using it (allowed: collections.OrderedDict, torch._utils._rebuild_tensor_v2,"
+                    + " torch._utils._rebuild_parameter and the float32/float16/bfloat16 storages)");
         }
         return new Global(full);
     }
@@ -281,6 +283,13 @@ final class TorchPickle {
                     throw fail(at, "a tensor with backward hooks is not state");
                 }
                 return new TensorRef(s, off, longs(at, size), longs(at, stride));
+            }
+            case "torch._utils._rebuild_parameter" -> {
+                if (a.size() != 3 || !(a.get(0) instanceof TensorRef data) || !(a.get(1) instanceof Boolean)
+                        || !(a.get(2) instanceof Map<?, ?> hooks) || !hooks.isEmpty()) {
+                    throw fail(at, "_rebuild_parameter needs (tensor, requires_grad, no hooks)");
+                }
+                return data;
             }
             default -> throw fail(at, g.name() + " is not callable here");
         }

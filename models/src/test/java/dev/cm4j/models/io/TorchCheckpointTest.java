@@ -116,7 +116,7 @@ class TorchCheckpointTest {
         cases.add(new Case("posix.system via STACK_GLOBAL", withPickle(new Pickle().str("posix").str("system")
                 .op(0x93).str("touch " + marker).op(0x85).op('R').op('.').bytes()), "names the global posix.system"));
         for (String[] g : new String[][] {{"subprocess", "Popen"}, {"builtins", "getattr"}, {"torch", "load"},
-            {"numpy.core.multiarray", "_reconstruct"}, {"torch._utils", "_rebuild_parameter"},
+            {"numpy.core.multiarray", "_reconstruct"}, {"torch._utils", "_rebuild_qtensor"}, {"torch.nn.modules.conv", "Conv2d"},
             {"__builtin__", "exec"}}) {
             cases.add(new Case(g[0] + "." + g[1], withPickle(new Pickle().global(g[0], g[1]).op('.').bytes()),
                     "names the global " + g[0] + "." + g[1]));
@@ -126,6 +126,10 @@ class TorchCheckpointTest {
         Map<String, byte[]> real = TorchFixtures.entries(TorchFixtures.fixture("tensors.pt"));
         cases.add(new Case("os.system in a real state dict", replaced(real, "tensors/data.pkl",
                 "collections\nOrderedDict\n", "os\nsystem\n"), "names the global os.system"));
+        cases.add(new Case("_rebuild_parameter of a storage", withPickle(new Pickle().global("torch._utils",
+                "_rebuild_parameter").op('(').op('(').str("storage").global("torch", "FloatStorage").str("0").str("cpu")
+                .num(4).op('t').op('Q').op(0x89).op('}').op('t').op('R').op('.').bytes()),
+                "_rebuild_parameter needs (tensor, requires_grad, no hooks)"));
         cases.add(new Case("INST opcode", withPickle(new Pickle().op('(').raw("ios\nsystem\n").op('.').bytes()),
                 "(INST)"));
         cases.add(new Case("NEWOBJ opcode", withPickle(new Pickle().global("collections", "OrderedDict")

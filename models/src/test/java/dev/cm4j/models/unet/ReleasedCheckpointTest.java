@@ -40,13 +40,25 @@ class ReleasedCheckpointTest {
     }
 
     @Test
+    void theReleasedTrainingCodesTwoWaysOfSavingLoadTheSameNetwork() throws IOException {
+        // use_fp16: views into two flat float32 master parameters; float32: the parameters, via _rebuild_parameter
+        check("unet_cond_fp32_master", "unet_cond_fp32", true);
+        check("unet_cond_fp32_params", "unet_cond_fp32", true);
+    }
+
+    @Test
     void unconditionalFloat16NetworkInAWrapperLoadsExactlyAndMatchesPyTorch() throws IOException {
         check("unet_uncond_fp16", false);
     }
 
-    @SuppressWarnings("try")
     private static void check(String name, boolean conditional) throws IOException {
-        UNet net = ReleasedCheckpoint.load(TorchFixtures.fixture(name + ".pt"), tiny(conditional));
+        check(name, name, conditional);
+    }
+
+    /** Loads {@code file}.pt and compares it with the hashes and the forward saved for {@code name}. */
+    @SuppressWarnings("try")
+    private static void check(String file, String name, boolean conditional) throws IOException {
+        UNet net = ReleasedCheckpoint.load(TorchFixtures.fixture(file + ".pt"), tiny(conditional));
         // every tensor: shape and SHA-256 of the float32 bytes as PyTorch computed them
         String json = java.nio.file.Files.readString(TorchFixtures.fixture(name + ".json"));
         Map<String, Tensor> state = net.stateDict();
@@ -79,7 +91,7 @@ class ReleasedCheckpointTest {
             maxAbs = Math.max(maxAbs, Math.abs(got[i] - want[i]));
             maxRef = Math.max(maxRef, Math.abs(want[i]));
         }
-        System.out.printf("%s forward vs PyTorch: max |diff| %.3g, max |ref| %.3g, relative %.3g%n", name, maxAbs,
+        System.out.printf("%s forward vs PyTorch: max |diff| %.3g, max |ref| %.3g, relative %.3g%n", file, maxAbs,
                 maxRef, maxAbs / maxRef);
         assertTrue(maxRef > 0.1, "a forward that is not trivially zero");
         assertTrue(maxAbs <= 1e-4 * maxRef, name + ": max |diff| " + maxAbs + " vs max |ref| " + maxRef);
