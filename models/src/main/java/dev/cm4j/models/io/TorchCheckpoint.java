@@ -185,6 +185,14 @@ public final class TorchCheckpoint {
                 default -> throw new CheckpointFormatException(file, "byteorder entry says '" + s + "'");
             };
         }
+        ZipEntry version = entries.get(archive + "/version");
+        if (version != null) {
+            // torch writes its serialization format version (3 since PyTorch 1.6); the layout read here is unchanged
+            String v = new String(small(zip, version, 16, file), StandardCharsets.US_ASCII).trim();
+            if (!v.matches("[1-9][0-9]{0,3}")) {
+                throw new CheckpointFormatException(file, "version entry says '" + v + "', not a format version");
+            }
+        }
         String pkl = archive + "/data.pkl";
         Object root = TorchPickle.load(small(zip, entries.get(pkl), MAX_PICKLE, file), file, pkl);
         if (!(root instanceof Map<?, ?> top)) {

@@ -32,8 +32,11 @@ final class TorchPickle {
     /** The globals a state dict may name; any other is refused by name. */
     static final Set<String> ALLOWED = Set.of("collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
             "torch._utils._rebuild_parameter", "torch.FloatStorage", "torch.HalfStorage", "torch.BFloat16Storage");
-    /** The stack and the memo never need more entries than this for a state dict; a larger count is hostile. */
-    private static final int MAX_ITEMS = 1 << 24;
+    /**
+     * The stack and the memo never need more entries than this for a state dict (an ImageNet-64 U-Net's, 541
+     * tensors, memoizes 5,815 values); a larger count is hostile and would cost heap.
+     */
+    private static final int MAX_ITEMS = 1 << 20;
 
     /** Python's None. */
     static final Object NONE = new Object() {

@@ -169,6 +169,10 @@ class TorchCheckpointTest {
                 new long[] {1}), floats(4));
         two.put("other/data/1", new byte[4]);
         cases.add(new Case("two folders", TorchFixtures.zip(two), "two folders"));
+        Map<String, byte[]> version = TorchFixtures.archive(Pickle.oneTensor("FloatStorage", 4, 0, new long[] {4},
+                new long[] {1}), floats(4));
+        version.put("archive/version", "3; rm -rf /".getBytes(StandardCharsets.US_ASCII));
+        cases.add(new Case("garbled version", TorchFixtures.zip(version), "version entry says '3; rm -rf /'"));
         Map<String, byte[]> missing = TorchFixtures.archive(Pickle.oneTensor("FloatStorage", 4, 0, new long[] {4},
                 new long[] {1}), floats(4));
         missing.remove("archive/data/0");
