@@ -5,6 +5,7 @@ import dev.cm4j.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -14,6 +15,9 @@ import java.util.Map;
  * Loaders call it before they copy anything, so a mismatch never leaves a half-loaded object.
  */
 public final class StateCheck {
+    /** Names listed per kind of problem. */
+    private static final int LISTED = 12;
+
     private StateCheck() {
     }
 
@@ -24,15 +28,24 @@ public final class StateCheck {
      */
     public static void requireMatch(String what, Map<String, Tensor> live, Map<String, Tensor> saved,
                                      String liveWord) {
+        requireSameShapes(what, shapes(live), shapes(saved), liveWord);
+    }
+
+    /**
+     * {@link #requireMatch} on names and shapes alone, for a saved file whose tensors are not read yet (the shapes
+     * of its index) or a model that is not built yet ({@code UNet.parameterShapes}).
+     */
+    public static void requireSameShapes(String what, Map<String, int[]> live, Map<String, int[]> saved,
+                                         String liveWord) {
         List<String> missing = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();
-        for (Map.Entry<String, Tensor> e : live.entrySet()) {
-            Tensor src = saved.get(e.getKey());
+        for (Map.Entry<String, int[]> e : live.entrySet()) {
+            int[] src = saved.get(e.getKey());
             if (src == null) {
                 missing.add(e.getKey());
-            } else if (!Arrays.equals(src.shape(), e.getValue().shape())) {
-                mismatched.add(e.getKey() + ": saved " + Shapes.str(src.shape()) + " vs " + liveWord + " "
-                        + Shapes.str(e.getValue().shape()));
+            } else if (!Arrays.equals(src, e.getValue())) {
+                mismatched.add(e.getKey() + ": saved " + Shapes.str(src) + " vs " + liveWord + " "
+                        + Shapes.str(e.getValue()));
             }
         }
         List<String> unexpected = saved.keySet().stream().filter(k -> !live.containsKey(k)).toList();
@@ -41,14 +54,26 @@ public final class StateCheck {
         }
         List<String> parts = new ArrayList<>();
         if (!missing.isEmpty()) {
-            parts.add("missing " + missing);
+            parts.add("missing " + capped(missing));
         }
         if (!unexpected.isEmpty()) {
-            parts.add("unexpected " + unexpected);
+            parts.add("unexpected " + capped(unexpected));
         }
         if (!mismatched.isEmpty()) {
-            parts.add("shape mismatch " + mismatched);
+            parts.add("shape mismatch " + capped(mismatched));
         }
         throw new IllegalArgumentException(what + ": " + String.join("; ", parts));
+    }
+
+    /** The first {@link #LISTED} names, and how many more: a released network has hundreds of tensors. */
+    private static String capped(List<String> names) {
+        return names.size() <= LISTED ? names.toString() : names.subList(0, LISTED).toString().replaceFirst("]$",
+                ", ... and " + (names.size() - LISTED) + " more]");
+    }
+
+    private static Map<String, int[]> shapes(Map<String, Tensor> tensors) {
+        Map<String, int[]> out = new LinkedHashMap<>();
+        tensors.forEach((k, v) -> out.put(k, v.shape()));
+        return out;
     }
 }

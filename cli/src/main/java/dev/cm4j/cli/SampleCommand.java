@@ -3,9 +3,12 @@ package dev.cm4j.cli;
 import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.consistency.model.Preconditioning;
+import dev.cm4j.consistency.model.UNetNet;
 import dev.cm4j.consistency.noise.NoiseSource;
 import dev.cm4j.consistency.sampling.EdmSampler;
 import dev.cm4j.consistency.sampling.MultistepSampler;
+import dev.cm4j.models.unet.ReleasedCheckpoint;
 import dev.cm4j.models.unet.UNet;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
@@ -28,14 +31,24 @@ import picocli.CommandLine.Spec;
  * and, with {@code --npz}, every sample as uint8 {@code arr_0} (N, H, W, C) (labels as {@code arr_1}), the layout of
  * the released sampling script.
  *
+ * <p>With {@code --model imagenet64|lsun256} the checkpoint is a released openai/consistency_models {@code .pt} of
+ * that network (read by {@link ReleasedCheckpoint}; nothing in it is executed): {@code --times 80} is the released
+ * one-step sampling, {@code --times 80,1.382} the two steps of the released ImageNet-64 script ({@code ts=0,22,39} of
+ * a 40-point Karras grid), and {@code --heun-steps N} samples an EDM teacher checkpoint.
+ *
  * <p>Samples are drawn in batches of {@code --batch}, each batch's noise following the last's from one generator of
  * {@code --seed}: the same seed and batch size give the same bits.
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Draw images from a checkpoint of train-teacher (Heun), distill, train-ict or train-ct (one or "
-                + "more consistency steps); write a PNG grid and optionally an .npz of uint8 samples.")
+                + "more consistency steps), or from a released .pt with --model; write a PNG grid and optionally an "
+                + ".npz of uint8 samples.")
 final class SampleCommand implements Callable<Integer> {
     private static final KarrasSchedule GRID = ImageTrainCommand.GRID;
+    /** The presets of the released networks that --model accepts. */
+    private static final List<String> RELEASED = List.of("imagenet64", "lsun256");
+    /** --batch of a released network unless given: its activations at 64x64 x 192 channels are large. */
+    private static final int RELEASED_BATCH = 8;
 
     @Spec
     CommandSpec spec;
@@ -81,6 +94,13 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--grid", description = "Samples shown in the PNG, the first ones (default: ${DEFAULT-VALUE}).")
     int grid = 100;
 
+    @Option(names = "--model", paramLabel = "NAME", description = "The checkpoint is a released "
+            + "openai/consistency_models .pt of this network: imagenet64 (class-conditional, 1000 classes) or lsun256. "
+            + "Sampled as a consistency model (CD, CT) at --times, or as an EDM teacher with --heun-steps; --batch "
+            + "defaults to " + RELEASED_BATCH + ". Needs 4 bytes per parameter of heap: 1.2 GB (imagenet64), 2.1 GB "
+            + "(lsun256), and activations.")
+    String model;
+
     @Option(names = "--online", description = "Sample with the live weights instead of their EMA.")
     boolean online;
 
@@ -92,33 +112,19 @@ final class SampleCommand implements Callable<Integer> {
         ImageTrainCommand.inRange("--count", count, 1, 10_000_000);
         ImageTrainCommand.inRange("--batch", batch, 1, 65_536);
         ImageTrainCommand.inRange("--grid", grid, 1, 10_000);
-        ImageCheckpoint ckpt = ImageCheckpoint.read(checkpoint, "--checkpoint", List.of("teacher", "cd", "ct", "ict"));
-        UNet.Config c = ckpt.config();
-        boolean given = spec.commandLine().getParseResult().hasMatchedOption("--times");
-        if (ckpt.consistency() && spec.commandLine().getParseResult().hasMatchedOption("--heun-steps")) {
-            throw new IllegalArgumentException("--heun-steps: " + checkpoint + " is a consistency model ("
-                    + ckpt.role() + "); give its sampling times with --times");
+        Source src = model != null ? released() : fromImageCheckpoint();
+        if (model != null && !spec.commandLine().getParseResult().hasMatchedOption("--batch")) {
+            batch = RELEASED_BATCH;
         }
-        if (!ckpt.consistency() && given) {
-            throw new IllegalArgumentException("--times: " + checkpoint + " is an EDM teacher, sampled with Heun's "
-                    + "method; give its grid points with --heun-steps");
-        }
-        if (c.numClasses() > 0) {
-            ImageTrainCommand.inRange("--class", label, -1, c.numClasses() - 1);
-        } else if (label != -1) {
-            throw new IllegalArgumentException("--class " + label + ": " + checkpoint + " is an unconditional model");
-        }
-        checkTimes();
-        ImageTrainCommand.inRange("--heun-steps", heunSteps, 2, 1000);
-        Preconditioned model = ckpt.model(!online, c.dropout(), new Rng(0));
-        Denoiser f = model.denoiser();
+        UNet.Config c = src.config();
+        boolean consistency = src.consistency();
+        Denoiser f = src.model().denoiser();
         EdmSampler heun = EdmSampler.images(GRID, heunSteps);
         MultistepSampler multistep = MultistepSampler.images(GRID);
-        int nfe = ckpt.consistency() ? times.length : heun.nfe();
-        String method = ckpt.consistency() ? (times.length == 1 ? "one-step" : times.length + "-step")
+        int nfe = consistency ? times.length : heun.nfe();
+        String method = consistency ? (times.length == 1 ? "one-step" : times.length + "-step")
                 + " consistency sampling at sigma " + Arrays.toString(times) : "EDM Heun, " + heunSteps + " points";
-        console.printf("cm4j sample: %s (%s, step %d), %d samples, %s, %d NFE%n", checkpoint, ckpt.role(),
-                ckpt.step(), count, method, nfe);
+        console.printf("cm4j sample: %s (%s), %d samples, %s, %d NFE%n", checkpoint, src.what(), count, method, nfe);
 
         int per = c.inChannels() * c.imageSize() * c.imageSize();
         float[] all = new float[Math.multiplyExact(count, per)];
@@ -137,7 +143,7 @@ final class SampleCommand implements Callable<Integer> {
             }
             Denoiser d = f.withLabels(y);
             Tensor z = noise.normal(b, c.inChannels(), c.imageSize(), c.imageSize());
-            Tensor x = ckpt.consistency() ? multistep.sample(d, z, times, noise) : heun.sample(d, z, noise);
+            Tensor x = consistency ? multistep.sample(d, z, times, noise) : heun.sample(d, z, noise);
             System.arraycopy(x.data(), x.offset(), all, from * per, b * per);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -155,6 +161,61 @@ final class SampleCommand implements Callable<Integer> {
         }
         console.printf("%d samples in %.2f s (%.1f samples/s); wrote %s%n", count, seconds, count / seconds, wrote);
         return 0;
+    }
+
+    /** What is sampled: the network with its preconditioning, its architecture, and a description. */
+    private record Source(Preconditioned model, UNet.Config config, boolean consistency, String what) {
+    }
+
+    /** A checkpoint of cm4j's image commands, with its EMA weights unless --online. */
+    private Source fromImageCheckpoint() throws IOException {
+        ImageCheckpoint ckpt = ImageCheckpoint.read(checkpoint, "--checkpoint", List.of("teacher", "cd", "ct", "ict"));
+        checkOptions(ckpt.config(), ckpt.consistency(), checkpoint.toString(), ckpt.consistency()
+                ? "a consistency model (" + ckpt.role() + ")" : "an EDM teacher");
+        return new Source(ckpt.model(!online, ckpt.config().dropout(), new Rng(0)), ckpt.config(),
+                ckpt.consistency(), ckpt.role() + ", step " + ckpt.step());
+    }
+
+    /**
+     * A released openai/consistency_models checkpoint (.pt) of the --model architecture: a consistency model (CD or
+     * CT; c_skip and c_out shifted by sigma_min 0.002) sampled at --times, or, with --heun-steps, an EDM teacher.
+     * Both read c_noise = 250 ln sigma and sigma_data 0.5, as the released code does.
+     */
+    private Source released() throws IOException {
+        if (!RELEASED.contains(model)) {
+            throw new IllegalArgumentException("--model " + model + ": the released networks are " + RELEASED);
+        }
+        if (online) {
+            throw new IllegalArgumentException("--online: a released checkpoint holds one set of weights");
+        }
+        UNet.Config c = UNet.Config.preset(model);
+        boolean consistency = !spec.commandLine().getParseResult().hasMatchedOption("--heun-steps");
+        checkOptions(c, consistency, "--model " + model, consistency ? "a consistency model" : "an EDM teacher");
+        UNet net = ReleasedCheckpoint.load(checkpoint, c);
+        net.eval();
+        Preconditioning p = consistency ? Preconditioning.consistency(0.5, GRID.sigmaMin()) : Preconditioning.edm(0.5);
+        return new Source(new Preconditioned(new UNetNet(net), p), c, consistency,
+                "released " + model + (consistency ? " consistency model" : " EDM teacher"));
+    }
+
+    /** The options that depend on the kind of model: sampling times or Heun points, and the class. */
+    private void checkOptions(UNet.Config c, boolean consistency, String subject, String kind) {
+        String what = subject + " is " + kind;
+        boolean given = spec.commandLine().getParseResult().hasMatchedOption("--times");
+        if (consistency && spec.commandLine().getParseResult().hasMatchedOption("--heun-steps")) {
+            throw new IllegalArgumentException("--heun-steps: " + what + "; give its sampling times with --times");
+        }
+        if (!consistency && given) {
+            throw new IllegalArgumentException("--times: " + what + ", sampled with Heun's method; give its grid "
+                    + "points with --heun-steps");
+        }
+        if (c.numClasses() > 0) {
+            ImageTrainCommand.inRange("--class", label, -1, c.numClasses() - 1);
+        } else if (label != -1) {
+            throw new IllegalArgumentException("--class " + label + ": " + subject + " is an unconditional model");
+        }
+        checkTimes();
+        ImageTrainCommand.inRange("--heun-steps", heunSteps, 2, 1000);
     }
 
     /** The consistency times must be positive, decreasing and at most sigmaMax. */
