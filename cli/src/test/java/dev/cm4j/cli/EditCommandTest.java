@@ -160,6 +160,48 @@ class EditCommandTest {
         }
     }
 
+    /**
+     * An RGB model (iCT, 2 --smoke steps on EmojiOne at 32x32, skipped where ruby-gemojione is not installed)
+     * colours a picture: the luminance of every pixel stays the input's, up to the rounding to bytes.
+     */
+    @Test
+    void colorizationKeepsTheLuminanceOfEveryPixel() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(dev.cm4j.consistency.data.EmojiOne.DEFAULT_DIR),
+                "EmojiOne is not installed (" + dev.cm4j.consistency.data.EmojiOne.APT_COMMAND + ")");
+        Path rgb = dir.resolve("rgb");
+        ok(CliRun.run("train-ict", "--smoke", "--steps", "2", "--sample-every", "0", "--data", "emoji", "--model",
+                "small32rgb", "-o", rgb.toString()));
+        BufferedImage img = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 32; x++) {
+                img.setRGB(x, y, (40 + 6 * x) << 16 | (60 + 5 * y) << 8 | 128);
+            }
+        }
+        Path picture = dir.resolve("picture.png");
+        ImageIO.write(img, "png", picture.toFile());
+        Path out = dir.resolve("colorized.png");
+        ok(CliRun.run("edit", "colorize", "-c", rgb.resolve("ict.safetensors").toString(), "-i", picture.toString(),
+                "--original", picture.toString(), "--times", "80,1", "-o", out.toString()));
+        BufferedImage got = ImageIO.read(out.toFile());
+        int close = 0;
+        double worst = 0;
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 32; x++) {
+                double d = Math.abs(luminance(img.getRGB(x, y)) - luminance(got.getRGB(x, y)));
+                worst = Math.max(worst, d);
+                close += d <= 0.75 ? 1 : 0;
+            }
+        }
+        System.out.printf("colorize: %d of 1024 pixels within 0.75 of their luminance (in 0..255), worst %.2f%n",
+                close, worst);
+        // each channel rounds to a byte (at most 0.5 x 0.9999 in luminance); a channel past [0, 255] is clipped
+        assertTrue(close >= 0.9 * 1024, close + " of 1024 pixels keep their luminance; worst " + worst);
+    }
+
+    private static double luminance(int rgb) {
+        return 0.2989 * (rgb >> 16 & 0xFF) + 0.5870 * (rgb >> 8 & 0xFF) + 0.1140 * (rgb & 0xFF);
+    }
+
     @Test
     void badInputIsRefusedNamingSizesAndValues() throws IOException {
         Path big = gray(dir.resolve("big.png"), 32, (x, y) -> 0);
