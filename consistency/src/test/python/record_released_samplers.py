@@ -295,6 +295,15 @@ def main(argv):
         except Exception:
             commit = "unknown"
 
+    kd = load_released(released)
+    for spec in CASES:
+        write_record(out_dir, run_case(kd, spec, commit))
+    return 0
+
+
+def load_released(released):
+    """The released cm.karras_diffusion from the checkout, its unused imports stubbed, torch in float32 on one
+    thread."""
     install_stubs()
     sys.path.insert(0, released)
     import torch
@@ -303,16 +312,17 @@ def main(argv):
     torch.set_num_threads(1)
     from cm import karras_diffusion as kd
 
+    return kd
+
+
+def write_record(out_dir, rec):
+    """Writes one case as OUT_DIR/<case>.json."""
     os.makedirs(out_dir, exist_ok=True)
-    for spec in CASES:
-        rec = run_case(kd, spec, commit)
-        path = os.path.join(out_dir, spec["case"] + ".json")
-        with open(path, "w") as fh:
-            json.dump(rec, fh, allow_nan=False)
-            fh.write("\n")
-        print("%s: draws=%d calls=%d -> %s"
-              % (spec["case"], len(rec["draws"]), len(rec["calls"]), path))
-    return 0
+    path = os.path.join(out_dir, rec["case"] + ".json")
+    with open(path, "w") as fh:
+        json.dump(rec, fh, allow_nan=False)
+        fh.write("\n")
+    print("%s: draws=%d calls=%d -> %s" % (rec["case"], len(rec["draws"]), len(rec["calls"]), path))
 
 
 if __name__ == "__main__":

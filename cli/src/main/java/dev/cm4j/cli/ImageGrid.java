@@ -50,6 +50,16 @@ final class ImageGrid {
      * pixel drawn {@code scale} x {@code scale}, separated by white lines. One channel gives a gray image, three RGB.
      */
     static void png(Path file, Tensor x, int count, int columns, int scale) throws IOException {
+        png(file, x, count, columns, scale, GAP);
+    }
+
+    /** The first image of {@code x} (N, C, H, W) as a PNG of its own size, without a frame: an image to edit again. */
+    static void image(Path file, Tensor x) throws IOException {
+        png(file, x, 1, 1, 1, 0);
+    }
+
+    /** {@link #png(Path, Tensor, int, int, int)} with {@code gap} white pixels around and between the images. */
+    static void png(Path file, Tensor x, int count, int columns, int scale, int gap) throws IOException {
         int n = Math.min(count, x.dim(0));
         int c = x.dim(1);
         int h = x.dim(2);
@@ -59,9 +69,9 @@ final class ImageGrid {
         }
         int cols = Math.max(1, Math.min(columns, n));
         int rows = Math.max(1, (n + cols - 1) / cols);
-        int cellW = w * scale + GAP;
-        int cellH = h * scale + GAP;
-        BufferedImage img = new BufferedImage(cols * cellW + GAP, rows * cellH + GAP, BufferedImage.TYPE_INT_RGB);
+        int cellW = w * scale + gap;
+        int cellH = h * scale + gap;
+        BufferedImage img = new BufferedImage(cols * cellW + gap, rows * cellH + gap, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < img.getHeight(); y++) {
             for (int xx = 0; xx < img.getWidth(); xx++) {
                 img.setRGB(xx, y, 0xFFFFFF);
@@ -69,8 +79,8 @@ final class ImageGrid {
         }
         byte[] bytes = toBytes(x);
         for (int i = 0; i < n; i++) {
-            int x0 = GAP + (i % cols) * cellW;
-            int y0 = GAP + (i / cols) * cellH;
+            int x0 = gap + (i % cols) * cellW;
+            int y0 = gap + (i / cols) * cellH;
             for (int py = 0; py < h; py++) {
                 for (int px = 0; px < w; px++) {
                     int at = ((i * h + py) * w + px) * c;

@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
  * preset, its width, its dropout and whether it is class-conditional.
  */
 abstract class ImageModelCommand extends ImageTrainCommand {
-    @Option(names = "--model", description = "U-Net preset: small28, imagenet64 or lsun256 (default: "
-            + "${DEFAULT-VALUE}).")
+    @Option(names = "--model", description = "U-Net preset: small28 (28x28 gray), small32rgb "
+            + "(32x32 RGB), imagenet64 or lsun256 (default: ${DEFAULT-VALUE}).")
     String model = "small28";
 
     @Option(names = "--model-channels", description = "Channels of the U-Net's first level; 0 = the preset's "

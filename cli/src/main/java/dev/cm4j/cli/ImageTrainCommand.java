@@ -1,6 +1,7 @@
 package dev.cm4j.cli;
 
 import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.consistency.data.EmojiOne;
 import dev.cm4j.consistency.data.FashionMnist;
 import dev.cm4j.consistency.data.ImageDataset;
 import dev.cm4j.consistency.data.ImageFolder;
@@ -50,6 +51,9 @@ abstract class ImageTrainCommand implements Callable<Integer> {
     /** The location of Fashion-MNIST for {@code --data fashion-mnist}; tests point it elsewhere. */
     static Path fashionMnistDir = FashionMnist.DEFAULT_DIR;
     static final String FASHION_MNIST = "fashion-mnist";
+    /** The location of EmojiOne for {@code --data emoji}; tests point it elsewhere. */
+    static Path emojiDir = EmojiOne.DEFAULT_DIR;
+    static final String EMOJI = "emoji";
     static final long MAX_STEPS = 100_000_000;
     static final int MAX_BATCH = 65_536;
     /** The options that lower the memory of a training run, named by an out-of-memory error. */
@@ -69,10 +73,11 @@ abstract class ImageTrainCommand implements Callable<Integer> {
     @Option(names = {"-s", "--seed"}, description = "Seed of every generator (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
-    @Option(names = "--data", paramLabel = "fashion-mnist|DIR", description = "Training images: fashion-mnist (from "
-            + "/usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist), a folder of PNG images (sub-folders "
-            + "are classes with --class-conditional) or a folder of the Fashion-MNIST IDX files "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data", paramLabel = "fashion-mnist|emoji|DIR", description = "Training images: fashion-mnist "
+            + "(from /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist), emoji (the 1,794 EmojiOne "
+            + "images of Debian's ruby-gemojione over white, for an RGB model such as --model small32rgb), a folder "
+            + "of PNG images (sub-folders are classes with --class-conditional) or a folder of the Fashion-MNIST IDX "
+            + "files (default: ${DEFAULT-VALUE}).")
     String data = FASHION_MNIST;
 
     @Option(names = "--subset", description = "Train on the first N images only; 0 = all (default: ${DEFAULT-VALUE}).")
@@ -377,7 +382,14 @@ abstract class ImageTrainCommand implements Callable<Integer> {
     ImageDataset loadImages(DataShape shape) throws IOException {
         boolean labelled = shape.labelled();
         ImageDataset all;
-        if (data.equals(FASHION_MNIST) || Files.exists(Path.of(data).resolve(FashionMnist.Split.TRAIN.imagesFile()))) {
+        if (data.equals(EMOJI)) {
+            if (shape.channels() != 3 || labelled) {
+                throw new IllegalArgumentException("--data emoji holds unlabelled RGB images, but the network takes "
+                        + shape.channels() + " channel(s)" + (labelled ? " and class labels" : "")
+                        + ": use an unconditional RGB model, e.g. --model small32rgb");
+            }
+            all = EmojiOne.load(emojiDir, shape.size(), EmojiOne.WHITE);
+        } else if (data.equals(FASHION_MNIST) || Files.exists(Path.of(data).resolve(FashionMnist.Split.TRAIN.imagesFile()))) {
             Path dir = data.equals(FASHION_MNIST) ? fashionMnistDir : Path.of(data);
             all = fashionMnist(dir);
             if (shape.channels() != 1 || shape.size() != FashionMnist.SIZE) {

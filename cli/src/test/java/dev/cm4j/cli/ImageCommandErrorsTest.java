@@ -54,6 +54,7 @@ class ImageCommandErrorsTest {
         refused(CliRun.run("train-ict", "--model-channels", "12", "-o", out), "--model-channels 12 does not fit",
                 "groups");
         refused(CliRun.run("train-ict", "--schedule", "fast", "-o", out), "fast", "paper");
+        refused(CliRun.run("train-ict", "--data", "emoji", "-o", out), "--data emoji", "1 channel", "small32rgb");
         refused(CliRun.run("train-ct", "--distance", "lpips", "-o", out), "--distance lpips: not a distance",
                 "pseudo-huber");
         refused(CliRun.run("distill", "--teacher", "t.safetensors", "--solver", "rk4", "-o", out),

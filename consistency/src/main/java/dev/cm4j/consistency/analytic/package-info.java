@@ -1,5 +1,5 @@
 /**
- * Closed forms for testing: data distributed as N(0, s^2 I), whose denoiser, probability-flow ODE and consistency
- * function are known exactly.
+ * Closed forms for testing: data distributed as N(0, s^2 I) or N(mu, Sigma), whose denoiser, probability-flow ODE and
+ * consistency function are known exactly.
  */
 package dev.cm4j.consistency.analytic;

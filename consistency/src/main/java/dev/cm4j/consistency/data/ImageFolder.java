@@ -130,8 +130,18 @@ public final class ImageFolder {
             options.height(), options.width()}), y, classes);
     }
 
-    /** One image file as (C, H, W) in [-1, 1], flattened. */
-    static float[] convert(Path file, Options o) throws IOException {
+    /** One PNG file as a batch of one image (1, C, H, W) in [-1, 1], converted as {@code o} says (class comment). */
+    public static Tensor image(Path file, Options o) throws IOException {
+        return Tensor.wrap(convert(file, o), new int[] {1, o.channels(), o.height(), o.width()});
+    }
+
+    /** The stored size of a PNG file, {height, width}, checked as {@link #load} checks its files. */
+    public static int[] pngSize(Path file) throws IOException {
+        BufferedImage img = decode(file);
+        return new int[] {img.getHeight(), img.getWidth()};
+    }
+
+    private static BufferedImage decode(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         checkPngChunks(file, bytes);
         BufferedImage img;
@@ -143,6 +153,12 @@ public final class ImageFolder {
         if (img == null) {
             throw new DataFileException(file, "unreadable PNG (no decoder accepts it)");
         }
+        return img;
+    }
+
+    /** One image file as (C, H, W) in [-1, 1], flattened. */
+    static float[] convert(Path file, Options o) throws IOException {
+        BufferedImage img = decode(file);
         int h = img.getHeight();
         int w = img.getWidth();
         double[][] planes = pixels(img, o);

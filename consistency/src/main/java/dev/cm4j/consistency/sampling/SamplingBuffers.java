@@ -11,12 +11,12 @@ import dev.cm4j.tensor.BufferPool;
  * evaluation's activations, where the collector takes each back once the next layer has read it (at batch 256 of
  * small28 a pool of 2.9 GB against a peak RSS of 1.1 GB without; docs/PERFORMANCE.md).
  */
-final class SamplingBuffers {
+public final class SamplingBuffers {
     private SamplingBuffers() {
     }
 
     /** The pool of the caller's open arena, or one that lends nothing. */
-    static BufferPool pool() {
+    public static BufferPool pool() {
         BufferPool p = BufferPool.current();
         return p != null ? p : new BufferPool(false);
     }

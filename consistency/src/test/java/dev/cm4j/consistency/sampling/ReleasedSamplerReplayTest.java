@@ -1,11 +1,13 @@
 package dev.cm4j.consistency.sampling;
 
+import static dev.cm4j.consistency.ReleasedFixtures.floats;
+import static dev.cm4j.consistency.ReleasedFixtures.ints;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cm4j.consistency.ReleasedFixtures;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.model.CNoise;
@@ -18,7 +20,6 @@ import dev.cm4j.consistency.noise.RecordedNoise;
 import dev.cm4j.models.Module;
 import dev.cm4j.tensor.Tensor;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,7 +35,6 @@ import org.junit.jupiter.api.Test;
  * clamps and the noise scales against the released code, step by step.
  */
 class ReleasedSamplerReplayTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final KarrasSchedule GRID = KarrasSchedule.DEFAULT;
     /** Both sides compute in float32 with operations in other orders: allow a few float32 ulps. */
     private static final double RTOL = 2e-5;
@@ -78,29 +78,9 @@ class ReleasedSamplerReplayTest {
     }
 
     private static JsonNode fixture(String name) throws IOException {
-        try (InputStream in = ReleasedSamplerReplayTest.class.getResourceAsStream("released/" + name + ".json")) {
-            if (in == null) {
-                throw new IOException("missing fixture released/" + name + ".json");
-            }
-            return JSON.readTree(in);
-        }
+        return ReleasedFixtures.read(ReleasedSamplerReplayTest.class, name);
     }
 
-    private static float[] floats(JsonNode array) {
-        float[] f = new float[array.size()];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) array.get(i).asDouble();
-        }
-        return f;
-    }
-
-    private static int[] ints(JsonNode array) {
-        int[] v = new int[array.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = array.get(i).asInt();
-        }
-        return v;
-    }
 
     private static RecordedNoise draws(JsonNode run) {
         List<Tensor> draws = new ArrayList<>();

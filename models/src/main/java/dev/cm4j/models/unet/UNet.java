@@ -292,6 +292,14 @@ public final class UNet extends Module {
             return new Config(28, 1, 1, 32, List.of(1, 2, 2), 2, List.of(7), 0f, 0, 1, -1, true, false, true, 8);
         }
 
+        /**
+         * {@link #small28()} for 32x32 RGB images (EmojiOne): 3 channels in and out, 32 -> 16 -> 8, attention at 8x8;
+         * otherwise the same.
+         */
+        public static Config small32rgb() {
+            return new Config(32, 3, 3, 32, List.of(1, 2, 2), 2, List.of(8), 0f, 0, 1, -1, true, false, true, 8);
+        }
+
         /** The presets by name, in the order {@link #presetNames()} lists them. */
         private static final Map<String, java.util.function.Function<Void, Config>> PRESETS = presetTable();
 
@@ -300,10 +308,11 @@ public final class UNet extends Module {
             m.put("imagenet64", v -> imageNet64());
             m.put("lsun256", v -> lsun256());
             m.put("small28", v -> small28());
+            m.put("small32rgb", v -> small32rgb());
             return Collections.unmodifiableMap(m);
         }
 
-        /** The names {@link #preset(String)} knows: imagenet64, lsun256, small28. */
+        /** The names {@link #preset(String)} knows: imagenet64, lsun256, small28, small32rgb. */
         public static List<String> presetNames() {
             return List.copyOf(PRESETS.keySet());
         }

@@ -192,14 +192,15 @@ class UNetTest {
 
     @Test
     void presetsAreFoundByNameAndAnUnknownNameListsTheKnownOnes() {
-        assertEquals(List.of("imagenet64", "lsun256", "small28"), UNet.Config.presetNames());
+        assertEquals(List.of("imagenet64", "lsun256", "small28", "small32rgb"), UNet.Config.presetNames());
         assertEquals(UNet.Config.imageNet64(), UNet.Config.preset("imagenet64"));
         assertEquals(UNet.Config.lsun256(), UNet.Config.preset("lsun256"));
         assertEquals(UNet.Config.small28(), UNet.Config.preset("small28"));
+        assertEquals(UNet.Config.small32rgb(), UNet.Config.preset("small32rgb"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> UNet.Config.preset("imagenet128"));
-        assertEquals("UNet.Config: no preset named \"imagenet128\"; the presets are imagenet64, lsun256, small28",
-                e.getMessage());
+        assertEquals("UNet.Config: no preset named \"imagenet128\"; the presets are imagenet64, lsun256, small28, "
+                + "small32rgb", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> UNet.Config.preset(null));
         assertTrue(e.getMessage().contains("null"), e.getMessage());
     }
