@@ -110,9 +110,8 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
     /**
      * Easy consistency tuning of a trained teacher (its EMA weights) for {@code steps} updates: the model starts as a
      * copy of the teacher in its eps-free form; {@link EctSchedule#toy2d} (q 2, k 8, b 1, P_std 3, 6 stages),
-     * pseudo-Huber c = 0.003 with the weight 1/(t - r), Adam 3e-4 at the teacher's batch, EMA 0.99. Measured on the
-     * checkerboard, seed 0 (docs/RESULTS.md#ect-on-the-2-d-toys): lr 1e-3 diverged to 4-10x the teacher's SW1, EMA 0.995
-     * and 0.999 lagged behind the short run.
+     * pseudo-Huber c = 0.01 with the weight 1/(t - r), Adam 3e-4 at the teacher's batch, EMA 0.99; chosen on the
+     * checkerboard, seeds 0-2 (docs/RESULTS.md#ect-on-the-2-d-toys).
      */
     public EasyConsistencyTuning easyTuning(Preconditioned teacherEma, int steps) {
         if (teacherEma == null || steps < 1) {

@@ -117,7 +117,7 @@ class EasyConsistencyTuningTest {
     void weightings() {
         assertEquals(2.0, EasyConsistencyTuning.Weighting.INVERSE_GAP.of(2, 1.5, 0.5), 1e-15);
         assertEquals(0.25 + 4, EasyConsistencyTuning.Weighting.EDM.of(2, 1.5, 0.5), 1e-15);
-        assertEquals(0.003f, EasyConsistencyTuning.Config.preset("toy2d", 100).huberC());
+        assertEquals(0.01f, EasyConsistencyTuning.Config.preset("toy2d", 100).huberC());
         assertEquals(0f, EasyConsistencyTuning.Config.preset("paper", 100).huberC());
         assertEquals(EctSchedule.paper(100), EasyConsistencyTuning.Config.preset("paper", 100).schedule());
     }
