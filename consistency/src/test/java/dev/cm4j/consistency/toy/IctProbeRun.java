@@ -6,6 +6,7 @@ import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.model.ToyMlpNet;
 import dev.cm4j.consistency.schedule.IctSchedule;
+import dev.cm4j.consistency.train.Distance;
 import dev.cm4j.consistency.train.EdmTeacherTrainer;
 import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
 import dev.cm4j.consistency.train.OptimConfig;
@@ -43,11 +44,13 @@ public final class IctProbeRun {
         ToyPipeline d = ToyPipeline.defaults(data, seed);
         ToyPipeline tp = new ToyPipeline(data, seed, teacherSteps, 1, 1, d.batch(), d.ictBatch(), teacherWidth,
                 d.noiseScale());
-        ToyEvaluation eval = new ToyEvaluation(data, 20_000, seed + 100);
+        ToyEvaluation eval = new ToyEvaluation(data, Integer.getInteger("probe.n", 20_000), seed + 100);
         EdmTeacherTrainer teacher = tp.teacher();
         teacher.train();
         Preconditioned teacherEma = teacher.emaModel();
-        double teacherSw = eval.edm(teacherEma.denoiser()).sw();
+        ToyEvaluation.Score teacherScore = eval.edm(teacherEma.denoiser());
+        double teacherSw = teacherScore.sw();
+        Tensor teacherSamples = teacherScore.samples();
         System.out.printf(Locale.ROOT, "%s seed %d: teacher width %d, %d steps, SW1 %.5f; floor %.5f%n", data, seed,
                 teacherWidth, teacherSteps, teacherSw, eval.floor().sw());
         System.out.println("  teacher D per sigma: " + perSigma(teacherEma.denoiser(), data, eval, seed));
@@ -69,20 +72,46 @@ public final class IctProbeRun {
             ImprovedConsistencyTraining ict = new ImprovedConsistencyTraining(
                     new Preconditioned(ToyMlpNet.create(p.network(), new Rng(seed).fork(3)), p.consistency()),
                     data::sample, new ImprovedConsistencyTraining.Config(s.withGrid(ToyPipeline.GRID),
-                    Float.parseFloat(o.getOrDefault("c", "0.00076"))),
+                    o.containsKey("c") ? Float.parseFloat(o.get("c")) : Distance.ictHuberC(2)),
                     OptimConfig.adam(steps, p.ictBatch(), Double.parseDouble(o.getOrDefault("lr", "2e-3")))
                             .withBetas(0.9, Double.parseDouble(o.getOrDefault("beta2", "0.995")))
                             .withEvalEma(Double.parseDouble(o.getOrDefault("ema", "0.995"))), seed + 3);
+            int trace = Integer.parseInt(o.getOrDefault("trace", "0"));
+            if (trace > 0) {
+                // one-step SW1 of the EMA and of the raw weights every `trace` steps, on 5000 samples of their own
+                ToyEvaluation small = new ToyEvaluation(data, 5000, seed + 200);
+                StringBuilder line = new StringBuilder();
+                ict.listener(new dev.cm4j.consistency.train.TrainingListener() {
+                    @Override
+                    public void onStep(String phase, long step, long total, double loss) {
+                        if (step % trace == 0) {
+                            Preconditioned raw = ict.model().copy();
+                            raw.net().module().eval();
+                            line.append(String.format(Locale.ROOT, "%d: N=%d ema %.4f raw %.4f; ", step,
+                                    s.n(step - 1), small.consistency(ict.emaModel().denoiser(), 80).sw(),
+                                    small.consistency(raw.denoiser(), 80).sw()));
+                        }
+                        if (step == total) {
+                            System.out.println("    trace (one step, 5000 samples): " + line);
+                        }
+                    }
+                });
+            }
             long t0 = System.nanoTime();
             ict.train();
             double seconds = (System.nanoTime() - t0) / 1e9;
             Denoiser f = ict.emaModel().denoiser();
-            double one = eval.consistency(f, ToyPipeline.GRID.sigmaMax()).sw();
+            ToyEvaluation.Score oneScore = eval.consistency(f, ToyPipeline.GRID.sigmaMax());
+            double one = oneScore.sw();
             double mid = eval.bestMiddleSigma(f);
-            double two = eval.consistency(f, ToyPipeline.GRID.sigmaMax(), mid).sw();
+            ToyEvaluation.Score twoScore = eval.consistency(f, ToyPipeline.GRID.sigmaMax(), mid);
+            double two = twoScore.sw();
             System.out.printf(Locale.ROOT, "  ict %s: %.1f s, 1 step %.5f (%.3fx), 2 steps (mid %.3f) %.5f (%.3fx)%n",
                     args[i], seconds, one, one / teacherSw, mid, two, two / teacherSw);
             System.out.println("    loss per stage: " + stageLosses(ict.losses(), s));
+            System.out.println("    SW2 and outliers: teacher " + sw2(teacherSamples, eval) + "; 1 step "
+                    + sw2(oneScore.samples(), eval) + "; 2 steps " + sw2(twoScore.samples(), eval) + "; data "
+                    + sw2(eval.reference(), eval));
             System.out.println("    EMA f per sigma: " + perSigma(f, data, eval, seed));
             Preconditioned raw = ict.model().copy();
             raw.net().module().eval();
@@ -90,6 +119,20 @@ public final class IctProbeRun {
                     eval.consistency(raw.denoiser(), ToyPipeline.GRID.sigmaMax()).sw(),
                     perSigma(raw.denoiser(), data, eval, seed));
         }
+    }
+
+    /** SW2 against the reference, the largest norm of a sample and the share of samples with norm above 2.5. */
+    private static String sw2(Tensor samples, ToyEvaluation eval) {
+        double max = 0;
+        int far = 0;
+        int n = samples.dim(0);
+        for (int i = 0; i < n; i++) {
+            double norm = Math.hypot(samples.data()[samples.offset() + 2 * i], samples.data()[samples.offset() + 2 * i + 1]);
+            max = Math.max(max, norm);
+            far += norm > 2.5 ? 1 : 0;
+        }
+        return String.format(Locale.ROOT, "SW2 %.5f max |x| %.2f, %.3f%% beyond 2.5",
+                new SlicedWasserstein(256, 2, 0).distance(eval.reference(), samples), max, 100.0 * far / n);
     }
 
     /** Mean loss over each stage of the curriculum (N(k) constant), as "N: mean". */
