@@ -5,7 +5,9 @@ import dev.cm4j.consistency.model.Preconditioning;
 import dev.cm4j.consistency.data.Toy2d;
 import dev.cm4j.consistency.schedule.IctSchedule;
 import dev.cm4j.consistency.train.ConsistencyDistillation;
+import dev.cm4j.consistency.schedule.EctSchedule;
 import dev.cm4j.consistency.train.Distance;
+import dev.cm4j.consistency.train.EasyConsistencyTuning;
 import dev.cm4j.consistency.train.EdmTeacherTrainer;
 import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
 import dev.cm4j.consistency.train.OptimConfig;
@@ -103,6 +105,23 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
                 new Preconditioned(ToyMlpNet.create(network(), new Rng(seed).fork(3)), consistency()), data::sample,
                 new ImprovedConsistencyTraining.Config(IctSchedule.toy2d(ictSteps).withGrid(GRID), Distance.ictHuberC(2)),
                 OptimConfig.adam(ictSteps, ictBatch, 2e-3).withBetas(0.9, 0.995).withEvalEma(0.995), seed + 3));
+    }
+
+    /**
+     * Easy consistency tuning of a trained teacher (its EMA weights) for {@code steps} updates: the model starts as a
+     * copy of the teacher in its eps-free form; {@link EctSchedule#toy2d} (q 2, k 8, b 1, P_std 3, 6 stages),
+     * pseudo-Huber c = 0.01 with the weight 1/(t - r), Adam 3e-4 at the teacher's batch, EMA 0.99; chosen on the
+     * checkerboard, seeds 0-2 (docs/RESULTS.md#ect-on-the-2-d-toys).
+     */
+    public EasyConsistencyTuning easyTuning(Preconditioned teacherEma, int steps) {
+        if (teacherEma == null || steps < 1) {
+            throw new IllegalArgumentException("ToyPipeline.easyTuning: need a teacher and steps >= 1, got "
+                    + teacherEma + ", " + steps);
+        }
+        return describeData(new EasyConsistencyTuning(
+                Preconditioned.fromTeacher(teacherEma, teacherEma.preconditioning()), data::sample,
+                EasyConsistencyTuning.Config.preset("toy2d", steps),
+                OptimConfig.adam(steps, batch, 3e-4).withEvalEma(0.99), seed + 5));
     }
 
     /**

@@ -1,0 +1,99 @@
+package dev.cm4j.consistency.toy;
+
+import dev.cm4j.consistency.data.Toy2d;
+import dev.cm4j.consistency.model.Denoiser;
+import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.consistency.schedule.EctSchedule;
+import dev.cm4j.consistency.train.EasyConsistencyTuning;
+import dev.cm4j.consistency.train.EdmTeacherTrainer;
+import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
+import dev.cm4j.consistency.train.OptimConfig;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The measurement behind the ECT rows of docs/RESULTS.md: trains the demo's teacher for one seed, then ECT in each
+ * given setting (and iCT with the demo's settings when asked), and prints SW1 in one and two steps beside the
+ * teacher's, scored as the demo scores (20,000 samples, evaluation seed = seed + 100).
+ *
+ * <pre>
+ * java ... dev.cm4j.consistency.toy.EctToyRun DATA SEED WIDTH TEACHER_STEPS [ict] SETTING...
+ * SETTING: comma-separated key=value of steps, q, stages, k, b, lr, c, w (gap|edm), ema, batch, pstd, pmean;
+ *          "default" for ToyPipeline.easyTuning with ICT_STEPS/4 steps
+ * </pre>
+ */
+public final class EctToyRun {
+    private EctToyRun() {
+    }
+
+    public static void main(String[] args) {
+        Toy2d data = Toy2d.valueOf(args[0].toUpperCase(Locale.ROOT));
+        long seed = Long.parseLong(args[1]);
+        int width = Integer.parseInt(args[2]);
+        int teacherSteps = Integer.parseInt(args[3]);
+        ToyPipeline d = ToyPipeline.defaults(data, seed);
+        ToyPipeline p = new ToyPipeline(data, seed, teacherSteps, d.cdSteps(), d.ictSteps(), d.batch(), d.ictBatch(),
+                width, d.noiseScale());
+        ToyEvaluation eval = new ToyEvaluation(data, 20_000, seed + 100);
+        long t0 = System.nanoTime();
+        EdmTeacherTrainer teacher = p.teacher();
+        teacher.train();
+        double teacherSeconds = (System.nanoTime() - t0) / 1e9;
+        Preconditioned teacherEma = teacher.emaModel();
+        double floor = eval.floor().sw();
+        double teacherSw = eval.edm(teacherEma.denoiser()).sw();
+        System.out.printf(Locale.ROOT, "%s seed %d width %d: floor %.5f, teacher %d steps %.1f s, SW1 %.5f%n",
+                data, seed, width, floor, teacherSteps, teacherSeconds, teacherSw);
+        for (String setting : Arrays.copyOfRange(args, 4, args.length)) {
+            if (setting.equals("ict")) {
+                t0 = System.nanoTime();
+                ImprovedConsistencyTraining ict = p.improvedTraining();
+                ict.train();
+                report("ict " + p.ictSteps() + " steps batch " + p.ictBatch(), ict.emaModel().denoiser(), eval,
+                        teacherSw, (System.nanoTime() - t0) / 1e9);
+                continue;
+            }
+            t0 = System.nanoTime();
+            EasyConsistencyTuning ect = setting.equals("default") ? p.easyTuning(teacherEma, p.ictSteps() / 4)
+                    : custom(p, teacherEma, setting);
+            ect.train();
+            report("ect " + setting, ect.emaModel().denoiser(), eval, teacherSw, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private static EasyConsistencyTuning custom(ToyPipeline p, Preconditioned teacherEma, String setting) {
+        Map<String, String> o = new HashMap<>();
+        for (String kv : setting.split(",")) {
+            String[] parts = kv.split("=", 2);
+            o.put(parts[0], parts[1]);
+        }
+        int steps = Integer.parseInt(o.getOrDefault("steps", Integer.toString(p.ictSteps() / 4)));
+        int stages = Integer.parseInt(o.getOrDefault("stages", "6"));
+        EctSchedule s = EctSchedule.toy2d(steps)
+                .withStageLength(Math.max(1, Math.ceilDiv(steps, stages)))
+                .withQ(Double.parseDouble(o.getOrDefault("q", "2")))
+                .withK(Double.parseDouble(o.getOrDefault("k", "8")))
+                .withB(Double.parseDouble(o.getOrDefault("b", "1")))
+                .withPMean(Double.parseDouble(o.getOrDefault("pmean", "-1.1")))
+                .withPStd(Double.parseDouble(o.getOrDefault("pstd", "2.0")));
+        EasyConsistencyTuning.Weighting w = o.getOrDefault("w", "gap").equals("edm")
+                ? EasyConsistencyTuning.Weighting.EDM : EasyConsistencyTuning.Weighting.INVERSE_GAP;
+        var config = new EasyConsistencyTuning.Config(s, Float.parseFloat(o.getOrDefault("c", "0")), w);
+        var optim = OptimConfig.adam(steps, Integer.parseInt(o.getOrDefault("batch", Integer.toString(p.batch()))),
+                Double.parseDouble(o.getOrDefault("lr", "1e-3")))
+                .withEvalEma(Double.parseDouble(o.getOrDefault("ema", "0.995")));
+        return new EasyConsistencyTuning(Preconditioned.fromTeacher(teacherEma, teacherEma.preconditioning()),
+                p.data()::sample, config, optim, p.seed() + 5);
+    }
+
+    private static void report(String name, Denoiser f, ToyEvaluation eval, double teacherSw, double seconds) {
+        double sigmaMax = ToyPipeline.GRID.sigmaMax();
+        double one = eval.consistency(f, sigmaMax).sw();
+        double mid = eval.bestMiddleSigma(f);
+        double two = eval.consistency(f, sigmaMax, mid).sw();
+        System.out.printf(Locale.ROOT, "  %s: %.1f s, 1 step %.5f (%.3fx), 2 steps (mid %.3f) %.5f (%.3fx)%n", name,
+                seconds, one, one / teacherSw, mid, two, two / teacherSw);
+    }
+}
