@@ -3,6 +3,7 @@ package dev.cm4j.models.unet;
 import dev.cm4j.autodiff.StateCheck;
 import dev.cm4j.models.io.CheckpointMismatchException;
 import dev.cm4j.models.io.TorchCheckpoint;
+import dev.cm4j.tensor.HalfFormat;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 
@@ -25,7 +26,10 @@ import java.util.Set;
  * and docs/PERFORMANCE.md).
  *
  * <p>Memory: the network at float32, 4 bytes per parameter (ImageNet-64: 295,899,267 parameters, 1.18 GB; LSUN-256:
- * 526,304,771, 2.11 GB), plus one 1 MiB read buffer; the file is streamed into the network's own arrays.
+ * 526,304,771, 2.11 GB), plus one 1 MiB read buffer; the file is streamed into the network's own arrays. With a
+ * 16-bit storage ({@link #load(Path, UNet.Config, HalfFormat)}) the convolution and linear weights are then kept in
+ * 16 bits ({@link dev.cm4j.models.Module#toHalf}), halving their memory for sampling; loading still passes through
+ * the float32 network once.
  */
 public final class ReleasedCheckpoint {
     private ReleasedCheckpoint() {
@@ -39,6 +43,15 @@ public final class ReleasedCheckpoint {
      * @throws dev.cm4j.models.io.CheckpointFormatException when the file is damaged or hostile
      */
     public static UNet load(Path file, UNet.Config config) throws IOException {
+        return load(file, config, null);
+    }
+
+    /**
+     * {@link #load(Path, UNet.Config)}, then the convolution and linear weights stored in {@code storage} for
+     * inference ({@link dev.cm4j.models.Module#toHalf}); null keeps float32. A weight saved in the same 16-bit format
+     * keeps its bits (widening and rounding back are exact); a float32 weight is rounded to nearest even.
+     */
+    public static UNet load(Path file, UNet.Config config, HalfFormat storage) throws IOException {
         Map<String, int[]> live = UNet.parameterShapes(config);
         Map<String, int[]> saved = new LinkedHashMap<>();
         TorchCheckpoint.index(file).forEach((k, v) -> saved.put(k, v.shape()));
@@ -55,6 +68,9 @@ public final class ReleasedCheckpoint {
         Map<String, Tensor> targets = new LinkedHashMap<>();
         net.stateDict().forEach((k, v) -> targets.put(prefix + k, v));
         TorchCheckpoint.readInto(file, targets);
+        if (storage != null) {
+            net.toHalf(storage);
+        }
         return net;
     }
 
