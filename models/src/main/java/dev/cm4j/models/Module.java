@@ -40,11 +40,21 @@ public abstract class Module {
 
     // ---------------------------------------------------------------- registration
 
-    /** Registers a trainable parameter holding {@code value} (not copied) and returns it. */
+    /**
+     * Registers a trainable parameter holding {@code value} (not copied) and returns it. Inside a
+     * {@link ShapeOnly#blank(HalfFormat)} scope a {@link #halfCapable} parameter is stored in 16 bits instead (the
+     * returned Var then only gives its shape).
+     */
     protected final Var registerParameter(String name, Tensor value) {
         checkName(name);
         Var p = Var.param(value);
         params.put(name, p);
+        HalfFormat half = ShapeOnly.halfStorage();
+        if (half != null && halfCapable(name)) {
+            // the dotted name is known once the module is attached: toHalf on the root sets it
+            halfParams.put(name, new HalfParameter(HalfTensor.narrow(value, half), name, true));
+            params.put(name, null);
+        }
         return p;
     }
 
@@ -200,7 +210,8 @@ public abstract class Module {
     /**
      * Stores every {@link #halfCapable} parameter of this module and its descendants in {@code format}, rounded to
      * nearest (ties to even), and drops its float32 array: inference only (see the class comment). A parameter
-     * already stored in the other 16-bit format is widened exactly and rounded again. Returns this module.
+     * already stored in the other 16-bit format is widened exactly and rounded again; one already in {@code format}
+     * is kept (its name in errors becomes its dotted name from this module). Returns this module.
      */
     public final Module toHalf(HalfFormat format) {
         if (format == null) {
@@ -216,6 +227,7 @@ public abstract class Module {
                 String dotted = path.isEmpty() ? name : path + "." + name;
                 HalfParameter old = m.halfParams.get(name);
                 if (old != null && old.value().format() == format) {
+                    m.halfParams.put(name, new HalfParameter(old.value(), dotted, old.requiresGrad()));
                     continue;
                 }
                 Tensor wide = old != null ? old.value().toFloat32() : e.getValue().value();

@@ -146,23 +146,62 @@ class HalfWeightsTest {
 
     @Test
     void float16WeightsOfACheckpointKeepTheirBitsWhenLoadedInFloat16() throws IOException {
-        var file = TorchFixtures.fixture("unet_uncond_fp16.pt");
-        UNet.Config c = ReleasedCheckpointTest.tiny(false);
-        UNet wide = ReleasedCheckpoint.load(file, c);
-        UNet half = ReleasedCheckpoint.load(file, c, HalfFormat.FP16);
-        Map<String, TorchCheckpoint.TensorInfo> index = TorchCheckpoint.index(file);
+        int float16InFile = checkLoadedInHalf("unet_uncond_fp16.pt", false, HalfFormat.FP16);
+        // use_fp16 converts the blocks' convolutions (convert_to_fp16); time_embed, the stem and out stay float32
+        assertEquals(32, float16InFile, "float16 weights in the file");
+    }
+
+    @Test
+    void aFloat32CheckpointLoadedInBfloat16IsRoundedToNearestEven() throws IOException {
+        assertEquals(0, checkLoadedInHalf("unet_cond_fp32.pt", true, HalfFormat.BF16));
+    }
+
+    /**
+     * Loads {@code file} at float32 and straight into {@code format} ({@link ReleasedCheckpoint#load(java.nio.file.Path,
+     * UNet.Config, HalfFormat)}, which never builds the float32 network): every 16-bit weight is the float32 load
+     * rounded to the format (bit for bit the file's bits where the file holds that format), every other parameter
+     * is equal, and the forward is that of the float32 load converted by toHalf. Returns how many weights the file
+     * held in float16.
+     */
+    private static int checkLoadedInHalf(String file, boolean conditional, HalfFormat format) throws IOException {
+        var path = TorchFixtures.fixture(file);
+        UNet.Config c = ReleasedCheckpointTest.tiny(conditional);
+        UNet wide = ReleasedCheckpoint.load(path, c);
+        UNet half = ReleasedCheckpoint.load(path, c, format);
+        Map<String, TorchCheckpoint.TensorInfo> index = TorchCheckpoint.index(path);
         Map<String, Tensor> state = wide.stateDict();
         int float16InFile = 0;
-        for (Map.Entry<String, HalfTensor> e : half.namedHalfParameters().entrySet()) {
+        Map<String, HalfTensor> halves = half.namedHalfParameters();
+        long layers = half.namedModules().values().stream().filter(m -> m instanceof Conv2d || m instanceof Linear)
+                .count();
+        assertEquals(layers, halves.size(), "one 16-bit weight per convolution and linear layer");
+        for (Map.Entry<String, HalfTensor> e : halves.entrySet()) {
+            Tensor w = state.get(e.getKey());
+            assertArrayEquals(HalfTensor.narrow(w, format).bits(), e.getValue().bits(), e.getKey());
             String saved = index.keySet().stream().filter(k -> k.endsWith(e.getKey())).findFirst().orElseThrow();
             if (index.get(saved).dtype().equals("F16")) {
                 float16InFile++;
-                assertArrayEquals(state.get(e.getKey()).toArray(), e.getValue().toFloat32().toArray(), e.getKey());
+                assertArrayEquals(w.toArray(), e.getValue().toFloat32().toArray(), e.getKey() + " keeps its bits");
             }
         }
-        // use_fp16 converts the blocks' convolutions (convert_to_fp16); time_embed, the stem and out stay float32
-        assertEquals(32, float16InFile, "float16 weights in the file");
-        assertEquals(43, half.namedHalfParameters().size(), "convolution and linear weights");
+        half.namedParameters().forEach((k, v) -> assertArrayEquals(state.get(k).toArray(), v.value().toArray(), k));
+        assertEquals(wide.parameterCount(), half.parameterCount());
+        assertEquals(wide.parameterBytes(format), half.parameterBytes());
+
+        wide.toHalf(format);
+        wide.eval();
+        half.eval();
+        Tensor x = Tensor.randn(new Rng(4), 2, 3, 8, 8);
+        Tensor cNoise = Tensor.of(new float[] {0.5f, -1f}, 2);
+        int[] labels = conditional ? new int[] {3, 9} : null;
+        try (NoGrad ignored = NoGrad.enter()) {
+            assertArrayEquals(wide.forward(Var.constant(x), Var.constant(cNoise), labels).value().toArray(),
+                    half.forward(Var.constant(x), Var.constant(cNoise), labels).value().toArray());
+        }
+        var e = assertThrows(IllegalStateException.class,
+                () -> half.forward(Var.param(x), Var.constant(cNoise), labels));
+        assertTrue(e.getMessage().contains("'time_embed.0.weight' is stored in " + format), e.getMessage());
+        return float16InFile;
     }
 
     @Test
