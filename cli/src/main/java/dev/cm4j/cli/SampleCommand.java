@@ -204,7 +204,8 @@ final class SampleCommand implements Callable<Integer> {
         Preconditioning p = consistency ? Preconditioning.consistency(0.5, GRID.sigmaMin()) : Preconditioning.edm(0.5);
         return new Source(new Preconditioned(new UNetNet(net), p), c, consistency,
                 "released " + model + (consistency ? " consistency model" : " EDM teacher") + ", weights in "
-                        + precision.toLowerCase(java.util.Locale.ROOT) + String.format(", %,d bytes", net.parameterBytes()));
+                        + precision.toLowerCase(java.util.Locale.ROOT)
+                        + String.format(", %,d bytes", net.parameterBytes()));
     }
 
     /** The weights' storage of --precision: null for fp32. */

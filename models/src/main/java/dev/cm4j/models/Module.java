@@ -200,8 +200,8 @@ public abstract class Module {
     private static final ThreadLocal<float[]> WIDENED = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
-     * Whether {@link #toHalf} stores this module's own parameter {@code name} in 16 bits. None by default; {@link Conv2d}
-     * and {@link Linear} store their weights (biases, norms and embeddings are small and stay float32).
+     * Whether {@link #toHalf} stores this module's own parameter {@code name} in 16 bits. None by default;
+     * {@link Conv2d} and {@link Linear} store their weights (biases, norms and embeddings are small and stay float32).
      */
     protected boolean halfCapable(String name) {
         return false;

@@ -27,7 +27,7 @@ public final class HalfTensor {
         return new HalfTensor(bits, shape.clone(), format);
     }
 
-    /** {@code t} rounded to {@code format}, to nearest with ties to even; values past the format's range overflow to +-inf. */
+    /** {@code t} rounded to {@code format}, to nearest with ties to even; values past its range become +-inf. */
     public static HalfTensor narrow(Tensor t, HalfFormat format) {
         short[] bits = new short[t.size()];
         format.narrow(t.data(), t.offset(), bits, 0, bits.length);

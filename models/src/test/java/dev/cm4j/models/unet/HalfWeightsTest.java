@@ -157,8 +157,8 @@ class HalfWeightsTest {
     }
 
     /**
-     * Loads {@code file} at float32 and straight into {@code format} ({@link ReleasedCheckpoint#load(java.nio.file.Path,
-     * UNet.Config, HalfFormat)}, which never builds the float32 network): every 16-bit weight is the float32 load
+     * Loads {@code file} at float32 and straight into {@code format} (the 16-bit {@link ReleasedCheckpoint#load},
+     * which never builds the float32 network): every 16-bit weight is the float32 load
      * rounded to the format (bit for bit the file's bits where the file holds that format), every other parameter
      * is equal, and the forward is that of the float32 load converted by toHalf. Returns how many weights the file
      * held in float16.

@@ -141,6 +141,31 @@ class HalfConversionTest {
     }
 
     @Test
+    void arrayLoopsEqualTheScalarConversionsOnOddLengthsAndOffsets() {
+        SplittableRandom rng = new SplittableRandom(3);
+        for (int n : new int[] {0, 1, 7, 15, 17, 63, 1001}) {
+            int off = rng.nextInt(5);
+            short[] bits = new short[off + n];
+            float[] x = new float[off + n];
+            for (int i = 0; i < bits.length; i++) {
+                bits[i] = (short) rng.nextInt();
+                x[i] = (float) (rng.nextGaussian() * Math.scalb(1.0, rng.nextInt(-30, 30)));
+            }
+            for (HalfFormat f : HalfFormat.values()) {
+                float[] wide = new float[n + 3];
+                f.widen(bits, off, wide, 3, n);
+                short[] narrow = new short[n + 1];
+                f.narrow(x, off, narrow, 1, n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToRawIntBits(f.toFloat(bits[off + i])),
+                            Float.floatToRawIntBits(wide[3 + i]), f + " widen n=" + n + " i=" + i);
+                    assertEquals(f.fromFloat(x[off + i]), narrow[1 + i], f + " narrow n=" + n + " i=" + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void halfTensorRoundTripAndBytes() {
         Tensor t = Tensor.of(new float[] {0.1f, -2.5f, 65504f, 1e-8f, 70000f, 3f}, 2, 3);
         HalfTensor h = HalfTensor.narrow(t, HalfFormat.FP16);
