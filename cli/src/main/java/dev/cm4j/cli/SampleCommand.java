@@ -10,6 +10,7 @@ import dev.cm4j.consistency.sampling.EdmSampler;
 import dev.cm4j.consistency.sampling.MultistepSampler;
 import dev.cm4j.models.unet.ReleasedCheckpoint;
 import dev.cm4j.models.unet.UNet;
+import dev.cm4j.tensor.HalfFormat;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 import java.io.IOException;
@@ -98,8 +99,14 @@ final class SampleCommand implements Callable<Integer> {
             + "openai/consistency_models .pt of this network: imagenet64 (class-conditional, 1000 classes) or lsun256. "
             + "Sampled as a consistency model (CD, CT) at --times, or as an EDM teacher with --heun-steps; --batch "
             + "defaults to " + RELEASED_BATCH + ". Needs 4 bytes per parameter of heap: 1.2 GB (imagenet64), 2.1 GB "
-            + "(lsun256), and activations.")
+            + "(lsun256), and activations; about half with --precision fp16 or bf16.")
     String model;
+
+    @Option(names = "--precision", paramLabel = "P", description = "With --model: how the convolution and linear "
+            + "weights are held while sampling: fp32, or fp16 / bf16 (2 bytes per weight, widened to float32 per layer "
+            + "as it runs; a weight saved in that format keeps its bits, a float32 one is rounded to nearest even); "
+            + "the arithmetic is float32 either way (default: ${DEFAULT-VALUE}).")
+    String precision = "fp32";
 
     @Option(names = "--online", description = "Sample with the live weights instead of their EMA.")
     boolean online;
@@ -112,6 +119,7 @@ final class SampleCommand implements Callable<Integer> {
         ImageTrainCommand.inRange("--count", count, 1, 10_000_000);
         ImageTrainCommand.inRange("--batch", batch, 1, 65_536);
         ImageTrainCommand.inRange("--grid", grid, 1, 10_000);
+        storage(); // --precision checked before any weight is read
         Source src = model != null ? released() : fromImageCheckpoint();
         if (model != null && !spec.commandLine().getParseResult().hasMatchedOption("--batch")) {
             batch = RELEASED_BATCH;
@@ -191,11 +199,29 @@ final class SampleCommand implements Callable<Integer> {
         UNet.Config c = UNet.Config.preset(model);
         boolean consistency = !spec.commandLine().getParseResult().hasMatchedOption("--heun-steps");
         checkOptions(c, consistency, "--model " + model, consistency ? "a consistency model" : "an EDM teacher");
-        UNet net = ReleasedCheckpoint.load(checkpoint, c);
+        UNet net = ReleasedCheckpoint.load(checkpoint, c, storage());
         net.eval();
         Preconditioning p = consistency ? Preconditioning.consistency(0.5, GRID.sigmaMin()) : Preconditioning.edm(0.5);
         return new Source(new Preconditioned(new UNetNet(net), p), c, consistency,
-                "released " + model + (consistency ? " consistency model" : " EDM teacher"));
+                "released " + model + (consistency ? " consistency model" : " EDM teacher") + ", weights in "
+                        + precision.toLowerCase(java.util.Locale.ROOT)
+                        + String.format(", %,d bytes", net.parameterBytes()));
+    }
+
+    /** The weights' storage of --precision: null for fp32. */
+    private HalfFormat storage() {
+        boolean given = spec.commandLine().getParseResult().hasMatchedOption("--precision");
+        if (given && model == null) {
+            throw new IllegalArgumentException("--precision " + precision + ": applies to a released checkpoint "
+                    + "(--model)");
+        }
+        if (precision.equalsIgnoreCase("fp32")) {
+            return null;
+        }
+        if (precision.equalsIgnoreCase("fp16") || precision.equalsIgnoreCase("bf16")) {
+            return HalfFormat.of(precision);
+        }
+        throw new IllegalArgumentException("--precision " + precision + ": expected fp32, fp16 or bf16");
     }
 
     /** The options that depend on the kind of model: sampling times or Heun points, and the class. */

@@ -45,6 +45,10 @@ class SampleReleasedTest {
         refused("--online: a released checkpoint holds one set of weights", "-c", none, "--model", "imagenet64",
                 "--online");
         refused("absent.pt", "-c", none, "--model", "imagenet64");
+        refused("--precision fp8: expected fp32, fp16 or bf16", "-c", none, "--model", "imagenet64", "--precision",
+                "fp8");
+        refused("--precision bf16: applies to a released checkpoint (--model)", "-c", none, "--precision", "bf16");
+        refused("absent.pt", "-c", none, "--model", "imagenet64", "--precision", "fp16");
     }
 
     @Test

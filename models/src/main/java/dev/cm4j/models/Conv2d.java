@@ -6,12 +6,13 @@ import dev.cm4j.tensor.Rng;
 
 /**
  * {@code torch.nn.Conv2d} with a square kernel: x (N,in,H,W) -> (N,out,H',W'); parameters {@code weight}
- * (out, in, k, k) and {@code bias} (out).
+ * (out, in, k, k) and {@code bias} (out). The weight can be stored in 16 bits for inference ({@link Module#toHalf}).
  */
 public final class Conv2d extends Module implements Layer {
     private final int stride;
     private final int padding;
-    private final Var weight;
+    /** (out, in, k, k) */
+    private final int[] weightShape;
     private final Var bias;
 
     /** A 3x3 convolution with padding 1 and stride 1 (the shape-preserving convolution of the U-Net). */
@@ -27,18 +28,23 @@ public final class Conv2d extends Module implements Layer {
         this.stride = stride;
         this.padding = padding;
         int fanIn = in * kernel * kernel;
-        weight = registerParameter("weight", Init.weight(init, rng, fanIn, out, in, kernel, kernel));
+        weightShape = registerParameter("weight", Init.weight(init, rng, fanIn, out, in, kernel, kernel)).shape();
         bias = withBias ? registerParameter("bias", Init.bias(init, rng, fanIn, out)) : null;
     }
 
     @Override
     public Var forward(Var x) {
-        return ConvOps.conv2d(x, weight, bias, stride, padding);
+        return ConvOps.conv2d(x, parameterForForward("weight"), bias, stride, padding);
+    }
+
+    @Override
+    protected boolean halfCapable(String name) {
+        return name.equals("weight");
     }
 
     @Override
     protected Conv2d blank() {
-        int[] w = weight.shape(); // (out, in, k, k)
+        int[] w = weightShape; // (out, in, k, k)
         return new Conv2d(w[1], w[0], w[2], stride, padding, bias != null, Init.Scheme.ZERO, new Rng(0));
     }
 
@@ -47,8 +53,9 @@ public final class Conv2d extends Module implements Layer {
         return (Conv2d) super.copy();
     }
 
+    /** The float32 weight; throws while it is stored in 16 bits ({@link Module#toHalf}). */
     public Var weight() {
-        return weight;
+        return floatParameter("weight");
     }
 
     public Var bias() {

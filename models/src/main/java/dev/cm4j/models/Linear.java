@@ -6,12 +6,11 @@ import dev.cm4j.tensor.Rng;
 
 /**
  * {@code torch.nn.Linear}: x (..., in) -> x W^T + b (..., out); parameters {@code weight} (out, in) and {@code bias}
- * (out).
+ * (out). The weight can be stored in 16 bits for inference ({@link Module#toHalf}).
  */
 public final class Linear extends Module implements Layer {
     private final int in;
     private final int out;
-    private final Var weight;
     private final Var bias;
 
     /** PyTorch's default initialisation, with bias. */
@@ -26,13 +25,18 @@ public final class Linear extends Module implements Layer {
         this.in = in;
         this.out = out;
         // weight first, then bias: the draw order of torch.nn.Linear.reset_parameters
-        weight = registerParameter("weight", Init.weight(init, rng, in, out, in));
+        registerParameter("weight", Init.weight(init, rng, in, out, in));
         bias = withBias ? registerParameter("bias", Init.bias(init, rng, in, out)) : null;
     }
 
     @Override
     public Var forward(Var x) {
-        return LinearOps.linear(x, weight, bias);
+        return LinearOps.linear(x, parameterForForward("weight"), bias);
+    }
+
+    @Override
+    protected boolean halfCapable(String name) {
+        return name.equals("weight");
     }
 
     @Override
@@ -45,8 +49,9 @@ public final class Linear extends Module implements Layer {
         return (Linear) super.copy();
     }
 
+    /** The float32 weight; throws while it is stored in 16 bits ({@link Module#toHalf}). */
     public Var weight() {
-        return weight;
+        return floatParameter("weight");
     }
 
     /** The bias, or null without one. */

@@ -1,7 +1,10 @@
 package dev.cm4j.models;
 
+import dev.cm4j.autodiff.NoGrad;
 import dev.cm4j.autodiff.StateCheck;
 import dev.cm4j.autodiff.Var;
+import dev.cm4j.tensor.HalfFormat;
+import dev.cm4j.tensor.HalfTensor;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 
@@ -17,20 +20,41 @@ import java.util.Map;
  *
  * <p>Registration order is kept and defines the order of {@link #namedParameters()} and {@link #stateDict()}: a
  * module's own parameters, then its own buffers, then each child's entries, as in PyTorch.
+ *
+ * <p>For inference the large weights (those of {@link Conv2d} and {@link Linear}) can be stored in 16 bits:
+ * {@link #toHalf} rounds them to float16 or bfloat16 and drops their float32 arrays, halving their memory. Such a
+ * parameter is no longer a {@link Var}: each forward widens it exactly into a float32 scratch array of its thread,
+ * so the kernels and their float32 accumulation are those of the float32 network on the widened weights. A model
+ * with half parameters runs only inside {@link NoGrad} (a forward outside it throws, naming the parameter: no
+ * training or differentiation), lists them by {@link #namedHalfParameters()} instead of {@link #namedParameters()},
+ * and refuses {@link #stateDict()}, {@link #load} and {@link #copy()}; {@link #toFloat32()} widens them back.
  */
 public abstract class Module {
+    /** Own parameters; the value is null while the parameter is stored in 16 bits (kept to keep the order). */
     private final Map<String, Var> params = new LinkedHashMap<>();
+    /** Own parameters stored in 16 bits by {@link #toHalf}, with their dotted names from the converted root. */
+    private final Map<String, HalfParameter> halfParams = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
     // ---------------------------------------------------------------- registration
 
-    /** Registers a trainable parameter holding {@code value} (not copied) and returns it. */
+    /**
+     * Registers a trainable parameter holding {@code value} (not copied) and returns it. Inside a
+     * {@link ShapeOnly#blank(HalfFormat)} scope a {@link #halfCapable} parameter is stored in 16 bits instead (the
+     * returned Var then only gives its shape).
+     */
     protected final Var registerParameter(String name, Tensor value) {
         checkName(name);
         Var p = Var.param(value);
         params.put(name, p);
+        HalfFormat half = ShapeOnly.halfStorage();
+        if (half != null && halfCapable(name)) {
+            // the dotted name is known once the module is attached: toHalf on the root sets it
+            halfParams.put(name, new HalfParameter(HalfTensor.narrow(value, half), name, true));
+            params.put(name, null);
+        }
         return p;
     }
 
@@ -80,7 +104,7 @@ public abstract class Module {
         }
     }
 
-    /** Every parameter by dotted name. */
+    /** Every float32 parameter by dotted name (a parameter stored in 16 bits is in {@link #namedHalfParameters()}). */
     public final Map<String, Var> namedParameters() {
         Map<String, Var> out = new LinkedHashMap<>();
         collectParameters("", out);
@@ -88,7 +112,11 @@ public abstract class Module {
     }
 
     private void collectParameters(String prefix, Map<String, Var> out) {
-        params.forEach((n, p) -> out.put(prefix + n, p));
+        params.forEach((n, p) -> {
+            if (p != null) {
+                out.put(prefix + n, p);
+            }
+        });
         children.forEach((n, c) -> c.collectParameters(prefix + n + ".", out));
     }
 
@@ -97,24 +125,39 @@ public abstract class Module {
         return new ArrayList<>(namedParameters().values());
     }
 
-    /** Total number of parameter elements. */
+    /** Total number of parameter elements, those stored in 16 bits included. */
     public final long parameterCount() {
         long n = 0;
         for (Var p : namedParameters().values()) {
             n += p.size();
         }
+        for (HalfTensor h : namedHalfParameters().values()) {
+            n += h.size();
+        }
         return n;
     }
 
-    /** Parameters and buffers by dotted name; the tensors are the live ones (not copies). */
+    /**
+     * Parameters and buffers by dotted name; the tensors are the live ones (not copies).
+     *
+     * @throws IllegalStateException when a parameter is stored in 16 bits ({@link #toHalf}); {@link #toFloat32()}
+     *                               first
+     */
     public final Map<String, Tensor> stateDict() {
+        Map<String, HalfTensor> half = namedHalfParameters();
+        if (!half.isEmpty()) {
+            Map.Entry<String, HalfTensor> first = half.entrySet().iterator().next();
+            throw new IllegalStateException(getClass().getSimpleName() + ".stateDict: " + half.size()
+                    + " parameters are stored in " + first.getValue().format() + " for inference, the first '"
+                    + first.getKey() + "' " + first.getValue() + "; call toFloat32() to save, load, copy or train");
+        }
         Map<String, Tensor> out = new LinkedHashMap<>();
         collectState("", out);
         return out;
     }
 
     private void collectState(String prefix, Map<String, Tensor> out) {
-        params.forEach((n, p) -> out.put(prefix + n, p.value()));
+        params.forEach((n, p) -> out.put(prefix + n, p.value())); // no null: stateDict refuses half parameters
         buffers.forEach((n, b) -> out.put(prefix + n, b));
         children.forEach((n, c) -> c.collectState(prefix + n + ".", out));
     }
@@ -145,6 +188,160 @@ public abstract class Module {
     public final void checkLoadable(Map<String, Tensor> state, String source) {
         StateCheck.requireMatch("load" + (source == null ? "" : " from " + source) + ": state does not match "
                 + getClass().getSimpleName(), stateDict(), state, "module");
+    }
+
+    // ---------------------------------------------------------------- 16-bit storage
+
+    /** A parameter stored in 16 bits: its value, its dotted name from the converted root, its requires-grad flag. */
+    private record HalfParameter(HalfTensor value, String path, boolean requiresGrad) {
+    }
+
+    /** Per thread, the float32 array a forward widens a 16-bit parameter into; it grows to the largest one. */
+    private static final ThreadLocal<float[]> WIDENED = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * Whether {@link #toHalf} stores this module's own parameter {@code name} in 16 bits. None by default;
+     * {@link Conv2d} and {@link Linear} store their weights (biases, norms and embeddings are small and stay float32).
+     */
+    protected boolean halfCapable(String name) {
+        return false;
+    }
+
+    /**
+     * Stores every {@link #halfCapable} parameter of this module and its descendants in {@code format}, rounded to
+     * nearest (ties to even), and drops its float32 array: inference only (see the class comment). A parameter
+     * already stored in the other 16-bit format is widened exactly and rounded again; one already in {@code format}
+     * is kept (its name in errors becomes its dotted name from this module). Returns this module.
+     */
+    public final Module toHalf(HalfFormat format) {
+        if (format == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".toHalf: format is null; toFloat32()"
+                    + " converts to float32");
+        }
+        namedModules().forEach((path, m) -> {
+            for (Map.Entry<String, Var> e : m.params.entrySet()) {
+                String name = e.getKey();
+                if (!m.halfCapable(name)) {
+                    continue;
+                }
+                String dotted = path.isEmpty() ? name : path + "." + name;
+                HalfParameter old = m.halfParams.get(name);
+                if (old != null && old.value().format() == format) {
+                    m.halfParams.put(name, new HalfParameter(old.value(), dotted, old.requiresGrad()));
+                    continue;
+                }
+                Tensor wide = old != null ? old.value().toFloat32() : e.getValue().value();
+                boolean grad = old != null ? old.requiresGrad() : e.getValue().requiresGrad();
+                m.halfParams.put(name, new HalfParameter(HalfTensor.narrow(wide, format), dotted, grad));
+                e.setValue(null);
+            }
+        });
+        return this;
+    }
+
+    /**
+     * Widens every parameter stored in 16 bits back to a float32 parameter, exactly, in its place in the parameter
+     * order and with its requires-grad flag: the model can then be saved, copied and trained. Returns this module.
+     */
+    public final Module toFloat32() {
+        for (Module m : namedModules().values()) {
+            m.halfParams.forEach((name, h) -> {
+                Var p = Var.param(h.value().toFloat32());
+                p.setRequiresGrad(h.requiresGrad());
+                m.params.put(name, p);
+            });
+            m.halfParams.clear();
+        }
+        return this;
+    }
+
+    /** Every parameter stored in 16 bits by dotted name (empty for a float32 model); the storages are live. */
+    public final Map<String, HalfTensor> namedHalfParameters() {
+        Map<String, HalfTensor> out = new LinkedHashMap<>();
+        collectHalf("", out);
+        return out;
+    }
+
+    private void collectHalf(String prefix, Map<String, HalfTensor> out) {
+        halfParams.forEach((n, h) -> out.put(prefix + n, h.value()));
+        children.forEach((n, c) -> c.collectHalf(prefix + n + ".", out));
+    }
+
+    /**
+     * Bytes of the parameters' values as stored now: 4 per float32 element, 2 per element stored in 16 bits. Buffers
+     * and the per-thread widening array are not counted.
+     */
+    public final long parameterBytes() {
+        long bytes = 0;
+        for (Var p : namedParameters().values()) {
+            bytes += 4L * p.size();
+        }
+        for (HalfTensor h : namedHalfParameters().values()) {
+            bytes += h.bytes();
+        }
+        return bytes;
+    }
+
+    /**
+     * Bytes {@link #parameterBytes()} would give after {@code toHalf(format)}, or after {@link #toFloat32()} for a null
+     * format, computed from the module's parameters without converting anything (so it can be read from a module
+     * built in a {@link ShapeOnly} scope).
+     */
+    public final long parameterBytes(HalfFormat format) {
+        long bytes = 0;
+        for (Module m : namedModules().values()) {
+            for (Map.Entry<String, Var> e : m.params.entrySet()) {
+                HalfParameter h = m.halfParams.get(e.getKey());
+                long size = h != null ? h.value().size() : e.getValue().size();
+                bytes += (format != null && m.halfCapable(e.getKey()) ? 2L : 4L) * size;
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Own parameter {@code name} for a forward: the registered {@link Var}, or, when it is stored in 16 bits, a
+     * constant over its exact float32 values in this thread's widening array, valid until the next such call on the
+     * thread (a forward uses it at once).
+     *
+     * @throws IllegalStateException for a parameter stored in 16 bits outside a {@link NoGrad} scope
+     */
+    protected final Var parameterForForward(String name) {
+        Var p = params.get(name);
+        if (p != null) {
+            return p;
+        }
+        HalfParameter h = halfParams.get(name);
+        if (h == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameter '" + name + "'");
+        }
+        if (!NoGrad.active()) {
+            throw new IllegalStateException(getClass().getSimpleName() + ".forward: parameter '" + h.path()
+                    + "' is stored in " + h.value().format() + " for inference only and cannot be trained or"
+                    + " differentiated; run the network inside NoGrad, or call toFloat32() on the model first");
+        }
+        float[] wide = WIDENED.get();
+        if (wide.length < h.value().size()) {
+            wide = new float[h.value().size()];
+            WIDENED.set(wide);
+        }
+        h.value().widenInto(wide, 0);
+        return Var.constant(Tensor.wrap(wide, 0, h.value().shape()));
+    }
+
+    /**
+     * Own float32 parameter {@code name} (an accessor such as {@code Conv2d.weight()}).
+     *
+     * @throws IllegalStateException when it is stored in 16 bits
+     */
+    protected final Var floatParameter(String name) {
+        Var p = params.get(name);
+        if (p == null && halfParams.containsKey(name)) {
+            HalfParameter h = halfParams.get(name);
+            throw new IllegalStateException(getClass().getSimpleName() + ": parameter '" + h.path() + "' is stored in "
+                    + h.value().format() + "; call toFloat32() on the model for its float32 Var");
+        }
+        return p;
     }
 
     // ---------------------------------------------------------------- modes and gradients

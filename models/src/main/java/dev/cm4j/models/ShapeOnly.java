@@ -1,5 +1,7 @@
 package dev.cm4j.models;
 
+import dev.cm4j.tensor.HalfFormat;
+
 import dev.cm4j.tensor.Tensor;
 
 /**
@@ -19,7 +21,10 @@ import dev.cm4j.tensor.Tensor;
  * scope is per thread and nests like {@code NoGrad}.
  *
  * <p>A {@link #blank()} scope is the variant for {@link Module#copy()}: every such weight is a fresh zero tensor of its
- * own, so the module is real and can be loaded into, but nothing is drawn.
+ * own, so the module is real and can be loaded into, but nothing is drawn. A {@link #blank(HalfFormat)} scope
+ * builds such a module with its {@link Module#toHalf 16-bit} weights already in 16 bits: each is registered as zeros
+ * in that format, so the float32 weights of the whole network never exist at once (a released checkpoint is then
+ * read straight into the 16-bit storage).
  */
 public final class ShapeOnly implements AutoCloseable {
     private static final ThreadLocal<ShapeOnly> ACTIVE = new ThreadLocal<>();
@@ -27,17 +32,20 @@ public final class ShapeOnly implements AutoCloseable {
     private final ShapeOnly outer;
     /** True for a {@link #blank()} scope: fresh zeros per placeholder instead of one shared array. */
     private final boolean allocate;
+    /** The storage of 16-bit-capable parameters in a {@link #blank(HalfFormat)} scope; null otherwise. */
+    private final HalfFormat half;
     /** Grows to the largest placeholder requested; earlier placeholders keep their (smaller) arrays. */
     private float[] zeros = new float[0];
 
-    private ShapeOnly(ShapeOnly outer, boolean allocate) {
+    private ShapeOnly(ShapeOnly outer, boolean allocate, HalfFormat half) {
         this.outer = outer;
         this.allocate = allocate;
+        this.half = half;
     }
 
     /** Opens a scope on this thread; close it (try-with-resources) to build real modules again. */
     public static ShapeOnly enter() {
-        ShapeOnly s = new ShapeOnly(ACTIVE.get(), false);
+        ShapeOnly s = new ShapeOnly(ACTIVE.get(), false, null);
         ACTIVE.set(s);
         return s;
     }
@@ -47,9 +55,28 @@ public final class ShapeOnly implements AutoCloseable {
      * (unaliased, loadable) but cost no draws. {@link Module#copy()} builds its blank instance in one.
      */
     public static ShapeOnly blank() {
-        ShapeOnly s = new ShapeOnly(ACTIVE.get(), true);
+        ShapeOnly s = new ShapeOnly(ACTIVE.get(), true, null);
         ACTIVE.set(s);
         return s;
+    }
+
+    /**
+     * A {@link #blank()} scope in which every parameter that {@link Module#toHalf} would store in 16 bits is
+     * registered already stored in {@code format} (as zeros), without its float32 array being kept.
+     */
+    public static ShapeOnly blank(HalfFormat format) {
+        if (format == null) {
+            throw new IllegalArgumentException("ShapeOnly.blank: format is null; blank() builds float32 weights");
+        }
+        ShapeOnly s = new ShapeOnly(ACTIVE.get(), true, format);
+        ACTIVE.set(s);
+        return s;
+    }
+
+    /** The 16-bit storage of the innermost open scope on this thread, or null (none open, or not a 16-bit one). */
+    static HalfFormat halfStorage() {
+        ShapeOnly s = ACTIVE.get();
+        return s == null ? null : s.half;
     }
 
     /** True while a scope is open on this thread. */

@@ -3,6 +3,7 @@ package dev.cm4j.models.io;
 import dev.cm4j.models.io.TorchPickle.DType;
 import dev.cm4j.models.io.TorchPickle.Storage;
 import dev.cm4j.models.io.TorchPickle.TensorRef;
+import dev.cm4j.tensor.HalfTensor;
 import dev.cm4j.tensor.Tensor;
 
 import java.io.IOException;
@@ -106,23 +107,48 @@ public final class TorchCheckpoint {
      * shape; this is checked for all targets before the first is written.
      */
     public static void readInto(Path file, Map<String, Tensor> targets) throws IOException {
+        readInto(file, targets, Map.of());
+    }
+
+    /**
+     * {@link #readInto(Path, Map)}, and the tensors named in {@code halfTargets} into those 16-bit storages: each is
+     * read through one float32 array the size of the largest (widened exactly) and rounded to the target's format,
+     * so a float16 tensor read into a float16 target keeps its bits (likewise bfloat16), and a float32 one is rounded
+     * to nearest even. All targets are checked before the first is written.
+     */
+    public static void readInto(Path file, Map<String, Tensor> targets, Map<String, HalfTensor> halfTargets)
+            throws IOException {
         try (ZipFile zip = open(file)) {
             Parsed p = parse(zip, file);
             for (Map.Entry<String, Tensor> e : targets.entrySet()) {
-                TensorRef t = p.tensors().get(e.getKey());
-                if (t == null) {
-                    throw new CheckpointFormatException(file, "has no tensor '" + e.getKey() + "'");
-                }
-                if (!Arrays.equals(shape(t), e.getValue().shape())) {
-                    throw new CheckpointFormatException(file, "tensor '" + e.getKey() + "' has shape "
-                            + Arrays.toString(shape(t)) + ", expected " + Arrays.toString(e.getValue().shape()));
-                }
+                checkTarget(file, p, e.getKey(), e.getValue().shape());
+            }
+            for (Map.Entry<String, HalfTensor> e : halfTargets.entrySet()) {
+                checkTarget(file, p, e.getKey(), e.getValue().shape());
             }
             for (Map.Entry<String, Tensor> e : targets.entrySet()) {
                 Tensor dst = e.getValue();
                 fill(zip, file, p, e.getKey(), p.tensors().get(e.getKey()), dst.data(), dst.offset());
                 dst.markModified();
             }
+            int largest = halfTargets.values().stream().mapToInt(HalfTensor::size).max().orElse(0);
+            float[] wide = new float[largest];
+            for (Map.Entry<String, HalfTensor> e : halfTargets.entrySet()) {
+                HalfTensor dst = e.getValue();
+                fill(zip, file, p, e.getKey(), p.tensors().get(e.getKey()), wide, 0);
+                dst.format().narrow(wide, 0, dst.bits(), 0, dst.size());
+            }
+        }
+    }
+
+    private static void checkTarget(Path file, Parsed p, String name, int[] shape) throws CheckpointFormatException {
+        TensorRef t = p.tensors().get(name);
+        if (t == null) {
+            throw new CheckpointFormatException(file, "has no tensor '" + name + "'");
+        }
+        if (!Arrays.equals(shape(t), shape)) {
+            throw new CheckpointFormatException(file, "tensor '" + name + "' has shape "
+                    + Arrays.toString(shape(t)) + ", expected " + Arrays.toString(shape));
         }
     }
 

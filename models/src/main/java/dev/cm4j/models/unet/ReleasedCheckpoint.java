@@ -1,8 +1,11 @@
 package dev.cm4j.models.unet;
 
 import dev.cm4j.autodiff.StateCheck;
+import dev.cm4j.models.ShapeOnly;
 import dev.cm4j.models.io.CheckpointMismatchException;
 import dev.cm4j.models.io.TorchCheckpoint;
+import dev.cm4j.tensor.HalfFormat;
+import dev.cm4j.tensor.HalfTensor;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
 
@@ -20,12 +23,15 @@ import java.util.Set;
  * ({@code {"model": state_dict, ...}}) is unwrapped.
  *
  * <p>The network computes in float32. The released code on CUDA runs a {@code use_fp16} model's convolutions in
- * float16 and its attention through flash_attn (CM-SPEC section 13), so its outputs differ from cm4j's by float16
- * rounding; against the same network in float32, cm4j's forward agrees within 1e-6 relative (ReleasedCheckpointTest
- * and docs/PERFORMANCE.md).
+ * float16 and its attention through flash_attn (QKVFlashAttention of its cm/unet.py), so its outputs differ from
+ * cm4j's by float16 rounding; against the same network in float32, cm4j's forward agrees within 1e-6 relative
+ * (ReleasedCheckpointTest and docs/PERFORMANCE.md).
  *
  * <p>Memory: the network at float32, 4 bytes per parameter (ImageNet-64: 295,899,267 parameters, 1.18 GB; LSUN-256:
- * 526,304,771, 2.11 GB), plus one 1 MiB read buffer; the file is streamed into the network's own arrays.
+ * 526,304,771, 2.11 GB), plus one 1 MiB read buffer; the file is streamed into the network's own arrays. With a
+ * 16-bit storage ({@link #load(Path, UNet.Config, HalfFormat)}) the convolution and linear weights are built and read
+ * straight into 16 bits ({@link dev.cm4j.models.Module#toHalf}; ImageNet-64: 0.59 GB), through one float32 array the
+ * size of the largest weight.
  */
 public final class ReleasedCheckpoint {
     private ReleasedCheckpoint() {
@@ -39,6 +45,16 @@ public final class ReleasedCheckpoint {
      * @throws dev.cm4j.models.io.CheckpointFormatException when the file is damaged or hostile
      */
     public static UNet load(Path file, UNet.Config config) throws IOException {
+        return load(file, config, null);
+    }
+
+    /**
+     * {@link #load(Path, UNet.Config)} with the convolution and linear weights stored in {@code storage} for
+     * inference ({@link dev.cm4j.models.Module#toHalf}); null keeps float32. A weight saved in the same 16-bit format
+     * keeps its bits (widening and rounding back are exact); a float32 weight is rounded to nearest even. The float32
+     * network is never built: each 16-bit weight is read through one float32 array the size of the largest.
+     */
+    public static UNet load(Path file, UNet.Config config, HalfFormat storage) throws IOException {
         Map<String, int[]> live = UNet.parameterShapes(config);
         Map<String, int[]> saved = new LinkedHashMap<>();
         TorchCheckpoint.index(file).forEach((k, v) -> saved.put(k, v.shape()));
@@ -51,10 +67,24 @@ public final class ReleasedCheckpoint {
         } catch (IllegalArgumentException e) {
             throw new CheckpointMismatchException(file, e.getMessage());
         }
-        UNet net = new UNet(config, new Rng(0));
+        if (storage == null) {
+            UNet net = new UNet(config, new Rng(0));
+            Map<String, Tensor> targets = new LinkedHashMap<>();
+            net.stateDict().forEach((k, v) -> targets.put(prefix + k, v));
+            TorchCheckpoint.readInto(file, targets);
+            return net;
+        }
+        // built with its 16-bit weights already in 16 bits (zeros), so the float32 network never exists whole
+        UNet net;
+        try (ShapeOnly ignored = ShapeOnly.blank(storage)) {
+            net = new UNet(config, new Rng(0));
+        }
+        net.toHalf(storage); // the dotted names, for errors
         Map<String, Tensor> targets = new LinkedHashMap<>();
-        net.stateDict().forEach((k, v) -> targets.put(prefix + k, v));
-        TorchCheckpoint.readInto(file, targets);
+        net.namedParameters().forEach((k, v) -> targets.put(prefix + k, v.value()));
+        Map<String, HalfTensor> halfTargets = new LinkedHashMap<>();
+        net.namedHalfParameters().forEach((k, v) -> halfTargets.put(prefix + k, v));
+        TorchCheckpoint.readInto(file, targets, halfTargets);
         return net;
     }
 
