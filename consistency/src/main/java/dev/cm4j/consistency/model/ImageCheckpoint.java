@@ -3,6 +3,7 @@ package dev.cm4j.consistency.model;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.models.io.CheckpointIdentity;
 import dev.cm4j.models.io.CheckpointMismatchException;
 import dev.cm4j.models.io.SafeTensors;
 import dev.cm4j.models.io.TrainingState;
@@ -113,6 +114,26 @@ public record ImageCheckpoint(Path file, String role, UNet.Config config, String
         });
         long step = Long.parseLong(meta.getOrDefault("step", "0"));
         return new ImageCheckpoint(file, role, config, architecture, step, weights, ema.isEmpty() ? weights : ema);
+    }
+
+    /**
+     * Writes the weights of {@code net} as a checkpoint of {@code role} that {@link #read} accepts: the U-Net
+     * configuration as the setting {@value #UNET_SETTING}, the architecture, {@code step}, and checksums; no optimiser
+     * state and no EMA (the weights are the ones to sample with). The previous file, if any, is kept as {@code X.prev}.
+     *
+     * @throws IllegalArgumentException if the role is not one of {@link #ALL_ROLES}
+     * @throws IllegalStateException if a weight is NaN or infinite (nothing is written)
+     */
+    public static void write(Path file, String role, UNet net, long step) throws IOException {
+        if (!ALL_ROLES.contains(role)) {
+            throw new IllegalArgumentException("ImageCheckpoint.write: " + file + ": role '" + role + "' is not one of "
+                    + ALL_ROLES);
+        }
+        String architecture = new UNetNet(net).architecture();
+        new TrainingState(net, null)
+                .identity(CheckpointIdentity.of(role, architecture).withSetting(UNET_SETTING, json(net.config())))
+                .setStep(step)
+                .save(file);
     }
 
     private static String describe(List<String> roles) {
