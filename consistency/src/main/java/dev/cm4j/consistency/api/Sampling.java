@@ -11,8 +11,9 @@ import java.util.Arrays;
  *       x_t = x + t z). It runs from sigmaMin = eps = 0.002 to sigmaMax = T = 80. {@link #sigmas} takes sigmas.</li>
  *   <li><b>grid index</b>: a point of the N-point Karras grid, the boundaries of Song et al. 2023, Section 4 and
  *       Appendix C, t_i = (eps^(1/rho) + (i-1)/(N-1) (T^(1/rho) - eps^(1/rho)))^rho for i = 1..N, rho = 7
- *       (Karras et al. 2022, eq. 5). The paper counts upwards from t_1 = eps; an index here counts downwards as the released code does:
- *       index k is t_(N-k), index 0 is sigmaMax and index N - 1 is sigmaMin. {@link #gridIndices} takes indices.</li>
+ *       (Karras et al. 2022, eq. 5). The paper counts upwards from t_1 = eps; an index here counts downwards, as
+ *       the released code does: index k is t_(N-k), index 0 is sigmaMax and index N - 1 is sigmaMin.
+ *       {@link #gridIndices} takes indices.</li>
  *   <li><b>c_noise</b>: what the network reads as its noise input, a function of sigma fixed by the network
  *       ({@link dev.cm4j.consistency.model.CNoise}: 250 ln sigma for cm4j's U-Net and the released weights). No
  *       argument here takes it; the model computes it from sigma.</li>
