@@ -8,7 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cm4j.consistency.editing.Edit;
 import dev.cm4j.consistency.editing.Masks;
+import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.consistency.metrics.FashionMnistEvaluator;
 import dev.cm4j.consistency.model.ImageCheckpoint;
+import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.consistency.model.Preconditioning;
+import dev.cm4j.consistency.model.UNetNet;
+import dev.cm4j.consistency.schedule.IctSchedule;
+import dev.cm4j.consistency.train.Distance;
+import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
+import dev.cm4j.consistency.train.OptimConfig;
 import dev.cm4j.models.unet.UNet;
 import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.Tensor;
@@ -136,5 +145,34 @@ class ConsistencyModelTest {
         assertEquals(38, img.getWidth());
         assertEquals(38, img.getHeight());
         assertTrue(Files.size(png) > 0);
+    }
+
+    @Test
+    void aTrainersModelSamplesAndSavesAsItsRole(@TempDir Path dir) throws IOException {
+        Preconditioned student = new Preconditioned(UNetNet.create(TINY, new Rng(1)),
+                Preconditioning.consistency(0.5, KarrasSchedule.DEFAULT.sigmaMin()));
+        var ict = new ImprovedConsistencyTraining(student, (n, rng) -> rng.uniform(-1, 1, n, 1, 8, 8),
+                new ImprovedConsistencyTraining.Config(IctSchedule.paper(2), Distance.ictHuberC(64)),
+                OptimConfig.adam(2, 4, 1e-4), 3);
+        ict.train();
+        ConsistencyModel m = ConsistencyModel.of(ict);
+        assertEquals("ict", m.role());
+        assertEquals(2, m.step());
+        Tensor a = m.sample(2, Sampling.oneStep(), 4);
+        m.save(dir.resolve("ict.safetensors"));
+        assertArrayEquals(a.toArray(), ConsistencyModel.load(dir.resolve("ict.safetensors")).sample(2,
+                Sampling.oneStep(), 4).toArray(), "the trainer's EMA model, saved and loaded, samples the same");
+    }
+
+    @Test
+    void evaluateScoresFashionMnistShapedImages() throws IOException {
+        Tensor samples = new Rng(1).uniform(-1, 1, 8, 1, 28, 28);
+        Tensor reference = new Rng(2).uniform(-1, 1, 8, 1, 28, 28);
+        FashionMnistEvaluator.Report r = ConsistencyModel.evaluate(samples, reference);
+        assertEquals(8, r.sampleCount());
+        assertTrue(Double.isFinite(r.fd()) && r.fd() >= 0, "FD " + r.fd());
+        var e = assertThrows(IllegalArgumentException.class, () -> ConsistencyModel.evaluate(
+                new Rng(1).uniform(-1, 1, 8, 1, 8, 8), reference));
+        assertTrue(e.getMessage().contains("[8, 1, 8, 8]"), e.getMessage());
     }
 }
