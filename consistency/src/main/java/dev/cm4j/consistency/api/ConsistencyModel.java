@@ -41,8 +41,7 @@ import java.util.Arrays;
  * <p><b>Seeds.</b> Every random operation takes a seed and draws all its noise from one Philox stream of that seed,
  * {@value #BATCH} samples per network call: the same model, arguments and seed give the same bits on every run.
  *
- * <p>Instances are immutable. The network is evaluated in eval mode; one instance may serve one thread at a time
- * (its layers keep scratch buffers).
+ * <p>Instances are immutable; the network is evaluated in eval mode. Call one instance from one thread at a time.
  */
 public final class ConsistencyModel {
     /** Samples per network call in {@link #sample}: fixed, since it decides where each draw of the stream goes. */
@@ -67,12 +66,13 @@ public final class ConsistencyModel {
 
     /**
      * The model in a checkpoint of cm4j's image trainers ({@code cm4j train-teacher}, {@code distill},
-     * {@code train-ct}, {@code train-ict}), with its evaluation EMA weights. The checkpoint records its U-Net
+     * {@code train-ct}, {@code train-ict}), with its evaluation EMA weights (the live ones where it holds no EMA,
+     * as a checkpoint written by {@link #save} or {@link ImageCheckpoint#write}). The checkpoint records its U-Net
      * configuration and role; the file is verified (every checksum) before it is used.
      *
      * @throws java.nio.file.NoSuchFileException if there is no such file
-     * @throws dev.cm4j.models.io.CheckpointMismatchException naming the file if it is damaged or is not an image
-     *     checkpoint of cm4j
+     * @throws dev.cm4j.models.io.FileProblemException naming the file: a {@code CheckpointFormatException} if it is
+     *     damaged, a {@code CheckpointMismatchException} if it is not an image checkpoint of cm4j
      */
     public static ConsistencyModel load(Path checkpoint) throws IOException {
         return load(checkpoint, true);

@@ -20,9 +20,8 @@ import java.util.TreeMap;
 
 /**
  * The weights of a U-Net checkpoint written by cm4j's image trainers (the {@code cm4j} image commands, or any
- * {@link dev.cm4j.consistency.train.Trainer} whose run records the setting {@value #UNET_SETTING}), read for sampling,
- * editing or as a distillation teacher: its role
- * ({@code teacher}, {@code cd}, {@code ct}, {@code ict}), the U-Net it holds (recorded as the setting
+ * trainer whose run records the setting {@value #UNET_SETTING}), read for sampling, editing or as a distillation
+ * teacher: its role ({@code teacher}, {@code cd}, {@code ct}, {@code ict}), the U-Net it holds (recorded as the setting
  * {@value #UNET_SETTING}, a JSON form of {@link UNet.Config}), its step, and its weights and evaluation EMA.
  *
  * <p>The file is verified before anything is used ({@link TrainingState#contentHash(Path)}: layout and every
