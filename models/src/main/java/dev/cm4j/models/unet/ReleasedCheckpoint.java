@@ -20,9 +20,9 @@ import java.util.Set;
  * ({@code {"model": state_dict, ...}}) is unwrapped.
  *
  * <p>The network computes in float32. The released code on CUDA runs a {@code use_fp16} model's convolutions in
- * float16 and its attention through flash_attn, so its outputs differ from cm4j's by float16 rounding; against the
- * same network in float32, cm4j's forward agrees within 1e-6 relative (ReleasedCheckpointTest
- * and docs/PERFORMANCE.md).
+ * float16 and its attention through flash_attn (QKVFlashAttention of its cm/unet.py), so its outputs differ from
+ * cm4j's by float16 rounding; against the same network in float32, cm4j's forward agrees within 1e-6 relative
+ * (ReleasedCheckpointTest and docs/PERFORMANCE.md).
  *
  * <p>Memory: the network at float32, 4 bytes per parameter (ImageNet-64: 295,899,267 parameters, 1.18 GB; LSUN-256:
  * 526,304,771, 2.11 GB), plus one 1 MiB read buffer; the file is streamed into the network's own arrays.
