@@ -1,6 +1,7 @@
 package dev.cm4j.cli;
 
 import dev.cm4j.consistency.data.ImageDataset;
+import dev.cm4j.consistency.model.ImageCheckpoint;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.model.Preconditioning;
 import dev.cm4j.consistency.noise.NoiseSource;

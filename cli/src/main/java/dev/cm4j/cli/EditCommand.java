@@ -2,11 +2,13 @@ package dev.cm4j.cli;
 
 import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.data.ImageFolder;
+import dev.cm4j.consistency.data.ImageGrid;
 import dev.cm4j.consistency.editing.Edit;
 import dev.cm4j.consistency.editing.Interpolation;
 import dev.cm4j.consistency.editing.Masks;
 import dev.cm4j.consistency.editing.ZeroShotEditor;
 import dev.cm4j.consistency.model.Denoiser;
+import dev.cm4j.consistency.model.ImageCheckpoint;
 import dev.cm4j.consistency.noise.NoiseSource;
 import dev.cm4j.models.unet.UNet;
 import dev.cm4j.tensor.Rng;

@@ -5,6 +5,8 @@ import dev.cm4j.consistency.data.EmojiOne;
 import dev.cm4j.consistency.data.FashionMnist;
 import dev.cm4j.consistency.data.ImageDataset;
 import dev.cm4j.consistency.data.ImageFolder;
+import dev.cm4j.consistency.data.ImageGrid;
+import dev.cm4j.consistency.model.ImageCheckpoint;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.train.Checkpointing;
 import dev.cm4j.consistency.train.Trainer;

@@ -1,7 +1,9 @@
 package dev.cm4j.cli;
 
 import dev.cm4j.consistency.KarrasSchedule;
+import dev.cm4j.consistency.data.ImageGrid;
 import dev.cm4j.consistency.model.Denoiser;
+import dev.cm4j.consistency.model.ImageCheckpoint;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.model.Preconditioning;
 import dev.cm4j.consistency.model.UNetNet;
@@ -177,7 +179,7 @@ final class SampleCommand implements Callable<Integer> {
 
     /** A checkpoint of cm4j's image commands, with its EMA weights unless --online. */
     private Source fromImageCheckpoint() throws IOException {
-        ImageCheckpoint ckpt = ImageCheckpoint.read(checkpoint, "--checkpoint", List.of("teacher", "cd", "ct", "ict"));
+        ImageCheckpoint ckpt = ImageCheckpoint.read(checkpoint, "--checkpoint", ImageCheckpoint.ALL_ROLES);
         checkOptions(ckpt.config(), ckpt.consistency(), checkpoint.toString(), ckpt.consistency()
                 ? "a consistency model (" + ckpt.role() + ")" : "an EDM teacher");
         return new Source(ckpt.model(!online, ckpt.config().dropout(), new Rng(0)), ckpt.config(),

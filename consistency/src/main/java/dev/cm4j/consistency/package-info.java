@@ -7,6 +7,8 @@
  * networks, preconditioning, c_noise), {@code noise} (where Gaussian draws come from), {@code sampling} (solvers and
  * samplers, which depend on model and noise only), {@code schedule} (CT and iCT curricula), {@code train} (the
  * trainers), {@code data}, {@code metrics}, {@code analytic} (closed forms for tests) and {@code toy} (the 2-D
- * pipeline). docs/ARCHITECTURE.md draws the map; docs/ALGORITHMS.md gives every formula with its source.
+ * pipeline); {@code api} is the facade over them for the common path. docs/ARCHITECTURE.md draws the map; docs/ALGORITHMS.md gives every formula with its source.
+ *
+ * <p><b>API</b>: public and kept compatible; the facade for the common path is {@link dev.cm4j.consistency.api}.
  */
 package dev.cm4j.consistency;

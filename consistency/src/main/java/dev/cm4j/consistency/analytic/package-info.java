@@ -1,5 +1,7 @@
 /**
  * Closed forms for testing: data distributed as N(0, s^2 I) or N(mu, Sigma), whose denoiser, probability-flow ODE and
  * consistency function are known exactly.
+ *
+ * <p><b>Internal</b>: public for cm4j's own modules and tests, with no compatibility promise.
  */
 package dev.cm4j.consistency.analytic;

@@ -10,5 +10,7 @@
  * {@link dev.cm4j.consistency.data.DataFileException} naming it and the problem.
  *
  * <p>Depends on {@code dev.cm4j.tensor} and {@code dev.cm4j.consistency.train} (for {@code DataSource}) only.
+ *
+ * <p><b>API</b>: public and kept compatible; the facade for the common path is {@link dev.cm4j.consistency.api}.
  */
 package dev.cm4j.consistency.data;

@@ -4,5 +4,7 @@
  * generates the rest, step by step. Inpainting, colorization, super-resolution, denoising at a known noise level,
  * stroke-guided generation and interpolation between noises and between images. Every edit runs any
  * {@link dev.cm4j.consistency.model.Denoiser} and draws from a {@link dev.cm4j.consistency.noise.NoiseSource}.
+ *
+ * <p><b>API</b>: public and kept compatible; the facade for the common path is {@link dev.cm4j.consistency.api}.
  */
 package dev.cm4j.consistency.editing;

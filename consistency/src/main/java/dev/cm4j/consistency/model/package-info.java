@@ -9,6 +9,8 @@
  * {@link dev.cm4j.consistency.model.Denoiser} is the no-grad function the samplers call. The adapters
  * {@link dev.cm4j.consistency.model.UNetNet} (released encoding 250 ln sigma by default) and
  * {@link dev.cm4j.consistency.model.ToyMlpNet} bring in the networks of the models module.
+ *
+ * <p><b>API</b>: public and kept compatible; the facade for the common path is {@link dev.cm4j.consistency.api}.
  */
 package dev.cm4j.consistency.model;
 

@@ -4,5 +4,7 @@
  * iCT ({@link dev.cm4j.consistency.schedule.IctSchedule}, docs/ALGORITHMS.md#improved-consistency-training), and
  * ECT's log-normal t with its shrinking mapping r(t) ({@link dev.cm4j.consistency.schedule.EctSchedule},
  * docs/ALGORITHMS.md#easy-consistency-tuning).
+ *
+ * <p><b>API</b>: public and kept compatible; the facade for the common path is {@link dev.cm4j.consistency.api}.
  */
 package dev.cm4j.consistency.schedule;

@@ -1,11 +1,9 @@
-package dev.cm4j.cli;
+package dev.cm4j.consistency.model;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cm4j.consistency.KarrasSchedule;
-import dev.cm4j.consistency.model.Preconditioned;
-import dev.cm4j.consistency.model.Preconditioning;
-import dev.cm4j.consistency.model.UNetNet;
+import dev.cm4j.models.io.CheckpointIdentity;
 import dev.cm4j.models.io.CheckpointMismatchException;
 import dev.cm4j.models.io.SafeTensors;
 import dev.cm4j.models.io.TrainingState;
@@ -21,8 +19,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The weights of a checkpoint written by an image command, read for sampling or as a distillation teacher: its role
- * ({@code teacher}, {@code cd}, {@code ct}, {@code ict}), the U-Net it holds (recorded as the setting
+ * The weights of a U-Net checkpoint written by cm4j's image trainers (the {@code cm4j} image commands, or any
+ * trainer whose run records the setting {@value #UNET_SETTING}), read for sampling, editing or as a distillation
+ * teacher: its role ({@code teacher}, {@code cd}, {@code ct}, {@code ict}), the U-Net it holds (recorded as the setting
  * {@value #UNET_SETTING}, a JSON form of {@link UNet.Config}), its step, and its weights and evaluation EMA.
  *
  * <p>The file is verified before anything is used ({@link TrainingState#contentHash(Path)}: layout and every
@@ -37,16 +36,19 @@ import java.util.TreeMap;
  * @param weights the live weights
  * @param ema the evaluation EMA of the weights
  */
-record ImageCheckpoint(Path file, String role, UNet.Config config, String architecture, long step,
+public record ImageCheckpoint(Path file, String role, UNet.Config config, String architecture, long step,
                        Map<String, Tensor> weights, Map<String, Tensor> ema) {
     /** The identity setting that holds the network's configuration. */
-    static final String UNET_SETTING = "unet";
+    public static final String UNET_SETTING = "unet";
     /** The roles of consistency models, whose preconditioning has epsilon = sigmaMin. */
-    static final List<String> CONSISTENCY_ROLES = List.of("cd", "ct", "ict");
+    public static final List<String> CONSISTENCY_ROLES = List.of("cd", "ct", "ict");
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Every role an image checkpoint can have: the EDM teacher and the consistency models. */
+    public static final List<String> ALL_ROLES = List.of("teacher", "cd", "ct", "ict");
+
     /** The form {@link #UNET_SETTING} records a configuration in. */
-    static String json(UNet.Config c) {
+    public static String json(UNet.Config c) {
         try {
             return JSON.writeValueAsString(c);
         } catch (JsonProcessingException e) {
@@ -55,10 +57,14 @@ record ImageCheckpoint(Path file, String role, UNet.Config config, String archit
     }
 
     /**
-     * Reads and verifies {@code file}; {@code option} names where it was given ("--teacher"), {@code roles} the roles
-     * accepted.
+     * Reads and verifies {@code file}; {@code option} names where it was given, for the messages ("--teacher",
+     * "ConsistencyModel.load"), {@code roles} the roles accepted.
+     *
+     * @throws NoSuchFileException if the file is missing or not a regular file
+     * @throws CheckpointMismatchException naming the file if it is damaged, of another role, or holds no U-Net
+     *     configuration that matches its recorded network
      */
-    static ImageCheckpoint read(Path file, String option, List<String> roles) throws IOException {
+    public static ImageCheckpoint read(Path file, String option, List<String> roles) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, Files.exists(file) ? "not a checkpoint file"
                     : "no such file (" + option + ")");
@@ -109,13 +115,33 @@ record ImageCheckpoint(Path file, String role, UNet.Config config, String archit
         return new ImageCheckpoint(file, role, config, architecture, step, weights, ema.isEmpty() ? weights : ema);
     }
 
+    /**
+     * Writes the weights of {@code net} as a checkpoint of {@code role} that {@link #read} accepts: the U-Net
+     * configuration as the setting {@value #UNET_SETTING}, the architecture, {@code step}, and checksums; no optimiser
+     * state and no EMA (the weights are the ones to sample with). The previous file, if any, is kept as {@code X.prev}.
+     *
+     * @throws IllegalArgumentException if the role is not one of {@link #ALL_ROLES}
+     * @throws IllegalStateException if a weight is NaN or infinite (nothing is written)
+     */
+    public static void write(Path file, String role, UNet net, long step) throws IOException {
+        if (!ALL_ROLES.contains(role)) {
+            throw new IllegalArgumentException("ImageCheckpoint.write: " + file + ": role '" + role + "' is not one of "
+                    + ALL_ROLES);
+        }
+        String architecture = new UNetNet(net).architecture();
+        new TrainingState(net, null)
+                .identity(CheckpointIdentity.of(role, architecture).withSetting(UNET_SETTING, json(net.config())))
+                .setStep(step)
+                .save(file);
+    }
+
     private static String describe(List<String> roles) {
         return roles.equals(List.of("teacher")) ? "an EDM teacher written by cm4j train-teacher"
                 : "a checkpoint written by cm4j train-teacher, distill, train-ict or train-ct";
     }
 
     /** Whether this is a consistency model (else an EDM teacher). */
-    boolean consistency() {
+    public boolean consistency() {
         return CONSISTENCY_ROLES.contains(role);
     }
 
@@ -123,9 +149,11 @@ record ImageCheckpoint(Path file, String role, UNet.Config config, String archit
      * The network with the EMA weights (or the live ones), in eval mode, under its preconditioning: EDM for a
      * teacher, the consistency form (epsilon = the grid's sigmaMin) otherwise.
      *
+     * @param useEma the evaluation EMA of the weights (else the live weights)
      * @param withDropout the dropout of the returned network (the weights do not depend on it)
+     * @param rng initialises the network before the weights replace its parameters
      */
-    Preconditioned model(boolean useEma, float withDropout, Rng rng) throws CheckpointMismatchException {
+    public Preconditioned model(boolean useEma, float withDropout, Rng rng) throws CheckpointMismatchException {
         UNet net = new UNet(config.withDropout(withDropout), rng);
         try {
             net.load(useEma ? ema : weights, file.toString());

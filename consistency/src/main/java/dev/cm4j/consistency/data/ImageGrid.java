@@ -1,4 +1,4 @@
-package dev.cm4j.cli;
+package dev.cm4j.consistency.data;
 
 import dev.cm4j.models.io.Npz;
 import dev.cm4j.tensor.Tensor;
@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import javax.imageio.ImageIO;
 
-/** Image samples in [-1, 1] as bytes, PNG grids and {@code .npz} archives. */
-final class ImageGrid {
+/** Image samples (N, C, H, W) in [-1, 1] as bytes, PNG grids and {@code .npz} archives. */
+public final class ImageGrid {
     /** Pixels between the images of a grid (white). */
     private static final int GAP = 2;
 
@@ -21,7 +21,7 @@ final class ImageGrid {
      * Samples (N, C, H, W) in [-1, 1] as bytes (N, H, W, C), channels last, with the pixels of {@link Npz#writeImages}:
      * {@code round((x + 1) * 127.5)} clamped to 0..255 (a NaN, which the clamping samplers do not give, as 0).
      */
-    static byte[] toBytes(Tensor x) {
+    public static byte[] toBytes(Tensor x) {
         if (x.rank() != 4) {
             throw new IllegalArgumentException("ImageGrid.toBytes: need images (N, C, H, W), got "
                     + Arrays.toString(x.shape()));
@@ -49,17 +49,17 @@ final class ImageGrid {
      * Writes the first {@code count} samples (N, C, H, W) in [-1, 1] as one PNG: rows of {@code columns} images, each
      * pixel drawn {@code scale} x {@code scale}, separated by white lines. One channel gives a gray image, three RGB.
      */
-    static void png(Path file, Tensor x, int count, int columns, int scale) throws IOException {
+    public static void png(Path file, Tensor x, int count, int columns, int scale) throws IOException {
         png(file, x, count, columns, scale, GAP);
     }
 
     /** The first image of {@code x} (N, C, H, W) as a PNG of its own size, without a frame: an image to edit again. */
-    static void image(Path file, Tensor x) throws IOException {
+    public static void image(Path file, Tensor x) throws IOException {
         png(file, x, 1, 1, 1, 0);
     }
 
     /** {@link #png(Path, Tensor, int, int, int)} with {@code gap} white pixels around and between the images. */
-    static void png(Path file, Tensor x, int count, int columns, int scale, int gap) throws IOException {
+    public static void png(Path file, Tensor x, int count, int columns, int scale, int gap) throws IOException {
         int n = Math.min(count, x.dim(0));
         int c = x.dim(1);
         int h = x.dim(2);
@@ -112,7 +112,7 @@ final class ImageGrid {
      * {@code arr_1} (N): the layout of the released sampling script, which {@code cm4j eval} and numpy read
      * ({@link Npz#writeImages}).
      */
-    static void npz(Path file, Tensor x, int[] labels) throws IOException {
+    public static void npz(Path file, Tensor x, int[] labels) throws IOException {
         Npz.writeImages(file, x, labels);
     }
 }
