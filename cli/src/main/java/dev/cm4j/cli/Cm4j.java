@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Consistency models in pure Java: EDM teachers, consistency distillation and training.",
         subcommands = {DemoCommand.class,
                 TrainTeacherCommand.class, DistillCommand.class, TrainIctCommand.class, TrainCtCommand.class,
+                TrainEctCommand.class,
                 SampleCommand.class, EditCommand.class, EvalCommand.class, ConvertCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Cm4j implements Runnable {

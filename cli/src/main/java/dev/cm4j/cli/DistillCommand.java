@@ -1,7 +1,6 @@
 package dev.cm4j.cli;
 
 import dev.cm4j.consistency.data.ImageDataset;
-import dev.cm4j.consistency.model.ImageCheckpoint;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.model.Preconditioning;
 import dev.cm4j.consistency.noise.NoiseSource;
@@ -15,7 +14,6 @@ import dev.cm4j.tensor.Rng;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,14 +31,10 @@ import picocli.CommandLine.Option;
 @Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Distill a consistency model (CD) from a teacher trained by 'cm4j train-teacher'; sample it "
                 + "with 'cm4j sample'.")
-final class DistillCommand extends ImageTrainCommand {
+final class DistillCommand extends FromTeacherCommand {
     /** One-step samples of a consistency model at sigmaMax, clamped to [-1, 1]: the grids of CD, CT and iCT. */
     static final GridSampler ONE_STEP = (model, z, labels) -> MultistepSampler.images(GRID)
             .sample(model.denoiser().withLabels(labels), z, new double[] {GRID.sigmaMax()}, (NoiseSource) null);
-
-    @Option(names = "--teacher", required = true, paramLabel = "FILE", description = "The teacher's checkpoint, "
-            + "e.g. cm4j-teacher/teacher.safetensors; its EMA weights are distilled.")
-    Path teacher;
 
     @Option(names = "--distance", description = "l2, l1 or pseudo-huber (c = 0.00054 sqrt(dim)); LPIPS is not "
             + "available (default: ${DEFAULT-VALUE}).")
@@ -59,8 +53,6 @@ final class DistillCommand extends ImageTrainCommand {
 
     @Option(names = "--dropout", description = "The student's dropout probability (default: ${DEFAULT-VALUE}).")
     float dropout = 0f;
-
-    private ImageCheckpoint teacherCheckpoint;
 
     DistillCommand() {
         out = Path.of("cm4j-cd");
@@ -85,13 +77,6 @@ final class DistillCommand extends ImageTrainCommand {
             default -> throw new IllegalArgumentException("--distance " + name + ": not a distance; the distances "
                     + "are l2, l1, pseudo-huber");
         };
-    }
-
-    @Override
-    DataShape dataShape() throws IOException {
-        teacherCheckpoint = ImageCheckpoint.read(teacher, "--teacher", List.of("teacher"));
-        UNet.Config c = teacherCheckpoint.config();
-        return new DataShape(c.inChannels(), c.imageSize(), c.numClasses() > 0, c.numClasses());
     }
 
     private OdeSolver solver() {

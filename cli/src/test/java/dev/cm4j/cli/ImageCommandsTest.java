@@ -167,6 +167,25 @@ class ImageCommandsTest {
         ok(CliRun.run(cat(cd, "-o", dir.resolve("cd-pieces").toString(), "--resume")));
         assertArrayEquals(Files.readAllBytes(dir.resolve("cd-straight/cd.safetensors")),
                 Files.readAllBytes(dir.resolve("cd-pieces/cd.safetensors")), "CD: 6 steps vs 3 + 3");
+
+        // easy consistency tuning from the same teacher, two stages of 3 steps, cut inside the second stage
+        String[] ect = {"train-ect", "--smoke", "--steps", "6", "--stages", "2", "--sample-every", "0",
+            "--teacher", teacher.resolve("teacher.safetensors").toString()};
+        ok(CliRun.run(cat(ect, "-o", dir.resolve("ect-straight").toString())));
+        ok(CliRun.run(cat(ect, "-o", dir.resolve("ect-pieces").toString(), "--stop-at", "4")));
+        ok(CliRun.run(cat(ect, "-o", dir.resolve("ect-pieces").toString(), "--resume")));
+        assertArrayEquals(Files.readAllBytes(dir.resolve("ect-straight/ect.safetensors")),
+                Files.readAllBytes(dir.resolve("ect-pieces/ect.safetensors")), "ECT: 6 steps vs 4 + 2");
+        JsonNode em = manifest(dir.resolve("ect-straight"));
+        assertEquals(3, em.path("options").path("stage_length").asLong(), "6 steps in 2 stages");
+        // the tuned model names the teacher's EMA weights as its parent
+        assertEquals(manifest(teacher).path("phases").path("teacher").path("ema_content_hash").asText(),
+                em.path("phases").path("ect").path("identity").path("parent").asText());
+        // the tuned model samples as a consistency model
+        CliRun s = CliRun.run("sample", "-c", dir.resolve("ect-straight/ect.safetensors").toString(), "-o",
+                dir.resolve("ect.png").toString(), "-n", "4", "--times", "80,0.821");
+        ok(s);
+        assertTrue(s.out().contains("2 NFE"), s.out());
     }
 
     static String[] cat(String[] a, String... b) {

@@ -41,11 +41,11 @@ public record ImageCheckpoint(Path file, String role, UNet.Config config, String
     /** The identity setting that holds the network's configuration. */
     public static final String UNET_SETTING = "unet";
     /** The roles of consistency models, whose preconditioning has epsilon = sigmaMin. */
-    public static final List<String> CONSISTENCY_ROLES = List.of("cd", "ct", "ict");
+    public static final List<String> CONSISTENCY_ROLES = List.of("cd", "ct", "ict", "ect");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Every role an image checkpoint can have: the EDM teacher and the consistency models. */
-    public static final List<String> ALL_ROLES = List.of("teacher", "cd", "ct", "ict");
+    public static final List<String> ALL_ROLES = List.of("teacher", "cd", "ct", "ict", "ect");
 
     /** The form {@link #UNET_SETTING} records a configuration in. */
     public static String json(UNet.Config c) {
@@ -137,7 +137,7 @@ public record ImageCheckpoint(Path file, String role, UNet.Config config, String
 
     private static String describe(List<String> roles) {
         return roles.equals(List.of("teacher")) ? "an EDM teacher written by cm4j train-teacher"
-                : "a checkpoint written by cm4j train-teacher, distill, train-ict or train-ct";
+                : "a checkpoint written by cm4j train-teacher, distill, train-ict, train-ct or train-ect";
     }
 
     /** Whether this is a consistency model (else an EDM teacher). */
@@ -147,7 +147,9 @@ public record ImageCheckpoint(Path file, String role, UNet.Config config, String
 
     /**
      * The network with the EMA weights (or the live ones), in eval mode, under its preconditioning: EDM for a
-     * teacher, the consistency form (epsilon = the grid's sigmaMin) otherwise.
+     * teacher, the consistency form (epsilon = the grid's sigmaMin) otherwise. An ECT model trains in the teacher's
+     * epsilon-free scalings and is sampled in the shifted ones, as its released sampler does; the two differ in c_skip
+     * and c_out by O(sigmaMin / sigma).
      *
      * @param useEma the evaluation EMA of the weights (else the live weights)
      * @param withDropout the dropout of the returned network (the weights do not depend on it)
