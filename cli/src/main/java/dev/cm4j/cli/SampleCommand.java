@@ -90,6 +90,14 @@ final class SampleCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     double[] times = {80};
 
+    @Option(names = "--ts", split = ",", paramLabel = "INDEX", description = "Consistency model: the times as increasing "
+            + "indices into a Karras grid of --steps points, 0 = sigma_max, ending at the last point (the released "
+            + "scripts' form: 0,22,39 with 40 points is --times 80,1.382); instead of --times.")
+    int[] ts;
+
+    @Option(names = "--steps", description = "Points of the grid --ts indexes (default: ${DEFAULT-VALUE}).")
+    int steps = 40;
+
     @Option(names = "--class", description = "Class-conditional model: the class of every sample; -1 = classes in "
             + "turn 0, 1, 2, ... (default: ${DEFAULT-VALUE}).")
     int label = -1;
@@ -230,6 +238,25 @@ final class SampleCommand implements Callable<Integer> {
     private void checkOptions(UNet.Config c, boolean consistency, String subject, String kind) {
         String what = subject + " is " + kind;
         boolean given = spec.commandLine().getParseResult().hasMatchedOption("--times");
+        if (ts != null) {
+            if (given) {
+                throw new IllegalArgumentException("--ts " + Arrays.toString(ts) + ": give the times either as sigmas "
+                        + "(--times) or as grid indices (--ts), not both");
+            }
+            if (!consistency) {
+                throw new IllegalArgumentException("--ts: " + what + ", sampled with Heun's method; give its grid "
+                        + "points with --heun-steps");
+            }
+            ImageTrainCommand.inRange("--steps", steps, 2, 100_000);
+            try {
+                times = MultistepSampler.images(GRID).indicesToSigmas(ts, steps);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--ts " + Arrays.toString(ts) + " --steps " + steps + ": "
+                        + e.getMessage(), e);
+            }
+        } else if (spec.commandLine().getParseResult().hasMatchedOption("--steps")) {
+            throw new IllegalArgumentException("--steps " + steps + ": the points of the grid --ts indexes; give --ts");
+        }
         if (consistency && spec.commandLine().getParseResult().hasMatchedOption("--heun-steps")) {
             throw new IllegalArgumentException("--heun-steps: " + what + "; give its sampling times with --times");
         }

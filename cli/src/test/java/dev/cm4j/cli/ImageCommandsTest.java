@@ -87,6 +87,11 @@ class ImageCommandsTest {
         ok(CliRun.run("sample", "-c", cd.resolve("cd.safetensors").toString(), "-o", dir.resolve("out/a.png")
                 .toString(), "--npz", again.toString(), "-n", "10", "--batch", "4", "--times", "80,0.821"));
         assertArrayEquals(pixels, npzArr0(again, "(10, 28, 28, 1)"));
+        // the released scripts' grid indices: 0 and 22 of 40 points are sigma 80 and 1.38237
+        CliRun indexed = CliRun.run("sample", "-c", cd.resolve("cd.safetensors").toString(), "-o",
+                dir.resolve("out/ts.png").toString(), "-n", "4", "--ts", "0,22,39", "--steps", "40");
+        ok(indexed);
+        assertTrue(indexed.out().contains("2 NFE") && indexed.out().contains("[80.0, 1.38236"), indexed.out());
 
         CliRun heun = CliRun.run("sample", "-c", teacher.resolve("teacher.safetensors").toString(), "-o",
                 dir.resolve("out/teacher.png").toString(), "-n", "4", "--heun-steps", "4");

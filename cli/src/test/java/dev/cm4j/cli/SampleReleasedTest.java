@@ -49,6 +49,16 @@ class SampleReleasedTest {
                 "fp8");
         refused("--precision bf16: applies to a released checkpoint (--model)", "-c", none, "--precision", "bf16");
         refused("absent.pt", "-c", none, "--model", "imagenet64", "--precision", "fp16");
+        refused("--ts [0, 22, 39]: give the times either as sigmas (--times) or as grid indices (--ts), not both", "-c",
+                none, "--model", "imagenet64", "--ts", "0,22,39", "--times", "80");
+        refused("--ts: --model imagenet64 is an EDM teacher", "-c", none, "--model", "imagenet64", "--heun-steps", "18",
+                "--ts", "0,39");
+        refused("--ts [0, 22, 30] --steps 40: MultistepSampler: indices [0, 22, 30] must end at 39", "-c", none,
+                "--model", "imagenet64", "--ts", "0,22,30");
+        refused("--ts [22, 0, 39] --steps 40: MultistepSampler: indices [22, 0, 39] must increase within [0, 39]", "-c",
+                none, "--model", "imagenet64", "--ts", "22,0,39");
+        refused("--steps 18: the points of the grid --ts indexes; give --ts", "-c", none, "--model", "imagenet64",
+                "--steps", "18");
     }
 
     @Test
