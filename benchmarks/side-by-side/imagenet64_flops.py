@@ -1,6 +1,7 @@
 """FLOPs of one forward of the released ImageNet-64 U-Net per image (run with Debian's python3-torch):
 
   /usr/bin/python3 imagenet64_flops.py [RELEASED_REPO]     (default RELEASED_REPO: /work/scratch/cm-released)
+  /usr/bin/python3 imagenet64_flops.py RELEASED_REPO time BATCH CALLS   (time CALLS forwards of BATCH images, 2 threads)
 
 Builds cm/unet.py's UNetModel with the released ImageNet-64 arguments (cm4j's UNet.Config.imageNet64(): mc 192, mult
 (1, 2, 3, 4), 3 ResBlocks, attention at 32, 16 and 8 with 64-channel heads, scale-shift norm, ResBlock up/down, 1000
@@ -39,6 +40,21 @@ for mod in m.modules():
         mod.attention = unet.QKVAttention(mod.num_heads)
 m.eval()
 print("parameters", sum(p.numel() for p in m.parameters()))
+
+if len(sys.argv) > 2 and sys.argv[2] == "time":
+    import time
+    torch.set_num_threads(2)
+    batch, calls = int(sys.argv[3]), int(sys.argv[4])
+    x = torch.randn(batch, 3, 64, 64)
+    c_noise = torch.full((batch,), 250.0 * 4.3820266)  # 250 ln(80): one step from sigma_max
+    y = torch.arange(batch) % 1000
+    with torch.no_grad():
+        for call in range(calls + 1):
+            start = time.perf_counter()
+            m(x, c_noise, y)
+            sec = time.perf_counter() - start
+            print(f"{'warm-up' if call == 0 else 'timed'} call {call}: {sec:.2f} s, {sec / batch:.2f} s per image")
+    sys.exit(0)
 
 macs = defaultdict(int)
 
