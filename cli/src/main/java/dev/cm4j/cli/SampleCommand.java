@@ -123,8 +123,19 @@ final class SampleCommand implements Callable<Integer> {
 
     private final PrintStream console = System.out;
 
+    /** What lowers the memory a sampling run needs. */
+    static final String MEMORY_OPTIONS = "--batch, or keep a released network's weights in 16 bits with --precision fp16";
+
     @Override
     public Integer call() throws IOException {
+        try {
+            return sample();
+        } catch (OutOfMemoryError e) {
+            throw new ErrorReport.OutOfMemory(MEMORY_OPTIONS, e);
+        }
+    }
+
+    private Integer sample() throws IOException {
         Cm4j.checkSystemProperties();
         ImageTrainCommand.inRange("--count", count, 1, 10_000_000);
         ImageTrainCommand.inRange("--batch", batch, 1, 65_536);
