@@ -21,9 +21,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * An image model ready to use: a consistency model f(x, sigma) (Song et al. 2023, CD, CT or iCT) or its EDM teacher,
- * loaded from a checkpoint or taken from a trainer, with the common operations: sampling (Algorithm 1), zero-shot
- * editing (Algorithm 4), writing PNG grids, and the Fashion-MNIST evaluation.
+ * An image model ready to use: a consistency model f(x, sigma) (Song et al. 2023, CD, CT, iCT or ECT) or its EDM
+ * teacher, loaded from a checkpoint or taken from a trainer, with the common operations: sampling (Algorithm 1),
+ * zero-shot editing (Algorithm 4), writing PNG grids, and the Fashion-MNIST evaluation.
  *
  * <pre>{@code
  * var model = ConsistencyModel.load(Path.of("cd.safetensors"));
@@ -66,9 +66,9 @@ public final class ConsistencyModel {
 
     /**
      * The model in a checkpoint of cm4j's image trainers ({@code cm4j train-teacher}, {@code distill},
-     * {@code train-ct}, {@code train-ict}), with its evaluation EMA weights (the live ones where it holds no EMA,
-     * as a checkpoint written by {@link #save} or {@link ImageCheckpoint#write}). The checkpoint records its U-Net
-     * configuration and role; the file is verified (every checksum) before it is used.
+     * {@code train-ct}, {@code train-ict}, {@code train-ect}), with its evaluation EMA weights (the live ones where it
+     * holds no EMA, as a checkpoint written by {@link #save} or {@link ImageCheckpoint#write}). The checkpoint records
+     * its U-Net configuration and role; the file is verified (every checksum) before it is used.
      *
      * @throws java.nio.file.NoSuchFileException if there is no such file
      * @throws dev.cm4j.models.io.FileProblemException naming the file: a {@code CheckpointFormatException} if it is

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cm4j.tensor.Tensor;
+import dev.cm4j.tensor.kernels.HalfConversion;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -305,13 +306,13 @@ public final class SafeTensors {
                 case "F32" -> buf.asFloatBuffer().get(d, i, n);
                 case "F16" -> {
                     for (int j = 0; j < n; j++) {
-                        d[i + j] = Float.float16ToFloat(buf.getShort(2 * j));
+                        d[i + j] = HalfConversion.fp16ToFloat(buf.getShort(2 * j));
                     }
                 }
                 default -> {
                     // BF16 is the upper half of a float32
                     for (int j = 0; j < n; j++) {
-                        d[i + j] = Float.intBitsToFloat((buf.getShort(2 * j) & 0xFFFF) << 16);
+                        d[i + j] = HalfConversion.bf16ToFloat(buf.getShort(2 * j));
                     }
                 }
             }

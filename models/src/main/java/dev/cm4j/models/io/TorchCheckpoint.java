@@ -5,6 +5,7 @@ import dev.cm4j.models.io.TorchPickle.Storage;
 import dev.cm4j.models.io.TorchPickle.TensorRef;
 import dev.cm4j.tensor.HalfTensor;
 import dev.cm4j.tensor.Tensor;
+import dev.cm4j.tensor.kernels.HalfConversion;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -437,13 +438,13 @@ public final class TorchCheckpoint {
                 case F32 -> bb.asFloatBuffer().get(dst, at + i, m);
                 case F16 -> {
                     for (int j = 0; j < m; j++) {
-                        dst[at + i + j] = Float.float16ToFloat(bb.getShort(2 * j));
+                        dst[at + i + j] = HalfConversion.fp16ToFloat(bb.getShort(2 * j));
                     }
                 }
                 case BF16 -> {
                     // bfloat16 is the upper half of a float32
                     for (int j = 0; j < m; j++) {
-                        dst[at + i + j] = Float.intBitsToFloat((bb.getShort(2 * j) & 0xFFFF) << 16);
+                        dst[at + i + j] = HalfConversion.bf16ToFloat(bb.getShort(2 * j));
                     }
                 }
             }
