@@ -91,11 +91,7 @@ public final class EvalCommand implements Callable<Integer> {
      * @throws IllegalArgumentException naming the option or file, the value and what it accepts
      */
     FashionMnist.Split validate() {
-        FashionMnist.Split split = switch (reference.toLowerCase(Locale.ROOT)) {
-            case "test" -> FashionMnist.Split.TEST;
-            case "train" -> FashionMnist.Split.TRAIN;
-            default -> throw new IllegalArgumentException("--reference " + reference + ": must be test or train");
-        };
+        FashionMnist.Split split = split(reference);
         if (floor) {
             if (samples != null) {
                 throw new IllegalArgumentException("--floor scores training images, not SAMPLES (" + samples
@@ -117,6 +113,15 @@ public final class EvalCommand implements Callable<Integer> {
                     : "no such file"));
         }
         return split;
+    }
+
+    /** The Fashion-MNIST split named by {@code --reference}: test or train. */
+    static FashionMnist.Split split(String reference) {
+        return switch (reference.toLowerCase(Locale.ROOT)) {
+            case "test" -> FashionMnist.Split.TEST;
+            case "train" -> FashionMnist.Split.TRAIN;
+            default -> throw new IllegalArgumentException("--reference " + reference + ": must be test or train");
+        };
     }
 
     /**
