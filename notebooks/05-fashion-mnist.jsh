@@ -13,15 +13,16 @@ import java.nio.file.*;
 boolean SHORT = Boolean.getBoolean("cm4j.notebook.short");
 Path OUT = Path.of(System.getProperty("cm4j.notebook.out", "notebooks/out"));
 Files.createDirectories(OUT);
-Path TEACHER = Path.of(System.getProperty("cm4j.notebook.teacher", "runs/fashion-mnist-teacher/teacher.safetensors"));
+// the repository root, which notebooks/run passes; the committed teacher run lives in its runs/
+Path ROOT = Path.of(System.getProperty("cm4j.notebook.root", "."));
+Path TEACHER = Path.of(System.getProperty("cm4j.notebook.teacher",
+        ROOT.resolve("runs/fashion-mnist-teacher/teacher.safetensors").toString()));
 Path DATA = Path.of(System.getProperty("cm4j.notebook.data", FashionMnist.DEFAULT_DIR.toString()));
 long t0 = System.nanoTime();
 System.out.println("== 05 Fashion-MNIST: sampling the EDM teacher and scoring it" + (SHORT ? " (short setting)" : ""));
-// The committed teacher run lives in runs/ of the repository; the path is relative to where the notebook runs.
 if (!Files.isRegularFile(TEACHER)) {
-    throw new IllegalStateException("05: no teacher checkpoint at " + TEACHER.toAbsolutePath() + "; run the notebook "
-            + "from the repository root (notebooks/run 05), give one with notebooks/run -Dcm4j.notebook.teacher=FILE "
-            + "05, or train one with ./cm4j train-teacher");
+    throw new IllegalStateException("05: no teacher checkpoint at " + TEACHER.toAbsolutePath() + "; give one with "
+            + "notebooks/run -Dcm4j.notebook.teacher=FILE 05, or train one with ./cm4j train-teacher");
 }
 
 // ---- 1. The teacher: the small28 U-Net F under EDM's preconditioning, D(x; sigma) = c_skip x + c_out F(c_in x;

@@ -47,8 +47,7 @@ class NotebooksTest {
     @Test
     void fashionMnistNotebookSamplesTheCommittedTeacherAndScoresIt() throws Exception {
         assumeFashionMnist();
-        Path teacher = notebooks().resolveSibling("runs/fashion-mnist-teacher/teacher.safetensors");
-        String text = run("05-fashion-mnist.jsh", "-Dcm4j.notebook.teacher=" + teacher);
+        String text = run("05-fashion-mnist.jsh", "-Dcm4j.notebook.root=" + notebooks().getParent());
         check("05-fashion-mnist.jsh", text, "role teacher, consistency model: false;c_noise here is ADM;"
                 + "5 NFE each;training images (the floor);teacher, 5 NFE;uniform noise;not Inception FID",
                 "05-teacher.png");
