@@ -43,9 +43,9 @@ import picocli.CommandLine.Spec;
  * {@code --seed}: the same seed and batch size give the same bits.
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Draw images from a checkpoint of train-teacher (Heun), distill, train-ict or train-ct (one or "
-                + "more consistency steps), or from a released .pt with --model; write a PNG grid and optionally an "
-                + ".npz of uint8 samples.")
+        description = "Draw images from a checkpoint of train-teacher (Heun), distill, train-ict, train-ct or "
+                + "train-ect (one or more consistency steps), or from a released .pt with --model; write a PNG grid "
+                + "and optionally an .npz of uint8 samples.")
 final class SampleCommand implements Callable<Integer> {
     private static final KarrasSchedule GRID = ImageTrainCommand.GRID;
     /** The presets of the released networks that --model accepts. */
