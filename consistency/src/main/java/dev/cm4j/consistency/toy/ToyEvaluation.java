@@ -27,7 +27,7 @@ public final class ToyEvaluation {
     /**
      * Grid points of the teacher's Heun sampler (2N - 1 = 127 evaluations). EDM's 18 points, enough for CIFAR-10,
      * are too few for the checkerboard's sharp edges: the same trained teachers (seeds 0-3) scored SW1 2.4-3.6x the
-     * floor with 18 points and 0.8-1.8x with 40-100, where points beyond 40 changed it by at most a tenth
+     * floor with 18 points and 0.8-1.8x with 40-100, where points beyond 40 changed it by at most an eighth
      * (docs/RESULTS.md#cm4j-demo--2-d-checkerboard-std-05-per-coordinate).
      */
     public static final int TEACHER_GRID_POINTS = 64;
