@@ -23,7 +23,8 @@ import java.util.Map;
  * <pre>
  * java ... dev.cm4j.consistency.toy.TeacherProbeRun DATA SEED SETTING...
  * SETTING: comma-separated key=value of width, depth, emb, ns, steps, batch, lr, warmup, decay (final lr fraction),
- *          ema, pmean, pstd, heun (grid sizes, e.g. 18/40/64), cd (CD's N, e.g. 18/40), cdsteps, cdlr, cdema
+ *          ema, pmean, pstd, heun (grid sizes, e.g. 18/40/64), cd (CD's N, e.g. 18/40), cdsteps, cdlr, cdema,
+ *          cdmu
  * </pre>
  */
 public final class TeacherProbeRun {
@@ -78,7 +79,8 @@ public final class TeacherProbeRun {
                 long c0 = System.nanoTime();
                 ConsistencyDistillation cd = new ConsistencyDistillation(
                         Preconditioned.fromTeacher(ema, p.consistency()), ema.denoiser(), data::sample,
-                        ConsistencyDistillation.Config.toy2d().withGrid(ToyPipeline.GRID).withN(Integer.parseInt(cdN)),
+                        ConsistencyDistillation.Config.toy2d().withGrid(ToyPipeline.GRID).withN(Integer.parseInt(cdN))
+                                .withMu(Double.parseDouble(o.getOrDefault("cdmu", "0.95"))),
                         OptimConfig.adam(cdSteps, p.batch(), Double.parseDouble(o.getOrDefault("cdlr", "1e-3")))
                                 .withEvalEma(Double.parseDouble(o.getOrDefault("cdema", "0.995"))), seed + 2);
                 cd.train();
