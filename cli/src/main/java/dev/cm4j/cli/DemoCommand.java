@@ -209,7 +209,9 @@ public final class DemoCommand implements Callable<Integer> {
         double ictMid = eval.bestMiddleSigma(ictF);
         List<ResultTable.Row> rows = new ArrayList<>();
         rows.add(new ResultTable.Row("data vs fresh data (floor)", 0, eval.floor()));
-        rows.add(new ResultTable.Row("EDM teacher, Heun 18 steps", 35, eval.edm(teacherEma.denoiser())));
+        int grid = ToyEvaluation.TEACHER_GRID_POINTS;
+        rows.add(new ResultTable.Row("EDM teacher, Heun " + grid + " steps", 2 * grid - 1,
+                eval.edm(teacherEma.denoiser())));
         rows.add(new ResultTable.Row("untrained consistency model", 1,
                 eval.consistency(pipeline.untrained().denoiser(), sigmaMax)));
         rows.add(new ResultTable.Row("CD, 1 step", 1, eval.consistency(cdF, sigmaMax)));
@@ -219,7 +221,7 @@ public final class DemoCommand implements Callable<Integer> {
         rows.add(new ResultTable.Row(String.format("iCT, 2 steps (sigma_mid %.3g)", ictMid), 2,
                 eval.consistency(ictF, sigmaMax, ictMid)));
 
-        String table = ResultTable.markdown(rows, rows.get(1).score().sw());
+        String table = ResultTable.markdown(rows, rows.get(0).score().sw(), rows.get(1).score().sw());
         String training = String.format("training: %s, %s, %s; total %.1f s%n", teacherPhase.describe(),
                 cdPhase.describe(), ictPhase.describe(), (System.nanoTime() - start) / 1e9);
         console.println();

@@ -18,17 +18,21 @@ final class ResultTable {
     private ResultTable() {
     }
 
-    /** A Markdown table; the ratio column divides each SW1 by {@code teacherSw}. */
-    static String markdown(List<Row> rows, double teacherSw) {
+    /**
+     * A Markdown table with two ratio columns, each SW1 divided by {@code floorSw} (the metric's floor: two draws of
+     * the data) and by {@code teacherSw}, so every ratio names its scale.
+     */
+    static String markdown(List<Row> rows, double floorSw, double teacherSw) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("| %-38s | %4s | %9s | %10s | %8s | %10s |%n", "method", "NFE", "SW1", "/ teacher",
-                "energy", "time (ms)"));
-        sb.append(String.format("|%s|%s|%s|%s|%s|%s|%n", "-".repeat(40), "-".repeat(5) + ":", "-".repeat(10) + ":",
-                "-".repeat(11) + ":", "-".repeat(9) + ":", "-".repeat(11) + ":"));
+        sb.append(String.format("| %-38s | %4s | %9s | %8s | %10s | %8s | %10s |%n", "method", "NFE", "SW1", "/ floor",
+                "/ teacher", "energy", "time (ms)"));
+        sb.append(String.format("|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(40), "-".repeat(5) + ":",
+                "-".repeat(10) + ":", "-".repeat(9) + ":", "-".repeat(11) + ":", "-".repeat(9) + ":",
+                "-".repeat(11) + ":"));
         for (Row r : rows) {
             ToyEvaluation.Score s = r.score();
-            sb.append(String.format("| %-38s | %4d | %9.5f | %9.3fx | %8.4f | %10.1f |%n", r.method(), r.nfe(), s.sw(),
-                    s.sw() / teacherSw, s.energy(), s.millis()));
+            sb.append(String.format("| %-38s | %4d | %9.5f | %7.3fx | %9.3fx | %8.4f | %10.1f |%n", r.method(),
+                    r.nfe(), s.sw(), s.sw() / floorSw, s.sw() / teacherSw, s.energy(), s.millis()));
         }
         return sb.toString();
     }

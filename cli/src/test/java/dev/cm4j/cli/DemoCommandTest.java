@@ -32,11 +32,12 @@ class DemoCommandTest {
         String out = captured.toString();
         System.out.println(out);
         assertEquals(0, code, out);
-        for (String method : new String[] {"EDM teacher, Heun 18 steps", "CD, 1 step", "CD, 2 steps", "iCT, 1 step",
+        for (String method : new String[] {"EDM teacher, Heun 64 steps", "CD, 1 step", "CD, 2 steps", "iCT, 1 step",
             "iCT, 2 steps", "data vs fresh data"}) {
             assertTrue(out.contains(method), "table row " + method);
         }
-        assertTrue(out.contains("|   35 |"), "the teacher row reports 35 NFE");
+        assertTrue(out.contains("|  127 |"), "the teacher row reports 127 NFE");
+        assertTrue(out.contains("/ floor") && out.contains("/ teacher"), "both ratio columns name their scale");
         BufferedImage samples = ImageIO.read(dir.resolve("samples.png").toFile());
         assertEquals(3 * 360, samples.getWidth());
         assertEquals(2 * 360, samples.getHeight());

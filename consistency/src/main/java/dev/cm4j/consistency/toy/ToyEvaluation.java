@@ -24,6 +24,13 @@ import dev.cm4j.tensor.Tensor;
 public final class ToyEvaluation {
     /** Samples used by the energy distance. */
     public static final int ENERGY_SAMPLES = 5000;
+    /**
+     * Grid points of the teacher's Heun sampler (2N - 1 = 127 evaluations). EDM's 18 points, enough for CIFAR-10,
+     * are too few for the checkerboard's sharp edges: the same trained teachers (seeds 0-3) scored SW1 2.4-3.6x the
+     * floor with 18 points and 0.8-1.8x with 40-100, where points beyond 40 changed it by at most an eighth
+     * (docs/RESULTS.md#cm4j-demo--2-d-checkerboard-std-05-per-coordinate).
+     */
+    public static final int TEACHER_GRID_POINTS = 64;
 
     private final Toy2d data;
     private final int n;
@@ -74,10 +81,15 @@ public final class ToyEvaluation {
         return score(data.sample(n, rng.fork(10)), 0);
     }
 
-    /** The teacher's deterministic Heun sampler on the 18-point grid (35 evaluations). */
+    /** The teacher's deterministic Heun sampler on the {@value #TEACHER_GRID_POINTS}-point grid. */
     public Score edm(Denoiser teacher) {
+        return edm(teacher, TEACHER_GRID_POINTS);
+    }
+
+    /** The teacher's deterministic Heun sampler on a {@code gridPoints}-point grid (2 gridPoints - 1 evaluations). */
+    public Score edm(Denoiser teacher, int gridPoints) {
         long t0 = System.nanoTime();
-        Tensor x = EdmSampler.heun(ToyPipeline.GRID, 18).sample(teacher, noise, (NoiseSource) null);
+        Tensor x = EdmSampler.heun(ToyPipeline.GRID, gridPoints).sample(teacher, noise, (NoiseSource) null);
         return score(x, (System.nanoTime() - t0) / 1e6);
     }
 

@@ -25,7 +25,7 @@ import dev.cm4j.models.io.TensorChecks;
  *
  * <ul>
  *   <li>Teacher: Adam 1e-3 with 100 warm-up steps, EMA 0.995, EDM's P_mean -1.2, P_std 1.2.</li>
- *   <li>CD: N = 18, Heun, target EMA mu = 0.95, L2 distance, Adam 1e-3, EMA 0.995.</li>
+ *   <li>CD: N = 40, Heun, target EMA mu = 0.95, L2 distance, Adam 1e-3, EMA 0.995.</li>
  *   <li>iCT: s0 = 10, s1 = 640, P_mean -1.1, P_std 4.0, pseudo-Huber c = 0.00054 sqrt 2, Adam 2e-3 with
  *       beta2 = 0.995, EMA 0.995, batch 2048.</li>
  * </ul>
@@ -43,7 +43,7 @@ import dev.cm4j.models.io.TensorChecks;
  * @param ictSteps iCT updates
  * @param batch batch size of the teacher and of distillation
  * @param ictBatch batch size of improved consistency training
- * @param width hidden units of the 3-layer MLP
+ * @param width hidden units of each of the MLP's {@value #DEPTH} hidden layers
  * @param noiseScale the MLP's factor on c_noise before its embedding
  */
 public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, int ictSteps, int batch, int ictBatch,
@@ -51,6 +51,12 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
                           double noiseScale) {
     /** The grid of every algorithm: sigmaMin 0.002, sigmaMax 80, rho 7. */
     public static final KarrasSchedule GRID = KarrasSchedule.DEFAULT;
+    /**
+     * Hidden layers of the MLP. Four instead of three brought the checkerboard teacher (128 units, 3000 steps, Heun
+     * on 64 points) on seeds 0-2 from 1.3-1.8x the floor's SW1 to 1.1-1.4x (seed 3: 0.84x to 0.77x), at a third more
+     * time per step (docs/RESULTS.md#cm4j-demo--2-d-checkerboard-std-05-per-coordinate).
+     */
+    public static final int DEPTH = 4;
 
     public ToyPipeline {
         if (data == null || teacherSteps < 1 || cdSteps < 1 || ictSteps < 1 || batch < 1 || ictBatch < 1
@@ -63,7 +69,7 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
     }
 
     /**
-     * The demo's budget: teacher 3000, CD 1500, iCT 6000 steps, batch 512 (iCT 2048), a 3 x 128 MLP, noise scale 10.
+     * The demo's budget: teacher 3000, CD 1500, iCT 6000 steps, batch 512 (iCT 2048), a 4 x 128 MLP, noise scale 10.
      */
     public static ToyPipeline defaults(Toy2d data, long seed) {
         return new ToyPipeline(data, seed, 3000, 1500, 6000, 512, 2048, 128, 10);
@@ -71,7 +77,7 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
 
     /** The MLP of all three models. */
     public ToyMlp.Config network() {
-        return new ToyMlp.Config(2, width, 3, 32, noiseScale, 0f);
+        return new ToyMlp.Config(2, width, DEPTH, 32, noiseScale, 0f);
     }
 
     /** The consistency models' preconditioning, epsilon = sigmaMin. */
