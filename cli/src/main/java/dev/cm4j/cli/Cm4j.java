@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class,
                 TrainTeacherCommand.class, DistillCommand.class, TrainIctCommand.class, TrainCtCommand.class,
                 TrainEctCommand.class,
-                SampleCommand.class, SearchTimesCommand.class, EditCommand.class, EvalCommand.class, ConvertCommand.class,
+                SampleCommand.class, SearchTimesCommand.class, EditCommand.class, SearchEditTimesCommand.class,
+                EvalCommand.class, ConvertCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Cm4j implements Runnable {
     @CommandLine.Spec

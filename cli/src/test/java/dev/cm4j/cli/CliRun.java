@@ -12,6 +12,19 @@ record CliRun(int code, String err, String out) {
         return err.contains("\tat ");
     }
 
+    /**
+     * Trains a consistency model of the --smoke setting (4 steps of iCT on 256 Fashion-MNIST images) into
+     * {@code dir/ict} and returns its checkpoint: a real checkpoint for tests of the commands that read one.
+     */
+    static java.nio.file.Path smokeIct(java.nio.file.Path dir) {
+        java.nio.file.Path out = dir.resolve("ict");
+        CliRun r = run("train-ict", "--smoke", "--steps", "4", "--sample-every", "0", "-o", out.toString());
+        if (r.code() != 0) {
+            throw new AssertionError("train-ict --smoke failed: " + r.err());
+        }
+        return out.resolve("ict.safetensors");
+    }
+
     static CliRun run(String... args) {
         PrintStream saved = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

@@ -32,12 +32,10 @@ class SearchTimesCommandTest {
 
     @BeforeAll
     static void train() {
-        Path ictDir = dir.resolve("ict");
-        CliRun r = CliRun.run("train-ict", "--smoke", "--steps", "4", "--sample-every", "0", "-o", ictDir.toString());
-        assertEquals(0, r.code(), r.err());
-        ict = ictDir.resolve("ict.safetensors");
+        ict = CliRun.smokeIct(dir);
         Path teacherDir = dir.resolve("teacher");
-        r = CliRun.run("train-teacher", "--smoke", "--steps", "2", "--sample-every", "0", "-o", teacherDir.toString());
+        CliRun r = CliRun.run("train-teacher", "--smoke", "--steps", "2", "--sample-every", "0", "-o",
+                teacherDir.toString());
         assertEquals(0, r.code(), r.err());
         teacher = teacherDir.resolve("teacher.safetensors");
     }
