@@ -10,5 +10,7 @@
  *
  * <p>Forward mode (a Jacobian-vector product for continuous-time consistency models) is meant to come as a second
  * rule beside each backward in the same place: the op set is closed and each op's derivative lives in one method.
+ *
+ * <p><b>API</b>: public and kept compatible; exported by the module {@code dev.cm4j.autodiff}.
  */
 package dev.cm4j.autodiff;

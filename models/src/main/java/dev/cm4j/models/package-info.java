@@ -10,5 +10,7 @@
  *
  * <p>The U-Net and its blocks live in {@code dev.cm4j.models.unet}, checkpoint files in {@code dev.cm4j.models.io};
  * both build on this package, never the other way round.
+ *
+ * <p><b>API</b>: public and kept compatible; exported by the module {@code dev.cm4j.models}.
  */
 package dev.cm4j.models;

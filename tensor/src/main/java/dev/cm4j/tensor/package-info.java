@@ -10,5 +10,7 @@
  * kernels run (docs/ARCHITECTURE.md). {@link dev.cm4j.tensor.BufferPool} and {@link dev.cm4j.tensor.BufferArena} let the
  * results of ops reuse arrays from one training or sampling step to the next; a tensor used after its arena took its
  * array back throws.
+ *
+ * <p><b>API</b>: public and kept compatible; exported by the module {@code dev.cm4j.tensor}.
  */
 package dev.cm4j.tensor;

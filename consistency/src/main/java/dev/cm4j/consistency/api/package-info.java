@@ -8,7 +8,8 @@
  * <p>The public packages of the library are this one and those whose package documentation says <b>API</b>:
  * {@code dev.cm4j.consistency} (the Karras grid), {@code model}, {@code noise}, {@code sampling}, {@code editing},
  * {@code metrics}, {@code schedule}, {@code train} and {@code data}. The others ({@code analytic}, {@code toy}) say
- * <b>Internal</b>: public for cm4j's own modules and tests, with no compatibility promise. There is no module-info yet
- * (README, "Using the library"), so the boundary is stated here rather than enforced.
+ * <b>Internal</b>: public for cm4j's own modules and tests, with no compatibility promise. The module
+ * {@code dev.cm4j.consistency} enforces the boundary on the module path: it exports the API packages and not the
+ * internal ones (README, "Using the library").
  */
 package dev.cm4j.consistency.api;

@@ -10,5 +10,7 @@
  * ({@link dev.cm4j.models.io.CheckpointMismatchException}), and the lock that keeps one run per output directory
  * ({@link dev.cm4j.models.io.RunLock}). numpy {@code .npz} archives ({@link dev.cm4j.models.io.Npz}) carry samples
  * and labels to evaluators in Python. Readers and writers of other formats (PyTorch {@code .pt}) belong here too.
+ *
+ * <p><b>API</b>: public and kept compatible; exported by the module {@code dev.cm4j.models}.
  */
 package dev.cm4j.models.io;

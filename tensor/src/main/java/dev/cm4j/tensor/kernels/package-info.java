@@ -41,5 +41,11 @@
  * {@code --add-modules jdk.incubator.vector} to load, so it is only referenced behind
  * {@link dev.cm4j.tensor.Simd#ENABLED}. They all use the one species in {@code FloatSpecies}: the machine's widest,
  * or narrower with {@code -Dcm4j.simd.bits=64|128|256|512}.
+ *
+ * <h2>Boundary</h2>
+ *
+ * <p><b>Internal</b>: public for cm4j's own modules and tests, with no compatibility promise. The module
+ * {@code dev.cm4j.tensor} exports it only to {@code dev.cm4j.autodiff} and {@code dev.cm4j.models}, whose backward
+ * rules and checkpoint readers call it; the benchmarks and tornado-tasks reach it on the class path.
  */
 package dev.cm4j.tensor.kernels;

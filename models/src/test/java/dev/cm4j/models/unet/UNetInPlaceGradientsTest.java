@@ -1,23 +1,28 @@
-package dev.cm4j.autodiff;
+package dev.cm4j.models.unet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.cm4j.autodiff.Losses;
+import dev.cm4j.autodiff.Var;
 import dev.cm4j.autodiff.optim.Adam;
-import dev.cm4j.models.unet.UNet;
 import dev.cm4j.tensor.Rng;
+import java.lang.reflect.Field;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * Two training steps of {@link UNet.Config#small28()} (scale-shift, attention, skip concatenations) with
- * {@link Var#inPlaceGradients} off and on: every parameter after the Adam steps, and the losses, must be the same
- * bits. In the package of {@code Var} for the switch, which is package-private.
+ * {@code Var.inPlaceGradients} off and on: every parameter after the Adam steps, and the losses, must be the same
+ * bits. The switch is package-private in {@code dev.cm4j.autodiff}, a package of another module, so it is set by
+ * reflection (the tests run on the class path).
  */
 class UNetInPlaceGradientsTest {
-    private static Map<String, float[]> train(boolean inPlace, float[] losses) {
-        boolean before = Var.inPlaceGradients;
-        Var.inPlaceGradients = inPlace;
+    private static Map<String, float[]> train(boolean inPlace, float[] losses) throws ReflectiveOperationException {
+        Field field = Var.class.getDeclaredField("inPlaceGradients");
+        field.setAccessible(true);
+        boolean before = field.getBoolean(null);
+        field.setBoolean(null, inPlace);
         try {
             Rng rng = new Rng(3);
             UNet net = new UNet(UNet.Config.small28(), rng);
@@ -38,12 +43,12 @@ class UNetInPlaceGradientsTest {
             }
             return out;
         } finally {
-            Var.inPlaceGradients = before;
+            field.setBoolean(null, before);
         }
     }
 
     @Test
-    void trainingStepsGiveTheSameBits() {
+    void trainingStepsGiveTheSameBits() throws ReflectiveOperationException {
         float[] lossCopying = new float[2];
         float[] lossInPlace = new float[2];
         Map<String, float[]> copying = train(false, lossCopying);
