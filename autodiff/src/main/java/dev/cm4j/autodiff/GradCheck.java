@@ -14,14 +14,14 @@ import java.util.function.Supplier;
  * <p>The scalar probed is L = sum(f(x) * R) for a fixed random R, so every output element contributes. The analytic
  * gradient comes from one backward pass with seed R. The numeric one perturbs one input element by +-h in float,
  * evaluates L in double from the float outputs, and takes (L+ - L-) / 2h. An element passes when
- * |analytic - numeric| <= atol + rtol |numeric|.
+ * |analytic - numeric| &lt;= atol + rtol |numeric|.
  */
 public final class GradCheck {
     private GradCheck() {
     }
 
     /**
-     * The outcome: the worst ratio error / tolerance over the checked elements (<= 1 means all passed) and a
+     * The outcome: the worst ratio error / tolerance over the checked elements (&lt;= 1 means all passed) and a
      * description of the worst element.
      */
     public record Result(double worstRatio, String worst, int checked) {

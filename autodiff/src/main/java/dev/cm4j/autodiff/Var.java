@@ -550,7 +550,7 @@ public final class Var {
         return Pointwise.abs(this);
     }
 
-    /** min(max(x, lo), hi); the gradient passes where lo <= x <= hi. */
+    /** min(max(x, lo), hi); the gradient passes where lo &lt;= x &lt;= hi. */
     public Var clamp(float lo, float hi) {
         return Pointwise.clamp(this, lo, hi);
     }

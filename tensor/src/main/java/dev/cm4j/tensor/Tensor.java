@@ -394,7 +394,7 @@ public final class Tensor {
         return ElementwiseOps.binary("greater", Binary.GREATER, this, other);
     }
 
-    /** 1 where this < other, else 0. */
+    /** 1 where this &lt; other, else 0. */
     public Tensor less(Tensor other) {
         return ElementwiseOps.binary("less", Binary.LESS, this, other);
     }
@@ -424,7 +424,7 @@ public final class Tensor {
         return ElementwiseOps.binaryScalar(Binary.GREATER, this, s);
     }
 
-    /** 1 where this < s, else 0. */
+    /** 1 where this &lt; s, else 0. */
     public Tensor less(float s) {
         return ElementwiseOps.binaryScalar(Binary.LESS, this, s);
     }
@@ -622,7 +622,7 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- comparison
 
-    /** True when every |this - other| <= atol + rtol * |other| (same shape; NaN is never close). */
+    /** True when every |this - other| &lt;= atol + rtol * |other| (same shape; NaN is never close). */
     public boolean allClose(Tensor other, float rtol, float atol) {
         requireSameShape("allClose", other);
         return Reductions.allClose(this, other, rtol, atol);

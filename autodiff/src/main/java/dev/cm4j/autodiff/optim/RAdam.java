@@ -27,7 +27,7 @@ public final class RAdam extends AdamFamily {
         super(params, lr, beta1, beta2, eps, weightDecay);
     }
 
-    /** The variance rectification term r_t, or NaN while rho_t <= 5 (no adaptive step yet). */
+    /** The variance rectification term r_t, or NaN while rho_t &lt;= 5 (no adaptive step yet). */
     public static double rectification(double beta2, long t) {
         double rhoInf = 2 / (1 - beta2) - 1;
         double b2t = Math.pow(beta2, t);

@@ -68,7 +68,7 @@ public enum OdeSolver {
      * Steps every sample of {@code x} (B, ...) from {@code t[b]} to {@code tNext[b]} with the denoiser D.
      *
      * @param t current noise levels, > 0
-     * @param tNext target noise levels, 0 <= tNext[b] < t[b]
+     * @param tNext target noise levels, 0 &lt;= tNext[b] &lt; t[b]
      */
     public abstract Tensor step(Denoiser denoiser, Tensor x, float[] t, float[] tNext);
 

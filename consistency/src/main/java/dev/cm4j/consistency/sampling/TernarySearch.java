@@ -7,11 +7,11 @@ import java.util.function.IntToDoubleFunction;
 
 /**
  * Integer ternary search for the intermediate time of two-step consistency sampling (Song et al. 2023, Section 6;
- * {@code scripts/ternary_search.py}): finds the index p with begin < p < end that minimises a quality metric (FID for
- * images, a sample distance for 2-D data), assuming the metric is unimodal in p.
+ * {@code scripts/ternary_search.py}): finds the index p with {@code begin < p < end} that minimises a quality metric
+ * (FID for images, a sample distance for 2-D data), assuming the metric is unimodal in p.
  *
  * <p>While the bracket [l, r] holds more than three candidates, {@code m1 = l + (r-l)/3}, {@code m2 = r - (r-l)/3};
- * if cost(m1) < cost(m2) the minimum is not right of m2, else not left of m1. The remaining two or three candidates
+ * if cost(m1) &lt; cost(m2) the minimum is not right of m2, else not left of m1. The remaining two or three candidates
  * are all evaluated (the reference script's final branch returns stale values there). Costs are cached, so every
  * index is evaluated at most once; the caller should use a fixed seed inside the cost so values are comparable.
  */

@@ -56,7 +56,7 @@ public final class UNet extends Module {
      *                             get attention after each ResBlock; each must be a level's resolution
      * @param dropout              dropout probability inside every ResBlock
      * @param numClasses           0 for an unconditional model, else the number of class labels
-     * @param numHeads             attention heads when numHeadChannels <= 0
+     * @param numHeads             attention heads when numHeadChannels &lt;= 0
      * @param numHeadChannels      channels per head (ADM's num_head_channels; overrides numHeads when > 0)
      * @param useScaleShiftNorm    FiLM-like conditioning in the ResBlocks
      * @param resblockUpdown       resample with ResBlocks (average pool / nearest) instead of plain layers
@@ -218,14 +218,14 @@ public final class UNet extends Module {
                     resblockUpdown, convResample, groups);
         }
 
-        /** The same architecture with another number of attention heads (used when numHeadChannels <= 0). */
+        /** The same architecture with another number of attention heads (used when numHeadChannels &lt;= 0). */
         public Config withNumHeads(int numHeads) {
             return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
                     attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,
                     resblockUpdown, convResample, groups);
         }
 
-        /** The same architecture with other channels per attention head (<= 0: use numHeads). */
+        /** The same architecture with other channels per attention head (&lt;= 0: use numHeads). */
         public Config withNumHeadChannels(int numHeadChannels) {
             return new Config(imageSize, inChannels, outChannels, modelChannels, channelMult, numResBlocks,
                     attentionResolutions, dropout, numClasses, numHeads, numHeadChannels, useScaleShiftNorm,

@@ -19,8 +19,8 @@ import jdk.incubator.vector.VectorOperators;
  * {@code Math.exp} loop; these polynomials keep most of that speed.
  *
  * <p>The polynomials are Cephes' single-precision ones (expf, logf, tanhf, sinf, cosf; S. L. Moshier), accurate to about
- * 2 ulp over the whole float range (sin and cos: for |x| <= 8192), with IEEE special values: exp(-inf) = 0,
- * exp(+inf) = +inf, log(0) = -inf, log(x < 0) = NaN, sin and cos of +-inf are NaN, NaN in gives NaN out. Subnormal
+ * 2 ulp over the whole float range (sin and cos: for |x| &lt;= 8192), with IEEE special values: exp(-inf) = 0,
+ * exp(+inf) = +inf, log(0) = -inf, log(x &lt; 0) = NaN, sin and cos of +-inf are NaN, NaN in gives NaN out. Subnormal
  * results and inputs are handled. Lanes of sin and cos beyond |x| = 8192, where the three-part reduction by pi/4
  * loses bits, take {@code StrictMath} instead.
  */
