@@ -9,7 +9,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * The progress of one training phase (rate, ETA and a running mean of the loss).
+ * The progress of one training phase (rate, ETA and a running mean of the loss), or of other long work counted in its
+ * own unit (samples drawn), where a step reports the loss NaN and no loss is shown.
  *
  * <p>On a terminal it is a bar redrawn in place. Without one (output to a file or a pipe) a bar's carriage returns
  * would join every redraw into one line, so it prints one complete line every tenth of the phase or every
@@ -22,6 +23,7 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
 
     private final String task;
     private final long steps;
+    private final String unit;
     private final boolean terminal;
     private final PrintStream out;
     private ProgressBar bar;
@@ -42,8 +44,17 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
      * @param terminal draw a bar redrawn in place; false prints complete lines
      */
     ConsoleProgress(String task, long steps, boolean terminal, PrintStream out) {
+        this(task, steps, "steps", terminal, out);
+    }
+
+    /**
+     * @param unit what is counted, plural ("steps", "samples")
+     * @param terminal draw a bar redrawn in place; false prints complete lines
+     */
+    ConsoleProgress(String task, long steps, String unit, boolean terminal, PrintStream out) {
         this.task = task;
         this.steps = steps;
+        this.unit = unit;
         this.terminal = terminal;
         this.out = out;
     }
@@ -77,7 +88,7 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
                     .setInitialMax(steps)
                     .startsFrom(start, Duration.ZERO) // the rate counts only the steps trained here
                     .setStyle(ProgressBarStyle.ASCII)
-                    .setUnit(" steps", 1)
+                    .setUnit(" " + unit, 1)
                     .showSpeed()
                     .setUpdateIntervalMillis(250)
                     .setMaxRenderedLength(110)
@@ -95,7 +106,9 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
         lastStep = step;
         if (terminal) {
             bar.stepTo(step);
-            bar.setExtraMessage(String.format("loss %.4g", smoothed));
+            if (!Double.isNaN(smoothed)) {
+                bar.setExtraMessage(String.format("loss %.4g", smoothed));
+            }
             return;
         }
         long now = System.nanoTime();
@@ -114,8 +127,9 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
         long trained = lastStep - startStep;
         double rate = seconds > 0 ? trained / seconds : 0;
         String eta = rate > 0 ? clock((steps - lastStep) / rate) : "?";
-        out.printf("%s %3d%% %d/%d steps, %.1f steps/s, %s elapsed, %s left, loss %.4g%n", task,
-                steps == 0 ? 100 : (int) (100 * lastStep / steps), lastStep, steps, rate, clock(seconds), eta, smoothed);
+        out.printf("%s %3d%% %d/%d %s, %.1f %s/s, %s elapsed, %s left%s%n", task,
+                steps == 0 ? 100 : (int) (100 * lastStep / steps), lastStep, steps, unit, rate, unit, clock(seconds), eta,
+                Double.isNaN(smoothed) ? "" : String.format(", loss %.4g", smoothed));
         if (lastStep == steps) {
             finalLinePrinted = true;
         }

@@ -147,7 +147,6 @@ final class SampleCommand implements Callable<Integer> {
         }
         UNet.Config c = src.config();
         boolean consistency = src.consistency();
-        Denoiser f = src.model().denoiser();
         EdmSampler heun = EdmSampler.images(GRID, heunSteps);
         MultistepSampler multistep = MultistepSampler.images(GRID);
         int nfe = consistency ? times.length : heun.nfe();
@@ -160,20 +159,9 @@ final class SampleCommand implements Callable<Integer> {
         int[] labels = c.numClasses() > 0 ? new int[count] : null;
         NoiseSource noise = NoiseSource.of(new Rng(seed));
         long t0 = System.nanoTime();
-        for (int from = 0; from < count; from += batch) {
-            int b = Math.min(batch, count - from);
-            int[] y = null;
-            if (labels != null) {
-                y = new int[b];
-                for (int i = 0; i < b; i++) {
-                    y[i] = label >= 0 ? label : (from + i) % c.numClasses();
-                }
-                System.arraycopy(y, 0, labels, from, b);
-            }
-            Denoiser d = f.withLabels(y);
-            Tensor z = noise.normal(b, c.inChannels(), c.imageSize(), c.imageSize());
-            Tensor x = consistency ? multistep.sample(d, z, times, noise) : heun.sample(d, z, noise);
-            System.arraycopy(x.data(), x.offset(), all, from * per, b * per);
+        try (ConsoleProgress progress = new ConsoleProgress("cm4j sample", count, "samples",
+                ConsoleProgress.isTerminal(), console)) {
+            drawAll(src, consistency, heun, multistep, all, labels, per, noise, progress);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Tensor samples = Tensor.wrap(all, new int[] {count, c.inChannels(), c.imageSize(), c.imageSize()});
@@ -190,6 +178,33 @@ final class SampleCommand implements Callable<Integer> {
         }
         console.printf("%d samples in %.2f s (%.1f samples/s); wrote %s%n", count, seconds, count / seconds, wrote);
         return 0;
+    }
+
+    /**
+     * Draws the samples batch by batch into {@code all} (and the labels of a class-conditional model), each batch's
+     * noise following the last's from one generator, reporting the samples drawn so far.
+     */
+    private void drawAll(Source src, boolean consistency, EdmSampler heun, MultistepSampler multistep, float[] all,
+                         int[] labels, int per, NoiseSource noise, ConsoleProgress progress) {
+        UNet.Config c = src.config();
+        Denoiser f = src.model().denoiser();
+        progress.onStart("sample", 0, count);
+        for (int from = 0; from < count; from += batch) {
+            int b = Math.min(batch, count - from);
+            int[] y = null;
+            if (labels != null) {
+                y = new int[b];
+                for (int i = 0; i < b; i++) {
+                    y[i] = label >= 0 ? label : (from + i) % c.numClasses();
+                }
+                System.arraycopy(y, 0, labels, from, b);
+            }
+            Denoiser d = f.withLabels(y);
+            Tensor z = noise.normal(b, c.inChannels(), c.imageSize(), c.imageSize());
+            Tensor x = consistency ? multistep.sample(d, z, times, noise) : heun.sample(d, z, noise);
+            System.arraycopy(x.data(), x.offset(), all, from * per, b * per);
+            progress.onStep("sample", from + b, count, Double.NaN);
+        }
     }
 
     /** What is sampled: the network with its preconditioning, its architecture, and a description. */

@@ -38,6 +38,25 @@ class ProgressAndLossLogTest {
     }
 
     @Test
+    void workWithoutALossCountsItsOwnUnitAndPrintsNoLoss() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        try (ConsoleProgress p = new ConsoleProgress("cm4j sample", 1000, "samples", false, out)) {
+            p.onStart("sample", 0, 1000);
+            for (long s = 256; s < 1000; s += 256) {
+                p.onStep("sample", s, 1000, Double.NaN);
+            }
+            p.onStep("sample", 1000, 1000, Double.NaN);
+        }
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(4, lines.size(), "a line per batch: each crosses a tenth; " + lines);
+        assertTrue(lines.get(0).startsWith("cm4j sample  25% 256/1000 samples, "), lines.get(0));
+        assertTrue(lines.get(0).contains(" samples/s, "), lines.get(0));
+        assertTrue(lines.get(3).startsWith("cm4j sample 100% 1000/1000 samples"), lines.get(3));
+        assertTrue(lines.stream().noneMatch(l -> l.contains("loss")), "no loss: " + lines);
+    }
+
+    @Test
     void aResumeCutsTheLogBackToItsStepAndAFreshStartEmptiesIt(@TempDir Path dir) throws Exception {
         Path file = LossLog.file(dir, "teacher");
         try (LossLog log = new LossLog(file)) {
