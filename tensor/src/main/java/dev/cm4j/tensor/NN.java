@@ -3,6 +3,7 @@ package dev.cm4j.tensor;
 import dev.cm4j.tensor.backend.Backends;
 import dev.cm4j.tensor.kernels.ConvolutionReference;
 import dev.cm4j.tensor.kernels.ConvolutionShape;
+import dev.cm4j.tensor.kernels.GroupNormSilu;
 import dev.cm4j.tensor.kernels.GroupNormalization;
 import dev.cm4j.tensor.kernels.Pool;
 import dev.cm4j.tensor.kernels.Softmax;
@@ -199,14 +200,96 @@ public final class NN {
         Tensor dgamma = Tensor.output(c);
         Tensor dbeta = Tensor.output(c);
         // The kernel indexes mean and rstd from 0: pass compact copies when they are views.
-        float[] m = mean.offset() == 0 ? mean.data() : mean.toArray();
-        float[] r = rstd.offset() == 0 ? rstd.data() : rstd.toArray();
         GroupNormalization.backward(n, c, x.size() / Math.max(1, n * c), groups, dy.data(), dy.offset(), x.data(),
-                x.offset(), gamma.data(), gamma.offset(), m, r, dx.data(), dx.offset(), dgamma.data(), dbeta.data());
+                x.offset(), gamma.data(), gamma.offset(), compact(mean), compact(rstd), dx.data(), dx.offset(),
+                dgamma.data(), dbeta.data());
         if (overwriteDy) {
             dx.markModified();
         }
         return new GroupNormGrads(dx, dgamma, dbeta);
+    }
+
+    /** Gradients of {@link #groupNormSilu}: dx like x, dgamma and dbeta (C), dscale and dshift (N, C) or null. */
+    public record GroupNormSiluGrads(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dscale, Tensor dshift) {
+    }
+
+    /**
+     * SiLU of group normalisation with an optional per-sample scale-shift, in one pass (the ADM U-Net's
+     * {@code GroupNorm -> SiLU} and {@code GroupNorm -> x (1 + scale) + shift -> SiLU}):
+     * y = silu(groupNorm(x) (1 + scale) + shift), scale and shift (N, C) both given or both null. The result's y is
+     * the SiLU output; its mean and rstd are those of {@link #groupNorm}, kept for the backward. The normalised x is
+     * never stored.
+     */
+    public static GroupNormResult groupNormSilu(Tensor x, Tensor gamma, Tensor beta, Tensor scale, Tensor shift,
+                                                int groups, float eps) {
+        // x (N,C,S...), gamma (C), beta (C), scale (N,C), shift (N,C) -> y (N,C,S...), mean (N,G), rstd (N,G)
+        checkGroupNorm("groupNormSilu", x, gamma, groups);
+        requireShape("groupNormSilu", "beta", beta, x.dim(1));
+        checkScaleShift("groupNormSilu", x, scale, shift);
+        if (!(eps >= 0)) {
+            throw new IllegalArgumentException("groupNormSilu: eps must be >= 0, got " + eps);
+        }
+        int n = x.dim(0);
+        int c = x.dim(1);
+        Tensor y = Tensor.output(x.shape());
+        Tensor mean = Tensor.output(n, groups);
+        Tensor rstd = Tensor.output(n, groups);
+        GroupNormSilu.forward(n, c, x.size() / Math.max(1, n * c), groups, eps, x.data(), x.offset(), gamma.data(),
+                gamma.offset(), beta.data(), beta.offset(), compact(scale), compact(shift), y.data(), 0, mean.data(),
+                rstd.data());
+        return new GroupNormResult(y, mean, rstd);
+    }
+
+    /**
+     * The gradients of {@link #groupNormSilu} from its inputs and saved mean and rstd, writing dx over dy when
+     * {@code overwriteDy} (dy is then returned as dx and must not be read afterwards).
+     */
+    public static GroupNormSiluGrads groupNormSiluBackward(Tensor dy, Tensor x, Tensor gamma, Tensor beta,
+                                                           Tensor scale, Tensor shift, Tensor mean, Tensor rstd,
+                                                           int groups, boolean overwriteDy) {
+        // dy (N,C,S...), x (N,C,S...), gamma, beta (C), scale, shift (N,C), mean, rstd (N,G)
+        //   -> dx (N,C,S...), dgamma, dbeta (C), dscale, dshift (N,C)
+        checkGroupNorm("groupNormSiluBackward", x, gamma, groups);
+        requireShape("groupNormSiluBackward", "beta", beta, x.dim(1));
+        checkScaleShift("groupNormSiluBackward", x, scale, shift);
+        requireShape("groupNormSiluBackward", "output gradient", dy, x.shape());
+        int n = x.dim(0);
+        int c = x.dim(1);
+        requireShape("groupNormSiluBackward", "mean", mean, n, groups);
+        requireShape("groupNormSiluBackward", "rstd", rstd, n, groups);
+        Tensor dx = overwriteDy ? dy : Tensor.output(x.shape());
+        Tensor dgamma = Tensor.output(c);
+        Tensor dbeta = Tensor.output(c);
+        Tensor dscale = scale == null ? null : Tensor.output(scale.shape());
+        Tensor dshift = shift == null ? null : Tensor.output(shift.shape());
+        GroupNormSilu.backward(n, c, x.size() / Math.max(1, n * c), groups, dy.data(), dy.offset(), x.data(),
+                x.offset(), gamma.data(), gamma.offset(), beta.data(), beta.offset(), compact(scale), compact(shift),
+                compact(mean), compact(rstd), dx.data(), dx.offset(), dgamma.data(), dbeta.data(),
+                dscale == null ? null : dscale.data(), dshift == null ? null : dshift.data());
+        if (overwriteDy) {
+            dx.markModified();
+        }
+        return new GroupNormSiluGrads(dx, dgamma, dbeta, dscale, dshift);
+    }
+
+    /** Scale and shift are both null, or both hold N*C values for input x (N, C, ...), sample first. */
+    private static void checkScaleShift(String op, Tensor x, Tensor scale, Tensor shift) {
+        if ((scale == null) != (shift == null)) {
+            throw new IllegalArgumentException(op + ": scale and shift must be given together, got "
+                    + (scale == null ? "only shift" : "only scale"));
+        }
+        for (Tensor t : scale == null ? new Tensor[0] : new Tensor[] {scale, shift}) {
+            if (t.rank() < 2 || t.dim(0) != x.dim(0) || t.size() != x.dim(0) * x.dim(1)) {
+                throw new IllegalArgumentException(op + ": " + (t == scale ? "scale " : "shift ")
+                        + Shapes.str(t.shape()) + " must be (" + x.dim(0) + ", " + x.dim(1) + ") for input "
+                        + Shapes.str(x.shape()));
+            }
+        }
+    }
+
+    /** The tensor's values from index 0 (its own array when it starts there, else a copy); null for null. */
+    private static float[] compact(Tensor t) {
+        return t == null ? null : t.offset() == 0 ? t.data() : t.toArray();
     }
 
     private static void checkGroupNorm(String op, Tensor x, Tensor gamma, int groups) {

@@ -40,6 +40,21 @@ class NNDeterminismTest {
                     gn.mean(), gn.rstd(), 32);
             lines.add("groupNorm " + hash(gn.y()) + " " + hash(gn.mean()) + " " + hash(gn.rstd()));
             lines.add("groupNormBackward " + hash(gg.dx()) + " " + hash(gg.dgamma()) + " " + hash(gg.dbeta()));
+            // fused with SiLU, without and with a scale-shift; 40 channels (not a multiple of 16), 14x14 planes,
+            // 128 blocks of 980 values: enough to split over threads
+            Tensor xs = new Rng(14).normal(16, 40, 14, 14);
+            Tensor gs = new Rng(15).normal(40);
+            Tensor bs = new Rng(16).normal(40);
+            Tensor dys = new Rng(17).normal(16, 40, 14, 14);
+            Tensor[][] scaleShifts = {{null, null}, {new Rng(18).normal(16, 40), new Rng(19).normal(16, 40)}};
+            for (Tensor[] ss : scaleShifts) {
+                NN.GroupNormResult fs = NN.groupNormSilu(xs, gs, bs, ss[0], ss[1], 8, 1e-5f);
+                NN.GroupNormSiluGrads fg = NN.groupNormSiluBackward(dys, xs, gs, bs, ss[0], ss[1], fs.mean(),
+                        fs.rstd(), 8, false);
+                lines.add("groupNormSilu " + hash(fs.y()) + " " + hash(fs.mean()) + " " + hash(fs.rstd()));
+                lines.add("groupNormSiluBackward " + hash(fg.dx()) + " " + hash(fg.dgamma()) + " "
+                        + hash(fg.dbeta()) + (ss[0] == null ? "" : " " + hash(fg.dscale()) + " " + hash(fg.dshift())));
+            }
             Tensor logits = new Rng(9).normal(300, 129);
             Tensor sm = NN.softmax(logits);
             Tensor dsm = new Rng(10).normal(300, 129);
@@ -83,7 +98,7 @@ class NNDeterminismTest {
     @Test
     void sameBitsOnOneTwoAndThreeThreads() throws Exception {
         String one = run(1);
-        assertEquals(24, one.lines().count(), "one line per output group:\n" + one);
+        assertEquals(28, one.lines().count(), "one line per output group:\n" + one);
         assertEquals(one, run(2), "1 vs 2 threads");
         assertEquals(one, run(3), "1 vs 3 threads");
     }

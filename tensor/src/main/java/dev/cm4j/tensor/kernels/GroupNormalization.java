@@ -71,8 +71,41 @@ public final class GroupNormalization {
         }
     }
 
+    /**
+     * The second half of one block's backward, once the per-channel sums Sdy = sum dy and Sdyx = sum dy xhat are in
+     * sumDy[nc0 + ch] and sumDyXhat[nc0 + ch]: with g = dy gamma, dx = rstd (g - mean(g) - xhat mean(g xhat)), where
+     * mean(g) = sum_ch gamma Sdy / m. With scale (the fused scale-shift of {@link GroupNormSilu}) gamma (1 + scale)
+     * takes the place of gamma. dx may be dy. {@code vector} picks the rows of {@link GroupNormalizationVector} (only
+     * behind {@link Simd#ENABLED}) or of {@link GroupNormalizationReference}.
+     */
+    static void dxPass(boolean vector, float[] dy, int dyOff, float[] x, int xOff, float[] dx, int dxOff, int cg, int s,
+                       float[] gamma, int gOff, float[] scale, int nc0, float mean, float rstd,
+                       double[] sumDy, double[] sumDyXhat) {
+        double sumG = 0;
+        double sumGXhat = 0;
+        for (int ch = 0; ch < cg; ch++) {
+            float gu = gamma[gOff + ch] * GroupNormSilu.scaleFactor(scale, nc0 + ch);
+            sumG += gu * sumDy[nc0 + ch];
+            sumGXhat += gu * sumDyXhat[nc0 + ch];
+        }
+        int m = cg * s;
+        float meanG = (float) (sumG / m);
+        float meanGXhat = (float) (sumGXhat / m);
+        for (int ch = 0; ch < cg; ch++) {
+            float gu = gamma[gOff + ch] * GroupNormSilu.scaleFactor(scale, nc0 + ch);
+            int row = ch * s;
+            if (vector) {
+                GroupNormalizationVector.dxRow(dy, dyOff + row, x, xOff + row, dx, dxOff + row, s, gu, mean, rstd,
+                        meanG, meanGXhat);
+            } else {
+                GroupNormalizationReference.dxRow(dy, dyOff + row, x, xOff + row, dx, dxOff + row, s, gu, mean, rstd,
+                        meanG, meanGXhat);
+            }
+        }
+    }
+
     /** Blocks per task so that a task covers at least ~32k values. */
-    private static int grain(int blockSize) {
+    static int grain(int blockSize) {
         return Math.max(1, 32768 / Math.max(1, blockSize));
     }
 }

@@ -31,7 +31,7 @@ public final class SiluGradVector {
     }
 
     /** s (1 + x (1 - s)) with s = sigmoid(x), per lane. */
-    private static FloatVector derivative(FloatVector one, FloatVector vx) {
+    static FloatVector derivative(FloatVector one, FloatVector vx) {
         FloatVector s = one.div(one.add(VectorMath.exp(vx.neg())));
         return vx.mul(one.sub(s)).add(one).mul(s);
     }
