@@ -64,6 +64,22 @@ class InPlaceGradientsTest {
     }
 
     @Test
+    void residualBlockWithFusedNormActivations() {
+        // the block above with GroupNorm -> SiLU and GroupNorm -> scale-shift -> SiLU each as one fused node
+        Rng rng = new Rng(6);
+        List<Tensor> in = List.of(rng.normal(2, 8, 6, 6), rng.normal(8, 8, 3, 3).mul(0.2f), rng.normal(8),
+                rng.normal(8).add(1f), rng.normal(8), rng.normal(2, 8, 1, 1), rng.normal(2, 8, 1, 1),
+                rng.normal(8, 8, 3, 3).mul(0.2f));
+        assertSameBits("fused residual block", in, p -> {
+            Var x = p.get(0);
+            Var h = NormOps.groupNormSilu(x, p.get(3), p.get(4), null, null, 4, 1e-5f);
+            h = ConvOps.conv2d(h, p.get(1), p.get(2), 1, 1);
+            h = NormOps.groupNormSilu(h, p.get(3), p.get(4), p.get(5), p.get(6), 2, 1e-5f);
+            return x.add(ConvOps.conv2d(h, p.get(7), null, 1, 1)).square().sum();
+        });
+    }
+
+    @Test
     void residualBlockWithScaleShiftAndConcat() {
         // x (2,8,6,6) -> GN, SiLU, conv -> GN (1 + scale) + shift, SiLU, conv, + x; concat with x, conv, SiLU, sum
         Rng rng = new Rng(5);
