@@ -34,6 +34,22 @@ public final class GroupNorm extends Module implements Layer {
         return NormOps.groupNorm(x, weight, bias, groups, eps);
     }
 
+    /**
+     * silu(this(x)) as one node ({@link NormOps#groupNormSilu}): the value of this layer followed by {@link SiLU} up
+     * to float rounding, without storing the normalised x.
+     */
+    public Var forwardSilu(Var x) {
+        return NormOps.groupNormSilu(x, weight, bias, null, null, groups, eps);
+    }
+
+    /**
+     * silu(this(x) (1 + scale) + shift) as one node, scale and shift (N, C): the ADM ResBlock's scale-shift
+     * conditioning between this layer and its SiLU.
+     */
+    public Var forwardSilu(Var x, Var scale, Var shift) {
+        return NormOps.groupNormSilu(x, weight, bias, scale, shift, groups, eps);
+    }
+
     @Override
     protected GroupNorm blank() {
         return new GroupNorm(groups, weight.size(), eps);

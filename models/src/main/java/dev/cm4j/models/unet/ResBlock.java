@@ -27,6 +27,9 @@ import java.util.Arrays;
  * before the first convolution) and x pass through a nearest 2x upsample or a 2x2 average pool, so the block changes
  * the resolution.
  *
+ * <p>Each GroupNorm -> [scale-shift ->] SiLU runs as one node ({@link GroupNorm#forwardSilu}), which stores neither
+ * the normalised nor the scaled activation; the parameter names stay those of the separate layers.
+ *
  * <p>The zero-initialised last convolution makes a fresh block the identity (or the skip convolution). The dropout
  * layer ({@code out_layers.2}) has its own generator, so {@link Module#rngPositions()} can replay its masks.
  */
@@ -34,14 +37,23 @@ public final class ResBlock extends Module implements TimestepBlock {
     /** Whether the block keeps, doubles or halves the resolution. */
     public enum Resample { NONE, UP, DOWN }
 
+    /**
+     * Each GroupNorm -> [scale-shift ->] SiLU of the U-Net (in_layers, out_layers and the {@link UNet}'s head) runs as
+     * one node ({@link GroupNorm#forwardSilu}) when true, as the separate layers when false: the same values up to
+     * float rounding. A switch for comparing the two routes (tests, timing) in one JVM.
+     */
+    static boolean fusedNormSilu = true;
+
     private final int channels;
     private final int embChannels;
     private final int outChannels;
     private final boolean useScaleShiftNorm;
+    private final GroupNorm inNorm;
     private final Sequential inLayers;
     private final Layer hUpd;
     private final Layer xUpd;
     private final Sequential embLayers;
+    private final GroupNorm outNorm;
     private final Sequential outLayers;
     private final Conv2d skip;
 
@@ -67,7 +79,8 @@ public final class ResBlock extends Module implements TimestepBlock {
         this.outChannels = outChannels;
         this.useScaleShiftNorm = useScaleShiftNorm;
         // registration order = PyTorch's attribute order: in_layers, h_upd, x_upd, emb_layers, out_layers, skip
-        inLayers = registerModule("in_layers", new Sequential(new GroupNorm(groups, channels), new SiLU(),
+        inNorm = new GroupNorm(groups, channels);
+        inLayers = registerModule("in_layers", new Sequential(inNorm, new SiLU(),
                 Conv2d.same3x3(channels, outChannels, rng)));
         if (resample == Resample.UP) {
             hUpd = registerModule("h_upd", new Upsample(channels, false, channels, null));
@@ -81,7 +94,8 @@ public final class ResBlock extends Module implements TimestepBlock {
         }
         embLayers = registerModule("emb_layers", new Sequential(new SiLU(),
                 new Linear(embChannels, useScaleShiftNorm ? 2 * outChannels : outChannels, rng)));
-        outLayers = registerModule("out_layers", new Sequential(new GroupNorm(groups, outChannels), new SiLU(),
+        outNorm = new GroupNorm(groups, outChannels);
+        outLayers = registerModule("out_layers", new Sequential(outNorm, new SiLU(),
                 new Dropout(dropout, dropoutRng),
                 new Conv2d(outChannels, outChannels, 3, 1, 1, true, Init.Scheme.ZERO, rng)));
         // ADM's default use_conv=False: a 1x1 convolution changes the channel count of the skip path
@@ -97,28 +111,40 @@ public final class ResBlock extends Module implements TimestepBlock {
                     + Arrays.toString(emb.shape()) + " are not (B, " + channels + ", H, W) and (B, " + embChannels
                     + ")");
         }
-        Var h;
+        Var h = normSilu(inNorm, inLayers, x, null, null);
         if (hUpd != null) {
             // resample between the activation and the convolution, and the skip input alike
-            h = inLayers.get(1).forward(inLayers.get(0).forward(x));
-            h = inLayers.get(2).forward(hUpd.forward(h));
+            h = hUpd.forward(h);
             x = xUpd.forward(x);
-        } else {
-            h = inLayers.forward(x);
         }
+        h = inLayers.get(2).forward(h);
         Var e = embLayers.forward(emb);
-        e = e.reshape(e.dim(0), e.dim(1), 1, 1);
         if (useScaleShiftNorm) {
-            Var scale = e.slice(1, 0, outChannels);
-            Var shift = e.slice(1, outChannels, 2 * outChannels);
-            h = outLayers.get(0).forward(h).mul(scale.add(1f)).add(shift);
-            for (int i = 1; i < outLayers.size(); i++) {
-                h = outLayers.get(i).forward(h);
-            }
+            // (scale, shift): the two halves of e (B, 2C'), each (B, C')
+            h = normSilu(outNorm, outLayers, h, e.slice(1, 0, outChannels), e.slice(1, outChannels, 2 * outChannels));
         } else {
-            h = outLayers.forward(h.add(e));
+            h = normSilu(outNorm, outLayers, h.add(e.reshape(e.dim(0), e.dim(1), 1, 1)), null, null);
+        }
+        for (int i = 2; i < outLayers.size(); i++) {
+            h = outLayers.get(i).forward(h);
         }
         return (skip == null ? x : skip.forward(x)).add(h);
+    }
+
+    /**
+     * silu(norm(h) [(1 + scale) + shift]) for the norm and SiLU that open {@code layers}: one fused node, or the
+     * layers one by one when {@link #fusedNormSilu} is off. scale and shift are (B, C) or both null.
+     */
+    static Var normSilu(GroupNorm norm, Sequential layers, Var h, Var scale, Var shift) {
+        if (fusedNormSilu) {
+            return scale == null ? norm.forwardSilu(h) : norm.forwardSilu(h, scale, shift);
+        }
+        h = layers.get(0).forward(h);
+        if (scale != null) {
+            int[] perChannel = {scale.dim(0), scale.dim(1), 1, 1};
+            h = h.mul(scale.reshape(perChannel).add(1f)).add(shift.reshape(perChannel));
+        }
+        return layers.get(1).forward(h);
     }
 
     public int channels() {

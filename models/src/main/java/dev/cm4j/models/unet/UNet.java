@@ -333,6 +333,7 @@ public final class UNet extends Module {
     private final ModuleList<TimestepSequential> inputBlocks;
     private final TimestepSequential middleBlock;
     private final ModuleList<TimestepSequential> outputBlocks;
+    private final GroupNorm outNorm;
     private final Sequential out;
     /** Index of the next ResBlock, for its dropout stream. */
     private int resBlocks;
@@ -401,7 +402,8 @@ public final class UNet extends Module {
             }
         }
 
-        out = registerModule("out", new Sequential(new GroupNorm(config.groups(), ch), new SiLU(),
+        outNorm = new GroupNorm(config.groups(), ch);
+        out = registerModule("out", new Sequential(outNorm, new SiLU(),
                 new Conv2d(ch, config.outChannels(), 3, 1, 1, true, Init.Scheme.ZERO, rng)));
     }
 
@@ -455,7 +457,7 @@ public final class UNet extends Module {
         for (TimestepSequential block : outputBlocks.items()) {
             h = block.forward(ShapeOps.concat(1, h, hs.pop()), emb);
         }
-        return out.forward(h);
+        return out.get(2).forward(ResBlock.normSilu(outNorm, out, h, null, null));
     }
 
     public Config config() {
