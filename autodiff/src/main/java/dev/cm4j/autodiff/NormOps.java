@@ -2,6 +2,7 @@ package dev.cm4j.autodiff;
 
 import dev.cm4j.tensor.NN;
 import dev.cm4j.tensor.Tensor;
+import dev.cm4j.tensor.kernels.GroupNormSilu;
 
 /** Group normalisation (Wu and He 2018), the normalisation of the ADM U-Net, alone and fused with its SiLU. */
 public final class NormOps {
@@ -31,10 +32,16 @@ public final class NormOps {
      * scale-shift conditioning in the ResBlocks): x (N,C,...), gamma, beta (C), scale and shift (N, C) (e.g. the two
      * halves of the embedding's projection) or both null -> y (N,C,...). Neither the normalised x nor the
      * pre-activation is kept: the backward recomputes them from x, mean and rstd. Equal to
-     * {@code groupNorm(x, ...).mul(scale.add(1)).add(shift).silu()} up to float rounding.
+     * {@code groupNorm(x, ...).mul(scale.add(1)).add(shift).silu()} up to float rounding. Without scale and shift,
+     * planes where the fused kernel is slower ({@link GroupNormSilu#fusesPlain}) take the two-node route
+     * {@code groupNorm(...).silu()}.
      */
     public static Var groupNormSilu(Var x, Var gamma, Var beta, Var scale, Var shift, int groups, float eps) {
         Tensor xv = x.value(), gv = gamma.value(), bv = beta.value();
+        int plane = xv.rank() < 2 ? 1 : xv.size() / Math.max(1, xv.dim(0) * xv.dim(1));
+        if (scale == null && shift == null && !GroupNormSilu.fusesPlain(plane)) {
+            return groupNorm(x, gamma, beta, groups, eps).silu();
+        }
         Tensor sv = scale == null ? null : scale.value();
         Tensor hv = shift == null ? null : shift.value();
         NN.GroupNormResult r = NN.groupNormSilu(xv, gv, bv, sv, hv, groups, eps);

@@ -1,6 +1,7 @@
 package dev.cm4j.benchmarks;
 
 import dev.cm4j.tensor.Rng;
+import dev.cm4j.tensor.kernels.GroupNormSilu;
 import dev.cm4j.tensor.kernels.GroupNormalization;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -15,7 +16,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
-/** GroupNorm(32) on (64, 128, 14, 14), forward and forward+backward, as in BASELINES.md section d. */
+/**
+ * GroupNorm(32) on (64, 128, 14, 14), forward and forward+backward, as in BASELINES.md section d; and the same
+ * GroupNorm fused with the SiLU after it ({@link GroupNormSilu}, the U-Net's GroupNorm -> SiLU).
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -64,6 +68,21 @@ public class GroupNormBenchmark {
     public void forwardBackward(Blackhole bh) {
         GroupNormalization.forward(N, C, S, GROUPS, 1e-6f, x, 0, gamma, 0, beta, 0, y, 0, mean, rstd);
         GroupNormalization.backward(N, C, S, GROUPS, dy, 0, x, 0, gamma, 0, mean, rstd, dx, 0, dgamma, dbeta);
+        bh.consume(dx);
+        bh.consume(dgamma);
+    }
+
+    @Benchmark
+    public void siluForward(Blackhole bh) {
+        GroupNormSilu.forward(N, C, S, GROUPS, 1e-6f, x, 0, gamma, 0, beta, 0, null, null, y, 0, mean, rstd);
+        bh.consume(y);
+    }
+
+    @Benchmark
+    public void siluForwardBackward(Blackhole bh) {
+        GroupNormSilu.forward(N, C, S, GROUPS, 1e-6f, x, 0, gamma, 0, beta, 0, null, null, y, 0, mean, rstd);
+        GroupNormSilu.backward(N, C, S, GROUPS, dy, 0, x, 0, gamma, 0, beta, 0, null, null, mean, rstd, dx, 0,
+                dgamma, dbeta, null, null);
         bh.consume(dx);
         bh.consume(dgamma);
     }

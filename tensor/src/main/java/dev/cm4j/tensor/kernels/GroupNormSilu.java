@@ -100,6 +100,18 @@ public final class GroupNormSilu {
         }
     }
 
+    /**
+     * Whether the fused pass without scale-shift is expected to beat GroupNorm followed by SiLU for planes of s
+     * values: with the Vector API only where a plane fills whole vectors (28x28, 8x8, 16x16...). A row's remainder
+     * (1 of 49 values of a 7x7 plane, 4 of 196 of a 14x14 one) costs a scalar exponential per value, and a U-Net has
+     * thousands of rows per pass, where the unfused SiLU runs over the whole tensor as one flat vector loop; in-JVM
+     * A/B runs at those planes had the fused pass slower (docs/PERFORMANCE.md). With a scale-shift the fused pass
+     * also saves two broadcast operations and their reductions, and wins at every plane measured.
+     */
+    public static boolean fusesPlain(int s) {
+        return !Simd.ENABLED || s % FloatSpecies.L == 0;
+    }
+
     /** The slope a = rstd gamma (1 + scale) of z = (x - mean) a + b for channel c of sample n; nc = n C + c. */
     static float slope(float rstd, float gamma, float[] scale, int nc) {
         float a = rstd * gamma;
