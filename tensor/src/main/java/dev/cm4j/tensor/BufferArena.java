@@ -60,8 +60,8 @@ public final class BufferArena implements AutoCloseable {
     }
 
     /** Lends a zero-filled array of length n to the tensor whose storage is {@code s}. */
-    float[] lend(int n, Tensor.Storage s) {
-        float[] a = pool.take(n);
+    float[] lend(int n, Tensor.Storage s, boolean zero) {
+        float[] a = pool.take(n, zero);
         s.arena = this;
         s.array = a;
         lent.add(s);

@@ -15,13 +15,19 @@ import java.util.Map;
  *
  * <p>Pooling is on unless {@code -Dcm4j.tensor.pool=false}; off, {@link #open()} returns arenas that lend nothing
  * (operations allocate as without an arena), for comparison and as the safe fallback. A lent array is zero-filled, as
- * a new one is, so results are the same bits with and without pooling.
+ * a new one is, so results are the same bits with and without pooling; except for an operation that writes every
+ * element of its result ({@code Tensor.outputOverwritten}), whose reused array is lent as it was: filling it would be
+ * a pass over memory on one thread that the operation's own pass makes moot. With {@code -Dcm4j.tensor.poison=true}
+ * (the tests run with it) such an array is filled with NaN instead, so that an operation that leaves an element
+ * unwritten shows NaN rather than a stale value.
  *
  * <p>Thread-safe: arenas on several threads may share a pool.
  */
 public final class BufferPool {
     /** Whether arenas lend arrays: {@code -Dcm4j.tensor.pool=false} turns pooling off. */
     static final boolean ENABLED = !"false".equals(System.getProperty("cm4j.tensor.pool"));
+    /** Whether arrays lent unfilled are filled with NaN: {@code -Dcm4j.tensor.poison=true}, for tests. */
+    static final boolean POISON = Boolean.getBoolean("cm4j.tensor.poison");
 
     private final boolean enabled;
     private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
@@ -62,16 +68,27 @@ public final class BufferPool {
     }
 
     /** A zero-filled array of length n: a pooled one when there is one, else a new one. */
-    synchronized float[] take(int n) {
-        lent++;
-        ArrayDeque<float[]> q = free.get(n);
-        float[] a = q == null ? null : q.poll();
-        if (a == null) {
-            created++;
-            return new float[n];
+    /**
+     * An array of length n: a reused one zero-filled when {@code zero}, else as it was (NaN with {@link #POISON});
+     * a new one is zero either way.
+     */
+    float[] take(int n, boolean zero) {
+        float[] a;
+        synchronized (this) {
+            lent++;
+            ArrayDeque<float[]> q = free.get(n);
+            a = q == null ? null : q.poll();
+            if (a == null) {
+                created++;
+                return new float[n];
+            }
+            freeFloats -= n;
         }
-        freeFloats -= n;
-        Arrays.fill(a, 0f);
+        if (zero) {
+            Arrays.fill(a, 0f);
+        } else if (POISON) {
+            Arrays.fill(a, Float.NaN);
+        }
         return a;
     }
 

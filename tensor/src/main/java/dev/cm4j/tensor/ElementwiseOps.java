@@ -25,7 +25,7 @@ final class ElementwiseOps {
     /** out = a op b with NumPy broadcasting; {@code name} appears in shape errors. */
     static Tensor binary(String name, Binary op, Tensor a, Tensor b) {
         int[] shape = a.sameShape(b) ? a.shape() : Shapes.broadcast(name, a.shape(), b.shape());
-        Tensor out = Tensor.output(shape);
+        Tensor out = Tensor.outputOverwritten(shape);
         binaryInto(op, a, b, out);
         return out;
     }
@@ -71,7 +71,7 @@ final class ElementwiseOps {
 
     /** out = a op s. */
     static Tensor binaryScalar(Binary op, Tensor a, float s) {
-        Tensor out = Tensor.output(a.shape());
+        Tensor out = Tensor.outputOverwritten(a.shape());
         binaryScalarInto(op, a, s, out);
         return out;
     }
@@ -92,7 +92,7 @@ final class ElementwiseOps {
 
     /** out = op(x) with parameters p, q. */
     static Tensor unary(Unary op, float p, float q, Tensor x) {
-        Tensor out = Tensor.output(x.shape());
+        Tensor out = Tensor.outputOverwritten(x.shape());
         unaryInto(op, p, q, x, out);
         return out;
     }
@@ -109,7 +109,7 @@ final class ElementwiseOps {
     // cond, a, b (broadcast together) -> out: a where cond != 0, else b
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
         Broadcast plan = Broadcast.of("where", cond.shape(), a.shape(), b.shape());
-        Tensor out = Tensor.output(plan.outShape);
+        Tensor out = Tensor.outputOverwritten(plan.outShape);
         Tensor[] in = {cond, a, b};
         int len = plan.inner();
         float[] od = out.data();

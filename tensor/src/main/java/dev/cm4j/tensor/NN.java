@@ -44,7 +44,7 @@ public final class NN {
         }
         ConvolutionShape s = new ConvolutionShape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3),
                 stride, padding);
-        Tensor y = Tensor.output(s.n(), s.k(), s.outH(), s.outW());
+        Tensor y = Tensor.outputOverwritten(s.n(), s.k(), s.outH(), s.outW());
         Backends.current().conv2d(s, x.data(), x.offset(), w.data(), w.offset(),
                 bias == null ? null : bias.data(), bias == null ? 0 : bias.offset(), y.data(), 0);
         return y;
@@ -65,7 +65,7 @@ public final class NN {
                     + xShape[1] + " channels but weight " + Shapes.str(w.shape()) + " expects " + w.dim(1));
         }
         requireShape("conv2dBackwardData", "output gradient", dy, s.n(), s.k(), s.outH(), s.outW());
-        Tensor dx = Tensor.output(xShape);
+        Tensor dx = Tensor.outputOverwritten(xShape);
         Backends.current().conv2dBackwardData(s, dy.data(), dy.offset(), w.data(), w.offset(), dx.data(), 0);
         return dx;
     }
@@ -81,7 +81,7 @@ public final class NN {
         ConvolutionShape s = new ConvolutionShape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), wShape[0], wShape[2],
                 wShape[3], stride, padding);
         requireShape("conv2dBackwardWeight", "output gradient", dy, s.n(), s.k(), s.outH(), s.outW());
-        Tensor dw = Tensor.output(wShape);
+        Tensor dw = Tensor.outputOverwritten(wShape);
         Backends.current().conv2dBackwardWeight(s, dy.data(), dy.offset(), x.data(), x.offset(), dw.data(), 0);
         return dw;
     }
@@ -107,7 +107,7 @@ public final class NN {
             throw new IllegalArgumentException("avgPool2x2: input " + Shapes.str(x.shape())
                     + " has an odd height or width; 2x2 pooling needs both even");
         }
-        Tensor y = Tensor.output(x.dim(0), x.dim(1), x.dim(2) / 2, x.dim(3) / 2);
+        Tensor y = Tensor.outputOverwritten(x.dim(0), x.dim(1), x.dim(2) / 2, x.dim(3) / 2);
         Pool.avgPool2x2(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), x.data(), x.offset(), y.data(), 0);
         return y;
     }
@@ -124,7 +124,7 @@ public final class NN {
     /** Nearest-neighbour 2x upsampling: x (N, C, H, W) -> (N, C, 2H, 2W). */
     public static Tensor upsampleNearest2x(Tensor x) {
         requireRank("upsampleNearest2x", "input", x, 4);
-        Tensor y = Tensor.output(x.dim(0), x.dim(1), 2 * x.dim(2), 2 * x.dim(3));
+        Tensor y = Tensor.outputOverwritten(x.dim(0), x.dim(1), 2 * x.dim(2), 2 * x.dim(3));
         Upsampling.nearest2x(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), x.data(), x.offset(), y.data(), 0);
         return y;
     }
@@ -168,7 +168,7 @@ public final class NN {
         }
         int n = x.dim(0);
         int c = x.dim(1);
-        Tensor y = Tensor.output(x.shape());
+        Tensor y = Tensor.outputOverwritten(x.shape());
         Tensor mean = Tensor.output(n, groups);
         Tensor rstd = Tensor.output(n, groups);
         GroupNormalization.forward(n, c, x.size() / Math.max(1, n * c), groups, eps, x.data(), x.offset(),
@@ -311,7 +311,7 @@ public final class NN {
     /** Softmax over the last axis. */
     public static Tensor softmax(Tensor x) {
         requireRankAtLeast("softmax", x, 1);
-        Tensor y = Tensor.output(x.shape());
+        Tensor y = Tensor.outputOverwritten(x.shape());
         int n = x.dim(-1);
         Softmax.forward(rows(x), n, x.data(), x.offset(), y.data(), 0);
         return y;
@@ -329,7 +329,7 @@ public final class NN {
     /** Log-softmax over the last axis: x - logsumexp(x). */
     public static Tensor logSoftmax(Tensor x) {
         requireRankAtLeast("logSoftmax", x, 1);
-        Tensor y = Tensor.output(x.shape());
+        Tensor y = Tensor.outputOverwritten(x.shape());
         Softmax.logForward(rows(x), x.dim(-1), x.data(), x.offset(), y.data(), 0);
         return y;
     }
@@ -365,8 +365,8 @@ public final class NN {
         int b = dims[0];
         int d = dims[1];
         int t = dims[2];
-        Tensor out = Tensor.output(b, heads * d, t);
-        Tensor probs = Tensor.output(b * heads, t, t);
+        Tensor out = Tensor.outputOverwritten(b, heads * d, t);
+        Tensor probs = Tensor.outputOverwritten(b * heads, t, t);
         Backends.current().qkvAttention(b, heads, d, t, qkv.data(), qkv.offset(), out.data(), 0, probs.data(), 0);
         return new AttentionResult(out, probs);
     }
@@ -380,7 +380,7 @@ public final class NN {
         int t = dims[2];
         requireShape("qkvAttentionBackward", "output gradient", dout, b, heads * d, t);
         requireShape("qkvAttentionBackward", "probs", probs, b * heads, t, t);
-        Tensor dqkv = Tensor.output(qkv.shape());
+        Tensor dqkv = Tensor.outputOverwritten(qkv.shape());
         Backends.current().qkvAttentionBackward(b, heads, d, t, dout.data(), dout.offset(), qkv.data(), qkv.offset(),
                 probs.data(), probs.offset(), dqkv.data(), 0);
         return dqkv;

@@ -225,7 +225,7 @@ final class ShapeOps {
         if (outer == 1 || (start == 0 && end == shape[ax])) {
             return x.view(x.offset() + start * inner, outShape);
         }
-        Tensor out = Tensor.output(outShape);
+        Tensor out = Tensor.outputOverwritten(outShape);
         int run = (end - start) * inner;
         for (int o = 0; o < outer; o++) {
             System.arraycopy(x.data(), x.offset() + (o * shape[ax] + start) * inner, out.data(), o * run, run);
@@ -256,7 +256,7 @@ final class ShapeOps {
         int outer = Shapes.outer(first, ax), inner = Shapes.inner(first, ax);
         int[] outShape = first.clone();
         outShape[ax] = total;
-        Tensor out = Tensor.output(outShape);
+        Tensor out = Tensor.outputOverwritten(outShape);
         int outRun = total * inner;
         int at = 0;
         for (Tensor t : ts) {

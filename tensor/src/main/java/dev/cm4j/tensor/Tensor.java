@@ -108,13 +108,26 @@ public final class Tensor {
      * {@link #zeros} or {@link #copy}.
      */
     public static Tensor output(int... shape) {
-        int n = Shapes.size("Tensor.output", shape);
+        return output("Tensor.output", true, shape);
+    }
+
+    /**
+     * {@link #output} for an operation that writes every element of its result before anything reads it: a reused
+     * array is lent as it was, not zero-filled first (NaN-filled under {@code -Dcm4j.tensor.poison=true}, so that
+     * tests catch an element left unwritten); a new one is zero as always.
+     */
+    static Tensor outputOverwritten(int... shape) {
+        return output("Tensor.outputOverwritten", false, shape);
+    }
+
+    private static Tensor output(String op, boolean zero, int[] shape) {
+        int n = Shapes.size(op, shape);
         BufferArena arena = BufferArena.current();
         if (arena == null) {
             return new Tensor(new float[n], 0, shape.clone());
         }
         Storage s = new Storage();
-        return new Tensor(arena.lend(n, s), 0, shape.clone(), s);
+        return new Tensor(arena.lend(n, s, zero), 0, shape.clone(), s);
     }
 
     /** The storage shared by this tensor's views (for {@link BufferArena}). */

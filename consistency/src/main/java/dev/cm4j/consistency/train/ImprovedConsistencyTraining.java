@@ -17,19 +17,50 @@ import java.util.Map;
  *   <li>the same dropout masks in the target and the online pass (the dropout generators are rewound between
  *       them).</li>
  * </ul>
+ * Optionally ({@link Target#BATCH_POSTERIOR}) the target pair is built from the batch's estimate of E[x0 | x_t]
+ * instead of the sample itself ({@link StableTarget}); the default is the paper's pair.
  * An evaluation EMA is kept only for sampling ({@link OptimConfig#evalEmaRate()}).
  */
 public final class ImprovedConsistencyTraining extends Trainer {
     /**
+     * The estimate of the clean sample that iCT's target pair is built from ({@link StableTarget}): the pair
+     * {@code (x + t z, x + s z)} is one Euler step of the probability-flow ODE from t to s with the denoiser estimate
+     * {@code x0_hat = x}.
+     */
+    public enum Target {
+        /** {@code x0_hat = x}, the sample itself: the paper's pair {@code (x + t z, x + s z)}. */
+        SAMPLE,
+        /**
+         * {@code x0_hat} = the softmax-weighted average of the batch's clean samples (and of
+         * {@link Config#extraReferences()} more draws) under {@code N(x_t; x_j, t^2 I)}, the stable target field
+         * (Xu et al. 2023): the target input becomes {@code (x + s z) + (1 - s/t) (x0_hat - x)}.
+         */
+        BATCH_POSTERIOR
+    }
+
+    /**
      * @param schedule curriculum, pair distribution and grid
      * @param huberC the pseudo-Huber constant; {@link Distance#ictHuberC(int)} gives the paper's value
+     * @param target the x0 estimate of the target pair ({@link Target#SAMPLE}: the paper's)
+     * @param extraReferences clean samples drawn besides the batch for {@link Target#BATCH_POSTERIOR}'s weights (drawn
+     *                        after the step's noise, so the batch, pairs and noise stay those of the run without them);
+     *                        0 for {@link Target#SAMPLE}
      */
-    public record Config(IctSchedule schedule, float huberC) {
+    public record Config(IctSchedule schedule, float huberC, Target target, int extraReferences) {
         public Config {
-            if (schedule == null || !(huberC >= 0)) {
-                throw new IllegalArgumentException("ImprovedConsistencyTraining.Config: need a schedule and huberC >= 0, "
-                        + "got " + schedule + ", " + huberC);
+            if (schedule == null || !(huberC >= 0) || target == null) {
+                throw new IllegalArgumentException("ImprovedConsistencyTraining.Config: need a schedule, huberC >= 0 "
+                        + "and a target, got " + schedule + ", " + huberC + ", " + target);
             }
+            if (extraReferences < 0 || (target == Target.SAMPLE && extraReferences != 0)) {
+                throw new IllegalArgumentException("ImprovedConsistencyTraining.Config: extra reference samples must "
+                        + "be >= 0, and 0 for the target SAMPLE; got " + extraReferences + " for " + target);
+            }
+        }
+
+        /** The paper's target pair ({@link Target#SAMPLE}). */
+        public Config(IctSchedule schedule, float huberC) {
+            this(schedule, huberC, Target.SAMPLE, 0);
         }
 
         /**
@@ -41,11 +72,28 @@ public final class ImprovedConsistencyTraining extends Trainer {
         }
 
         public Config withSchedule(IctSchedule v) {
-            return new Config(v, huberC);
+            return new Config(v, huberC, target, extraReferences);
         }
 
         public Config withHuberC(float v) {
-            return new Config(schedule, v);
+            return new Config(schedule, v, target, extraReferences);
+        }
+
+        /** The target estimate {@code v} with {@code extra} reference samples besides the batch. */
+        public Config withTarget(Target v, int extra) {
+            return new Config(schedule, huberC, v, extra);
+        }
+
+        /**
+         * The settings as the checkpoints record them. With the paper's target this is the text of the record before
+         * the target was added ({@code Config[schedule=..., huberC=...]}), so checkpoints saved then still resume;
+         * another target adds {@code , target=..., extraReferences=...}.
+         */
+        @Override
+        public String toString() {
+            String base = "Config[schedule=" + schedule + ", huberC=" + huberC;
+            return target == Target.SAMPLE ? base + "]"
+                    : base + ", target=" + target + ", extraReferences=" + extraReferences + "]";
         }
     }
 
@@ -83,7 +131,33 @@ public final class ImprovedConsistencyTraining extends Trainer {
             tNext[b] = (float) sigmas[pair[b] + 1];
             lambda[b] = (float) weights[pair[b]];
         }
-        return pairLoss(model, x, drawn.labels(), noise.normal(x.shape()), t, tNext, lambda, config.huberC());
+        Tensor z = noise.normal(x.shape());
+        Tensor online = addNoise(x, t, z);
+        Tensor target = addNoise(x, tNext, z);
+        if (config.target() == Target.BATCH_POSTERIOR) {
+            // the references: the batch itself (each sample's own x among them), then the extra draws
+            DataSource.Batch refs = drawn;
+            if (config.extraReferences() > 0) {
+                DataSource.Batch extra = data.batch(config.extraReferences(), rng);
+                refs = new DataSource.Batch(Tensor.concat(0, x, extra.x()), concat(drawn.labels(), extra.labels()));
+            }
+            double[] shift = StableTarget.shift(x, online, t, refs.x(), drawn.labels(), refs.labels());
+            target = StableTarget.targetInput(target, shift, t, tNext);
+        }
+        return pairLoss(model, online, target, drawn.labels(), t, tNext, lambda, config.huberC());
+    }
+
+    /** {@code a} then {@code b}; null when both are null (unlabelled data). */
+    private static int[] concat(int[] a, int[] b) {
+        if (a == null || b == null) {
+            if (a != b) {
+                throw new IllegalArgumentException("ict: the extra reference draw and the batch disagree on labels");
+            }
+            return null;
+        }
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /**
@@ -93,12 +167,18 @@ public final class ImprovedConsistencyTraining extends Trainer {
      */
     static Var pairLoss(Preconditioned model, Tensor x, int[] labels, Tensor z, float[] t, float[] tNext,
                         float[] lambda, float huberC) {
+        return pairLoss(model, addNoise(x, t, z), addNoise(x, tNext, z), labels, t, tNext, lambda, huberC);
+    }
+
+    /** The same loss for given inputs: the online pass at {@code xt} (noise t), the target pass at {@code xs}. */
+    static Var pairLoss(Preconditioned model, Tensor xt, Tensor xs, int[] labels, float[] t, float[] tNext,
+                        float[] lambda, float huberC) {
         Module module = model.net().module();
         Map<String, Long> masks = module.rngPositions();
-        Tensor targetOut = Trainer.withoutTape(() -> model.forward(addNoise(x, tNext, z), tNext, labels).value());
+        Tensor targetOut = Trainer.withoutTape(() -> model.forward(xs, tNext, labels).value());
         // rewind the dropout generators: the online pass draws the target pass's masks
         module.setRngPositions(masks);
-        Var online = model.forward(addNoise(x, t, z), t, labels);
+        Var online = model.forward(xt, t, labels);
         Var d = Distance.PSEUDO_HUBER.perSample(online, Var.constant(targetOut), huberC);
         return weightedMean(d, lambda);
     }

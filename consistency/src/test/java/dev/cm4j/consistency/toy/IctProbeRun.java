@@ -27,7 +27,9 @@ import java.util.Map;
  *
  * <pre>
  * java ... dev.cm4j.consistency.toy.IctProbeRun DATA SEED TEACHER_WIDTH TEACHER_STEPS SETTING...
- * SETTING: comma-separated key=value of width, steps, batch, lr, beta2, pstd, pmean, s0, s1, c, ema
+ * SETTING: comma-separated key=value of width, steps, batch, lr, beta2, pstd, pmean, s0, s1, c, ema, trace,
+ *          target (sample: the paper's pair; stf: the batch's estimate of E[x0 | x_t], StableTarget) and refs (extra
+ *          reference samples for stf)
  * </pre>
  */
 public final class IctProbeRun {
@@ -72,7 +74,11 @@ public final class IctProbeRun {
             ImprovedConsistencyTraining ict = new ImprovedConsistencyTraining(
                     new Preconditioned(ToyMlpNet.create(p.network(), new Rng(seed).fork(3)), p.consistency()),
                     data::sample, new ImprovedConsistencyTraining.Config(s.withGrid(ToyPipeline.GRID),
-                    o.containsKey("c") ? Float.parseFloat(o.get("c")) : Distance.ictHuberC(2)),
+                    o.containsKey("c") ? Float.parseFloat(o.get("c")) : Distance.ictHuberC(2),
+                    o.getOrDefault("target", "sample").equals("stf")
+                            ? ImprovedConsistencyTraining.Target.BATCH_POSTERIOR
+                            : ImprovedConsistencyTraining.Target.SAMPLE,
+                    Integer.parseInt(o.getOrDefault("refs", "0"))),
                     OptimConfig.adam(steps, p.ictBatch(), Double.parseDouble(o.getOrDefault("lr", "2e-3")))
                             .withBetas(0.9, Double.parseDouble(o.getOrDefault("beta2", "0.995")))
                             .withEvalEma(Double.parseDouble(o.getOrDefault("ema", "0.995"))), seed + 3);

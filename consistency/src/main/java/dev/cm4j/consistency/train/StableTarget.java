@@ -1,0 +1,198 @@
+package dev.cm4j.consistency.train;
+
+import dev.cm4j.tensor.Parallel;
+import dev.cm4j.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * The minibatch estimate of the denoiser {@code E[x0 | x_t]} (the "stable target field" of Xu et al. 2023, "Stable
+ * target field for reduced variance score estimation in diffusion models", eq. 5; used for consistency models by Wang
+ * et al. 2024, "Stable consistency tuning"), and the iCT target input it gives.
+ *
+ * <p>iCT's pair {@code (x + t z, x + s z)} (t above s, one z) is one Euler step of the probability-flow ODE from t to s
+ * with the one-sample denoiser estimate {@code x0_hat = x}:
+ * {@code x_s = x_t + (s - t) (x_t - x0_hat) / t}. Here x0_hat is instead the self-normalised average over a reference
+ * set of clean samples (the batch itself, the own sample included, and optionally more draws):
+ * <pre>
+ *   x0_hat_b = sum_j w_bj x_j,   w_bj = softmax_j(-|x_t,b - x_j|^2 / (2 t_b^2))
+ * </pre>
+ * over the j of the same class as b when the data are labelled. At small t the weights concentrate on the own sample
+ * and the pair is iCT's; at large t they average over the reference set, which lowers the variance of the target.
+ *
+ * <p>The target input is computed as {@code x_s = (x + s z) + (1 - s/t) (x0_hat - x)} (the same Euler step, rearranged)
+ * with {@code x0_hat - x = sum_j w_bj (x_j - x_b)} in double: where every other weight underflows to zero (a batch of
+ * one, far-apart samples at a small t) the correction is exactly zero and the pair is bit-identical to iCT's. Each row
+ * b is computed by one thread in a fixed order, so the result does not depend on the thread count. Cost: O(B R d) for
+ * B samples and R reference samples of d elements.
+ */
+public final class StableTarget {
+    /** Rows per parallel chunk: a row costs R (d + 1) operations and one exp per reference sample. */
+    private static final int GRAIN = 16;
+    /** Logits below the largest by more than this get weight 0 (e^-50 = 2e-22). */
+    private static final double CUTOFF = -50;
+
+    private StableTarget() {
+    }
+
+    /**
+     * The softmax weights of row b: {@code w_j = exp(l_j - max l) / sum_k exp(l_k - max l)} with
+     * {@code l_j = -|xt_b - ref_j|^2 / (2 t_b^2)}, zero for another class (and where {@code l_j - max l} is below
+     * {@value #CUTOFF}: a weight under e^-50 of the largest changes no float target).
+     *
+     * @param xt the noisy samples (B, ...), contiguous
+     * @param t the noise level of each row (B), positive
+     * @param reference the clean reference samples (R, ...), the same element shape as xt
+     * @param labels the class of each row (B), or null for unlabelled data
+     * @param referenceLabels the class of each reference sample (R), or null
+     * @return w (R), summing to 1
+     */
+    static double[] weights(Tensor xt, float[] t, Tensor reference, int[] labels, int[] referenceLabels, int b) {
+        int per = check(xt, t, reference, labels, referenceLabels);
+        double[] w = new double[reference.dim(0)];
+        double sum = rowWeights(xt.data(), xt.offset() + b * per, t[b], reference.data(), reference.offset(),
+                reference.dim(0), per, label(labels, b), referenceLabels, w);
+        for (int j = 0; j < w.length; j++) {
+            w[j] /= sum;
+        }
+        return w;
+    }
+
+    /**
+     * {@code x0_hat_b - x_b = sum_j w_bj (ref_j - x_b)} per row, in double (B * d values, row-major), with the weights
+     * of {@link #weights}.
+     *
+     * @param x the clean samples the rows were made from (B, ...); every x_b must be among the reference samples for
+     *          the estimate to be the stable target field's (the trainer passes the batch as the first B references)
+     */
+    static double[] shift(Tensor x, Tensor xt, float[] t, Tensor reference, int[] labels, int[] referenceLabels) {
+        int per = check(xt, t, reference, labels, referenceLabels);
+        if (!x.sameShape(xt)) {
+            throw new IllegalArgumentException("StableTarget: clean samples " + Arrays.toString(x.shape())
+                    + " and noisy samples " + Arrays.toString(xt.shape()) + " differ in shape");
+        }
+        int batch = xt.dim(0);
+        int refs = reference.dim(0);
+        double[] out = new double[batch * per];
+        float[] xd = x.data();
+        float[] xtd = xt.data();
+        float[] rd = reference.data();
+        int ro = reference.offset();
+        Parallel.forRange(batch, GRAIN, (start, end) -> {
+            double[] w = new double[refs];
+            double[] acc = new double[per];
+            for (int b = start; b < end; b++) {
+                int xo = x.offset() + b * per;
+                double sum = rowWeights(xtd, xt.offset() + b * per, t[b], rd, ro, refs, per, label(labels, b),
+                        referenceLabels, w);
+                Arrays.fill(acc, 0);
+                for (int j = 0; j < refs; j++) {
+                    double wj = w[j];
+                    if (wj != 0) {
+                        for (int e = 0, rj = ro + j * per; e < per; e++) {
+                            acc[e] += wj * ((double) rd[rj + e] - xd[xo + e]);
+                        }
+                    }
+                }
+                for (int e = 0; e < per; e++) {
+                    out[b * per + e] = acc[e] / sum;
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
+     * The target input {@code x_s = (x + s z) + (1 - s/t) (x0_hat - x)} per row: the Euler step from {@code xt} at t
+     * to s with the stable-target-field estimate of x0.
+     *
+     * @param ictTarget iCT's own target input {@code x + s z} (B, ...)
+     * @param shift {@code x0_hat - x} from {@link #shift} (B * d)
+     * @param t the online noise level of each row (B)
+     * @param s the target noise level of each row (B), below t
+     */
+    static Tensor targetInput(Tensor ictTarget, double[] shift, float[] t, float[] s) {
+        int batch = t.length;
+        int per = ictTarget.size() / Math.max(1, batch);
+        if (ictTarget.dim(0) != batch || s.length != batch || shift.length != batch * per) {
+            throw new IllegalArgumentException("StableTarget.targetInput: " + batch + " noise levels, "
+                    + s.length + " targets, a target input " + Arrays.toString(ictTarget.shape()) + " and "
+                    + shift.length + " shift values do not match");
+        }
+        float[] out = new float[batch * per];
+        float[] in = ictTarget.data();
+        int io = ictTarget.offset();
+        for (int b = 0; b < batch; b++) {
+            double c = 1 - (double) s[b] / t[b];
+            for (int e = b * per, end = e + per; e < end; e++) {
+                out[e] = in[io + e] + (float) (c * shift[e]);
+            }
+        }
+        return Tensor.wrap(out, ictTarget.shape());
+    }
+
+    /**
+     * The unnormalised weights {@code w_j = exp((min_k d2_k - d2_j) / (2 t^2))} of one row into {@code w} (R), with
+     * {@code d2_j = |xt - ref_j|^2} in double over the references of the row's class; returns their sum. The nearest
+     * reference gets exactly 1, so no exp overflows and the sum is at least 1.
+     */
+    private static double rowWeights(float[] xtd, int xo, float t, float[] rd, int ro, int refs, int per, int label,
+                                     int[] referenceLabels, double[] w) {
+        // pass 1: squared distances (another class: +inf, weight 0) and the smallest
+        double min = Double.POSITIVE_INFINITY;
+        for (int j = 0; j < refs; j++) {
+            double d2 = 0;
+            if (referenceLabels != null && referenceLabels[j] != label) {
+                d2 = Double.POSITIVE_INFINITY;
+            } else {
+                for (int e = 0, rj = ro + j * per; e < per; e++) {
+                    double diff = (double) xtd[xo + e] - rd[rj + e];
+                    d2 += diff * diff;
+                }
+            }
+            w[j] = d2;
+            min = Math.min(min, d2);
+        }
+        if (min == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("StableTarget: no reference sample of class " + label
+                    + " (the batch itself must be among the references)");
+        }
+        // pass 2: the exps, skipped below the cutoff (most of them at small t)
+        double inv = 1 / (2.0 * t * t);
+        double sum = 0;
+        for (int j = 0; j < refs; j++) {
+            double logit = (min - w[j]) * inv;
+            double v = logit < CUTOFF ? 0 : Math.exp(logit);
+            w[j] = v;
+            sum += v;
+        }
+        return sum;
+    }
+
+    private static int label(int[] labels, int b) {
+        return labels == null ? 0 : labels[b];
+    }
+
+    private static boolean sameClass(int label, int[] referenceLabels, int j) {
+        return referenceLabels == null || referenceLabels[j] == label;
+    }
+
+    /** Elements per sample; checks that the shapes, noise levels and labels agree. */
+    private static int check(Tensor xt, float[] t, Tensor reference, int[] labels, int[] referenceLabels) {
+        int batch = xt.dim(0);
+        int per = xt.size() / Math.max(1, batch);
+        if (t.length != batch || reference.rank() != xt.rank() || reference.size() != reference.dim(0) * per
+                || (labels == null) != (referenceLabels == null)
+                || (labels != null && (labels.length != batch || referenceLabels.length != reference.dim(0)))) {
+            throw new IllegalArgumentException("StableTarget: noisy samples " + Arrays.toString(xt.shape()) + ", "
+                    + t.length + " noise levels, references " + Arrays.toString(reference.shape()) + ", labels "
+                    + (labels == null ? "none" : labels.length) + " and reference labels "
+                    + (referenceLabels == null ? "none" : referenceLabels.length) + " do not match");
+        }
+        for (float v : t) {
+            if (!(v > 0)) {
+                throw new IllegalArgumentException("StableTarget: noise levels must be > 0, got " + v);
+            }
+        }
+        return per;
+    }
+}
