@@ -68,12 +68,22 @@ final class Plots {
         return chart;
     }
 
-    /** Loss curves against the step, smoothed by a running mean, on a log scale. */
+    /**
+     * Whether a loss axis from {@code min} to {@code max} is drawn on a log scale: only when it spans a factor of 10
+     * or more. A log axis labels only powers of 10, so a narrower one (a distillation loss swinging around one level)
+     * would have no numbers on it.
+     */
+    static boolean logScale(double min, double max) {
+        return min > 0 && max / min >= 10;
+    }
+
+    /** Loss curves against the step, smoothed by a running mean; on a log scale when they span a factor of 10. */
     static void losses(Path file, List<Curve> curves) throws IOException {
         XYChart chart = new XYChartBuilder().width(900).height(420).title("training loss (running mean of 50 steps)")
                 .xAxisTitle("step").yAxisTitle("loss").build();
-        chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
         chart.getStyler().setMarkerSize(0);
         for (Curve c : curves) {
             int n = c.losses().length;
@@ -90,9 +100,12 @@ final class Plots {
                 }
                 x[i] = c.steps()[i];
                 y[i] = Math.max(1e-12, sum / Math.min(i + 1, 50));
+                min = Math.min(min, y[i]);
+                max = Math.max(max, y[i]);
             }
             chart.addSeries(c.name(), x, y).setMarker(SeriesMarkers.NONE);
         }
+        chart.getStyler().setYAxisLogarithmic(logScale(min, max));
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 }
