@@ -2,7 +2,8 @@
 // and Algorithm 4; docs/EDITING.md).
 // Run: notebooks/run 06   (settings: -Dcm4j.notebook.short=true cuts the work, -Dcm4j.notebook.out=DIR the pictures,
 // -Dcm4j.notebook.model=FILE a consistency checkpoint of cm4j distill / train-ict / train-ct / train-ect to edit
-// Fashion-MNIST test images with, -Dcm4j.notebook.data=DIR the Fashion-MNIST folder)
+// Fashion-MNIST test images with, -Dcm4j.notebook.data=DIR the Fashion-MNIST folder, -Dcm4j.notebook.inpaint.ts=...
+// and -Dcm4j.notebook.superres.ts=... the model's step times as indices into the 40-point grid)
 import dev.cm4j.tensor.*;
 import dev.cm4j.consistency.*;
 import dev.cm4j.consistency.analytic.CorrelatedGaussianData;
@@ -145,9 +146,15 @@ System.out.println("wrote " + OUT.resolve("06-inpainting-analytic.png")
         + " (rows: truth, input, 1 step, 4 steps, 16 steps)");
 
 // ---- 6. A trained model on Fashion-MNIST, when one is given: -Dcm4j.notebook.model=FILE (a checkpoint of cm4j
-// distill, train-ict, train-ct or train-ect). The same edits through the facade, at grid indices of the released
-// 40-point grid (0 = sigma 80, 39 = sigma 0.002): ConsistencyModel.edit(images, edit, sampling, seed).
+// distill, train-ict, train-ct or train-ect). The edits through the facade, at grid indices of the released 40-point
+// grid (0 = sigma 80, 39 = sigma 0.002): ConsistencyModel.edit(images, edit, sampling, seed). The step times are
+// settings, -Dcm4j.notebook.inpaint.ts=0,...,39 and -Dcm4j.notebook.superres.ts=...; the defaults are the ones
+// `cm4j search-edit-times` chose for the Fashion-MNIST CD model (docs/EDITING.md, "Choosing the step times").
 String modelPath = System.getProperty("cm4j.notebook.model");
+Sampling stepsSetting(String name, String fallback) {
+    int[] ts = Arrays.stream(System.getProperty(name, fallback).split(",")).mapToInt(Integer::parseInt).toArray();
+    return Sampling.gridIndices(40, ts);
+}
 if (modelPath == null) {
     System.out.println("no model given: notebooks/run -Dcm4j.notebook.model=FILE 06 edits Fashion-MNIST test images "
             + "with a trained consistency model");
@@ -159,23 +166,50 @@ if (modelPath == null) {
     int k = SHORT ? 4 : 8;
     Tensor y = test.images().slice(0, 0, k).copy();   // (k, 1, 28, 28) in [-1, 1]
     int[] labels = Arrays.copyOf(test.labels(), k);
-    Sampling steps = SHORT ? Sampling.gridIndices(40, 0, 20, 39) : Sampling.gridIndices(40, 0, 10, 20, 30, 39);
-    Tensor centre = Masks.boxes(1, 28, 28, new int[] {9, 9, 10, 10});
-    Edit[] edits = {Edit.inpainting(centre), Edit.superResolution(1, 28, 28, 4)};
-    String[] names = {"06-fashion-inpainting.png", "06-fashion-superres.png"};
+    // the search's choices: 20 evaluations for inpainting, 12 for super-resolution (2 in the short setting)
+    Sampling inpaintSteps = stepsSetting("cm4j.notebook.inpaint.ts", SHORT ? "0,20,39"
+            : "0,2,4,6,8,10,12,14,16,18,20,21,23,25,27,29,31,33,35,37,39");
+    Sampling superresSteps = stepsSetting("cm4j.notebook.superres.ts", SHORT ? "0,20,39"
+            : "0,3,7,10,13,16,20,23,26,29,33,36,39");
+    Edit[] edits = {Edit.inpainting(Masks.boxes(1, 28, 28, new int[] {7, 7, 14, 14})),
+            Edit.inpainting(Masks.strokes(1, 28, 28, 5, 3, 3)), Edit.superResolution(1, 28, 28, 4),
+            Edit.superResolution(1, 28, 28, 7)};
+    Sampling[] editSteps = {inpaintSteps, inpaintSteps, superresSteps, superresSteps};
+    String[] names = {"06-fashion-inpainting.png", "06-fashion-strokes.png", "06-fashion-superres4.png",
+            "06-fashion-superres7.png"};
     for (int e = 0; e < edits.length; e++) {
         Tensor x;
         if (cm.config().numClasses() == 0) {
-            x = cm.edit(y, edits[e], steps, 7);
+            x = cm.edit(y, edits[e], editSteps[e], 7);
         } else {   // a class-conditional model edits each image under its own class
             Tensor[] one = new Tensor[k];
-            for (int i = 0; i < k; i++) one[i] = cm.edit(y.slice(0, i, i + 1).copy(), edits[e], steps, 7, labels[i]);
+            for (int i = 0; i < k; i++) {
+                one[i] = cm.edit(y.slice(0, i, i + 1).copy(), edits[e], editSteps[e], 7, labels[i]);
+            }
             x = Tensor.concat(0, one);
         }
         ImageGrid.png(OUT.resolve(names[e]), rows(k, y, edits[e].reference(y), x), 3 * k, k, 2);
         System.out.printf("%s, %s: known part off by %.1e, RMSE to the original %.4f; wrote %s (rows: original, "
-                + "input, edit)%n", edits[e].name(), steps, edits[e].knownError(x, y),
+                + "input, edit)%n", edits[e].name(), editSteps[e], edits[e].knownError(x, y),
                 x.sub(y).pow(2).mean().sqrt().item(), OUT.resolve(names[e]));
+    }
+    if (cm.config().numClasses() == 0) {
+        // Denoising at a known sigma: one evaluation, clamp(f(y + sigma z, sigma)).
+        Denoiser fm = cm.network().denoiser();
+        double sigma = 0.3;
+        Tensor noisy = y.add(new Rng(8).normal(y.shape()).mul((float) sigma));
+        Tensor clean = ZeroShotEditor.images(cm.schedule()).denoise(fm, noisy, sigma);
+        ImageGrid.png(OUT.resolve("06-fashion-denoise.png"), rows(k, y, noisy.clamp(-1, 1), clean), 3 * k, k, 2);
+        System.out.printf("denoising at sigma %.1f: RMSE to the original %.4f (the noisy input: %.4f); wrote %s%n",
+                sigma, clean.sub(y).pow(2).mean().sqrt().item(), noisy.sub(y).pow(2).mean().sqrt().item(),
+                OUT.resolve("06-fashion-denoise.png"));
+        // Interpolation between two noises along the great circle; the ends are the one-step samples.
+        int[] one = {1, 1, 28, 28};
+        Tensor path = new Interpolation(cm.schedule(), true).betweenNoises(fm, new Rng(1).normal(one),
+                new Rng(2).normal(one), Interpolation.evenAlphas(k));
+        ImageGrid.png(OUT.resolve("06-fashion-interpolation.png"), path, k, k, 2);
+        System.out.println("interpolation between the noises of seeds 1 and 2: wrote "
+                + OUT.resolve("06-fashion-interpolation.png"));
     }
 }
 System.out.printf("06 done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
