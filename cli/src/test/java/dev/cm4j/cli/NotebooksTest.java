@@ -82,7 +82,10 @@ class NotebooksTest {
         String text = run(file, "-Dcm4j.notebook.model=" + dir.resolve("ict.safetensors"));
         check(file, text, expected + ";editing Fashion-MNIST test images with;inpainting, 2-step at grid indices "
                 + "[0, 20, 39] of 40: known part off by 0.0e+00;superresolution, 2-step", "06-inpainting-analytic.png");
-        for (String png : new String[] {"06-fashion-inpainting.png", "06-fashion-superres.png"}) {
+        check(file, text, "denoising at sigma 0.3: RMSE to the original;interpolation between the noises",
+                "06-fashion-interpolation.png");
+        for (String png : new String[] {"06-fashion-inpainting.png", "06-fashion-strokes.png",
+                "06-fashion-superres4.png", "06-fashion-superres7.png", "06-fashion-denoise.png"}) {
             assertTrue(Files.size(out.resolve(png)) > 1000, file + " wrote no picture " + png);
         }
     }
