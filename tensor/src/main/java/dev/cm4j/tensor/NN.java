@@ -231,7 +231,7 @@ public final class NN {
         }
         int n = x.dim(0);
         int c = x.dim(1);
-        Tensor y = Tensor.output(x.shape());
+        Tensor y = Tensor.outputOverwritten(x.shape());
         Tensor mean = Tensor.output(n, groups);
         Tensor rstd = Tensor.output(n, groups);
         GroupNormSilu.forward(n, c, x.size() / Math.max(1, n * c), groups, eps, x.data(), x.offset(), gamma.data(),

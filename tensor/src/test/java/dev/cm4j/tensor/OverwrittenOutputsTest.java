@@ -95,6 +95,11 @@ class OverwrittenOutputsTest {
                 t -> NN.upsampleNearest2x(t[0]));
         assertWritesEveryElement("groupNorm", normal(new int[] {2, 6, 5, 7}, new int[] {6}, new int[] {6}),
                 t -> NN.groupNorm(t[0], t[1], t[2], 3, 1e-5f).y());
+        assertWritesEveryElement("groupNormSilu with scale-shift", normal(new int[] {2, 6, 5, 7}, new int[] {6},
+                new int[] {6}, new int[] {2, 6}, new int[] {2, 6}),
+                t -> NN.groupNormSilu(t[0], t[1], t[2], t[3], t[4], 3, 1e-5f).y());
+        assertWritesEveryElement("groupNormSilu", normal(new int[] {2, 6, 28, 28}, new int[] {6}, new int[] {6}),
+                t -> NN.groupNormSilu(t[0], t[1], t[2], null, null, 3, 1e-5f).y());
         assertWritesEveryElement("softmax", normal(new int[] {4, 19}), t -> NN.softmax(t[0]));
         assertWritesEveryElement("logSoftmax", normal(new int[] {4, 19}), t -> NN.logSoftmax(t[0]));
     }
