@@ -28,7 +28,8 @@ import java.util.Map;
  * <pre>
  * java ... dev.cm4j.consistency.toy.IctProbeRun DATA SEED TEACHER_WIDTH TEACHER_STEPS SETTING...
  * SETTING: comma-separated key=value of width, steps, batch, lr, decay (the learning rate's cosine decay to this
- *          fraction at the last step; 1 = constant), beta2, pstd, pmean, s0, s1, c, ema, trace,
+ *          fraction at the last step; 1 = constant; default the demo's ToyPipeline.ICT_FINAL_LR_FRACTION), beta2,
+ *          pstd, pmean, s0, s1, c, ema, trace,
  *          target (sample: the paper's pair; stf: the batch's estimate of E[x0 | x_t], StableTarget) and refs (extra
  *          reference samples for stf)
  * </pre>
@@ -83,7 +84,8 @@ public final class IctProbeRun {
                     OptimConfig.adam(steps, p.ictBatch(), Double.parseDouble(o.getOrDefault("lr", "2e-3")))
                             .withBetas(0.9, Double.parseDouble(o.getOrDefault("beta2", "0.995")))
                             .withEvalEma(Double.parseDouble(o.getOrDefault("ema", "0.995")))
-                            .withCosineDecay(Double.parseDouble(o.getOrDefault("decay", "1"))), seed + 3);
+                            .withCosineDecay(Double.parseDouble(o.getOrDefault("decay",
+                                    Double.toString(ToyPipeline.ICT_FINAL_LR_FRACTION)))), seed + 3);
             int trace = Integer.parseInt(o.getOrDefault("trace", "0"));
             if (trace > 0) {
                 // one-step SW1 of the EMA and of the raw weights every `trace` steps, on 5000 samples of their own
