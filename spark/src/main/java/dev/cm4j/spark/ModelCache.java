@@ -22,8 +22,8 @@ import java.util.function.Supplier;
  */
 final class ModelCache {
     private static final Map<String, Queue<Object>> IDLE = new ConcurrentHashMap<>();
-    /** Instances loaded in this JVM, for the tests: at most the number of task slots per checkpoint. */
-    static final AtomicInteger LOADS = new AtomicInteger();
+    /** Instances loaded in this JVM by key: at most the number of task slots. */
+    private static final Map<String, AtomicInteger> LOADS = new ConcurrentHashMap<>();
 
     private ModelCache() {
     }
@@ -44,8 +44,14 @@ final class ModelCache {
         if (idle != null) {
             return (T) idle;
         }
-        LOADS.incrementAndGet();
+        LOADS.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         return load.get();
+    }
+
+    /** The instances of {@code key} that this JVM has loaded so far. */
+    static int loads(String key) {
+        AtomicInteger n = LOADS.get(key);
+        return n == null ? 0 : n.get();
     }
 
     /** Gives an instance borrowed under {@code key} back for the next task. */
