@@ -3,6 +3,7 @@ package dev.cm4j.spark;
 import dev.cm4j.consistency.api.ConsistencyModel;
 import dev.cm4j.consistency.api.Sampling;
 import dev.cm4j.consistency.data.ImageGrid;
+import dev.cm4j.models.io.Npz;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -135,6 +136,42 @@ public final class SparkSampler {
             next = b.end();
         }
         return new ImageBlock(0, n, head.channels(), head.size(), pixels, labels);
+    }
+
+    /**
+     * The shards that {@link #writeNpz} wrote to {@code dir}, one block per shard, read by the executors (lazy); the
+     * images come back on [-1, 1] from their uint8 pixels ({@link Npz#readImages}).
+     *
+     * @throws IllegalArgumentException if {@code dir} has no {@value #MANIFEST} (an incomplete or foreign directory)
+     *     or the manifest is damaged; a shard that is missing or holds another count fails its task, naming the file
+     */
+    public JavaRDD<ImageBlock> readNpz(Path dir) throws IOException {
+        Path manifest = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(manifest)) {
+            throw new IllegalArgumentException("SparkSampler.readNpz: " + dir + " has no " + MANIFEST + "; it is not "
+                    + "a complete set of shards written by SparkSampler.writeNpz");
+        }
+        List<String[]> shards = new ArrayList<>();
+        for (String line : Files.readAllLines(manifest)) {
+            String[] f = line.split("\t");
+            if (f.length != 3 || !f[0].matches("\\d+") || !f[1].matches("\\d+")) {
+                throw new IllegalArgumentException("SparkSampler.readNpz: " + manifest + ": line '" + line
+                        + "' is not 'first, count, file'");
+            }
+            shards.add(new String[] {f[0], f[1], dir.toAbsolutePath().resolve(f[2]).toString()});
+        }
+        if (shards.isEmpty()) {
+            throw new IllegalArgumentException("SparkSampler.readNpz: " + manifest + " lists no shard");
+        }
+        return sc.parallelize(shards, shards.size()).map(f -> {
+            Npz.Images read = Npz.readImages(Path.of(f[2]));
+            int count = Integer.parseInt(f[1]);
+            if (read.images().dim(0) != count) {
+                throw new IllegalStateException("SparkSampler.readNpz: " + f[2] + " holds " + read.images().dim(0)
+                        + " images; the manifest says " + count);
+            }
+            return ImageBlock.of(Integer.parseInt(f[0]), read.images(), read.labels());
+        });
     }
 
     /** The file name of the shard whose first sample is {@code first}. */
