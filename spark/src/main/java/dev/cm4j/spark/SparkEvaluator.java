@@ -57,14 +57,19 @@ public final class SparkEvaluator {
     /** The committed classifier's features of each block (lazy); {@code what} names the set in errors. */
     public static JavaRDD<FeatureBlock> features(String what, JavaRDD<ImageBlock> images) {
         return images.map(b -> {
-            FashionMnistEvaluator e = ModelCache.borrow(CLASSIFIER, SparkEvaluator::committed);
-            try {
-                Tensor f = e.features(what + " " + b.first() + ".." + (b.end() - 1), b.images());
-                return new FeatureBlock(b.first(), b.count(), f.dim(1), f.toArray());
-            } finally {
-                ModelCache.release(CLASSIFIER, e);
-            }
+            Tensor f = featuresOf(what + " " + b.first() + ".." + (b.end() - 1), b.images());
+            return new FeatureBlock(b.first(), b.count(), f.dim(1), f.toArray());
         });
+    }
+
+    /** The committed classifier's features of images (N, 1, 28, 28), on an instance of this task slot. */
+    static Tensor featuresOf(String what, Tensor images) {
+        FashionMnistEvaluator e = ModelCache.borrow(CLASSIFIER, SparkEvaluator::committed);
+        try {
+            return e.features(what, images);
+        } finally {
+            ModelCache.release(CLASSIFIER, e);
+        }
     }
 
     private static FashionMnistEvaluator committed() {
