@@ -57,8 +57,11 @@ public record PrecisionRecall(int k) {
         return new Scores(precision, recall);
     }
 
-    /** For each row of x (n, d): the squared distance to its k-th nearest other row. */
-    double[] kthNeighbourDistances(Tensor x) {
+    /**
+     * For each row of x (n, d): the squared distance to its k-th nearest other row, the squared radius of its ball.
+     * Public so that a distributed evaluation can compute the radii of one set once and share them.
+     */
+    public double[] kthNeighbourDistances(Tensor x) {
         int n = x.dim(0);
         double[] normsX = squaredNorms(x);
         double[] out = new double[n];
@@ -85,8 +88,11 @@ public record PrecisionRecall(int k) {
         return out;
     }
 
-    /** The fraction of rows of q (n, d) within the ball of some row j of c (m, d), of squared radius radii[j]. */
-    static double fractionInside(Tensor q, Tensor c, double[] radii) {
+    /**
+     * The fraction of rows of q (n, d) within the ball of some row j of c (m, d), of squared radius radii[j]. Each row
+     * of q is decided on its own, so the rows of q can be split over machines and the counts added.
+     */
+    public static double fractionInside(Tensor q, Tensor c, double[] radii) {
         boolean[] inside = new boolean[q.dim(0)];
         forBlocks(q, c, squaredNorms(q), squaredNorms(c), (row, dist) -> {
             for (int j = 0; j < dist.length; j++) {
