@@ -63,8 +63,9 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
      * constant). With the constant rate a short run could end in an unsettled state: at 2000 steps and batch 512 the
      * Swiss roll (seed 0) ended at 23x the teacher's one-step SW1 and two moons (seed 1) at 8x, where the decay gave
      * 2.7x and 1.9x, and at the demo's budget the decay scored better on all four data sets of seed 0 (e.g. the
-     * checkerboard 3.35x to 2.82x in one step, 2.59x to 1.60x in two). A decay to 0 was worse on the Swiss roll
-     * (mean one-step SW1 0.042 against 0.027, seeds 0 and 1):
+     * checkerboard 3.35x to 2.82x in one step, 2.59x to 1.60x in two). A decay to 0, tried earlier on the Swiss roll
+     * with other iCT settings, was worse (mean one-step SW1 0.042 on seeds 0 and 1, against 0.027 at a constant rate
+     * over seeds 0-3):
      * docs/RESULTS.md#ict-at-a-short-budget-runs-that-break-and-why.
      */
     public static final double ICT_FINAL_LR_FRACTION = 0.05;
