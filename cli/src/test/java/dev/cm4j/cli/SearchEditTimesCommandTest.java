@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cm4j.consistency.data.EmojiOne;
 import dev.cm4j.consistency.data.FashionMnist;
 import dev.cm4j.consistency.metrics.FashionMnistEvaluator;
 import dev.cm4j.tensor.Tensor;
@@ -67,20 +68,70 @@ class SearchEditTimesCommandTest {
         assertBest(m, "rmse");
     }
 
+    @Test
+    void colorizationOfEmojiIsScoredByRmseAndColourfulness() throws Exception {
+        Path rgb = dir.resolve("rgb");
+        CliRun t = CliRun.run("train-ict", "--smoke", "--steps", "2", "--sample-every", "0", "--data", "emoji",
+                "--model", "small32rgb", "-o", rgb.toString());
+        assertEquals(0, t.code(), t.err());
+        Path model = rgb.resolve("ict.safetensors");
+        JsonNode m = json(model, "--data", "emoji", "--edit", "colorize", "--points", "5", "--evaluations", "1,2",
+                "-n", "16", "--offset", "1700");
+        assertEquals(2 * 32 * 32, m.path("generated_components").asInt(), "two chroma coefficients per pixel");
+        assertTrue(m.path("metric").isMissingNode(), "no FD for RGB images: " + m);
+        assertEquals("rmse", m.path("by").asText());
+        assertBest(m, "rmse");
+        JsonNode originals = m.path("context").get(0);
+        assertTrue(originals.path("fd").isMissingNode(), originals.toString());
+        assertEquals(0.0, originals.path("rmse").asDouble());
+        Tensor emoji = EmojiOne.load(EmojiOne.DEFAULT_DIR, 32, EmojiOne.WHITE).images().slice(0, 1700, 1716);
+        assertEquals(SearchEditTimesCommand.colourfulness(emoji), originals.path("colourfulness").asDouble(), 1e-12);
+        assertTrue(originals.path("colourfulness").asDouble() > 0.1, "emoji are colourful: " + originals);
+        for (JsonNode row : m.path("candidates")) {
+            assertTrue(row.path("colourfulness").asDouble() >= 0, row.toString());
+        }
+
+        refusedFor(model, "--by fd: the feature distance exists only for Fashion-MNIST", "--data", "emoji", "--by",
+                "fd");
+        refusedFor(model, "--patch 7: must divide the image size 32 and be at least 2 (2, 4, 8 or 16)", "--data",
+                "emoji", "--edit", "superres", "--patch", "7");
+        refusedFor(model, "--data fashion-mnist holds Fashion-MNIST (1 x 28 x 28)", "--edit", "colorize");
+        refusedFor(model, "--count 2000: must be between 16 and 1794", "--data", "emoji", "--edit", "colorize", "-n",
+                "2000");
+    }
+
+    @Test
+    void colourfulnessIsZeroForGrayAndOneForPrimaries() {
+        Tensor gray = Tensor.wrap(new float[] {0.3f, -0.5f, 0.3f, -0.5f, 0.3f, -0.5f}, new int[] {1, 3, 1, 2});
+        assertEquals(0.0, SearchEditTimesCommand.colourfulness(gray), 0.0);
+        // red (1, -1, -1) and yellow (1, 1, -1): range 2 in [-1, 1] units = 1 in [0, 1] units
+        Tensor primaries = Tensor.wrap(new float[] {1, 1, -1, 1, -1, -1}, new int[] {1, 3, 1, 2});
+        assertEquals(1.0, SearchEditTimesCommand.colourfulness(primaries), 0.0);
+        // a half-saturated pixel beside a gray one: mean 0.25
+        Tensor half = Tensor.wrap(new float[] {0.5f, 0, -0.5f, 0, 0, 0}, new int[] {1, 3, 1, 2});
+        assertEquals(0.25, SearchEditTimesCommand.colourfulness(half), 1e-12);
+    }
+
     private static JsonNode json(String... args) throws Exception {
-        CliRun r = CliRun.run(ImageCommandsTest.cat(new String[] {"search-edit-times", "-c", ict.toString(),
+        return json(ict, args);
+    }
+
+    private static JsonNode json(Path model, String... args) throws Exception {
+        CliRun r = CliRun.run(ImageCommandsTest.cat(new String[] {"search-edit-times", "-c", model.toString(),
             "--json"}, args));
         assertEquals(0, r.code(), r.err() + r.out());
         return new ObjectMapper().readTree(r.out().strip());
     }
 
-    /** The chosen candidate has the lowest score of {@code key}; every candidate has a positive FD and RMSE. */
+    /** The chosen candidate has the lowest score of {@code key}; every candidate has a positive RMSE, and FD if any. */
     private static void assertBest(JsonNode m, String key) {
         JsonNode c = m.path("candidates");
         int best = 0;
         for (int i = 0; i < c.size(); i++) {
             JsonNode row = c.get(i);
-            assertTrue(row.path("rmse").asDouble() > 0 && row.path("fd").asDouble() > 0, row.toString());
+            boolean fd = m.has("metric");
+            assertTrue(row.path("rmse").asDouble() > 0 && (!fd || row.path("fd").asDouble() > 0), row.toString());
+            assertEquals(fd, row.has("fd"), row.toString());
             if (row.path(key).asDouble() < c.get(best).path(key).asDouble()) {
                 best = i;
             }
@@ -90,7 +141,11 @@ class SearchEditTimesCommandTest {
 
     @Test
     void badOptionsAreRefusedInOneLine() {
-        refused("--edit colorize: must be inpaint or superres", "--edit", "colorize");
+        refused("--edit colorize: the model takes 1 channel(s); colorization needs an RGB model", "--edit",
+                "colorize");
+        refused("--edit recolour: must be inpaint, superres or colorize", "--edit", "recolour");
+        refused("--data emoji holds RGB images", "--data", "emoji");
+        refused("--count 10: must be between 16 and 60000", "-n", "10");
         refused("--patch 5: must divide the image size 28", "--edit", "superres", "--patch", "5");
         refused("--evaluations [0, 2]: 0 is outside 1..39", "--evaluations", "0,2");
         refused("--by fid: must be fd or rmse", "--by", "fid");
@@ -98,7 +153,11 @@ class SearchEditTimesCommandTest {
     }
 
     private static void refused(String message, String... args) {
-        CliRun r = CliRun.run(ImageCommandsTest.cat(new String[] {"search-edit-times", "-c", ict.toString()}, args));
+        refusedFor(ict, message, args);
+    }
+
+    private static void refusedFor(Path model, String message, String... args) {
+        CliRun r = CliRun.run(ImageCommandsTest.cat(new String[] {"search-edit-times", "-c", model.toString()}, args));
         assertEquals(1, r.code(), r.out());
         assertTrue(r.err().contains(message), r.err());
         assertFalse(r.hasStackTrace(), r.err());
