@@ -285,8 +285,9 @@ public final class UNet extends Module {
         /**
          * A small network for 28x28x1 images (docs/ALGORITHMS.md#networks): mc 32, mult (1, 2, 2) (28 -> 14 -> 7), 2
          * ResBlocks, attention only at 7x7 with one head, GroupNorm with 8 groups, strided-convolution down and
-         * convolution up sampling, no scale-shift, unconditional, dropout 0 (use {@link #withDropout} 0.1 for an
-         * EDM teacher or consistency training).
+         * convolution up sampling, scale-shift norm (the time embedding scales and shifts each ResBlock's second
+         * GroupNorm, as the released networks with {@code use_scale_shift_norm}), unconditional, dropout 0 (use
+         * {@link #withDropout} 0.1 for an EDM teacher or consistency training).
          */
         public static Config small28() {
             return new Config(28, 1, 1, 32, List.of(1, 2, 2), 2, List.of(7), 0f, 0, 1, -1, true, false, true, 8);
