@@ -3,7 +3,10 @@
 // Run: notebooks/run 06   (settings: -Dcm4j.notebook.short=true cuts the work, -Dcm4j.notebook.out=DIR the pictures,
 // -Dcm4j.notebook.model=FILE a consistency checkpoint of cm4j distill / train-ict / train-ct / train-ect to edit
 // Fashion-MNIST test images with, -Dcm4j.notebook.data=DIR the Fashion-MNIST folder, -Dcm4j.notebook.inpaint.ts=...
-// and -Dcm4j.notebook.superres.ts=... the model's step times as indices into the 40-point grid)
+// and -Dcm4j.notebook.superres.ts=... the model's step times as indices into the 40-point grid,
+// -Dcm4j.notebook.rgbModel=FILE an RGB consistency checkpoint trained on EmojiOne with --subset 1700, to colour and
+// super-resolve the EmojiOne images it did not see, -Dcm4j.notebook.colorize.ts=... and
+// -Dcm4j.notebook.rgbsuperres.ts=... its step times)
 import dev.cm4j.tensor.*;
 import dev.cm4j.consistency.*;
 import dev.cm4j.consistency.analytic.CorrelatedGaussianData;
@@ -210,6 +213,45 @@ if (modelPath == null) {
         ImageGrid.png(OUT.resolve("06-fashion-interpolation.png"), path, k, k, 2);
         System.out.println("interpolation between the noises of seeds 1 and 2: wrote "
                 + OUT.resolve("06-fashion-interpolation.png"));
+    }
+}
+// ---- 7. An RGB model, when one is given: -Dcm4j.notebook.rgbModel=FILE, a consistency checkpoint trained on the
+// EmojiOne images (cm4j ... --data emoji --model small32rgb --subset 1700). It saw images 0..1699 only, so the
+// images edited here, 1700 onwards, are new to it. Colorization keeps each pixel's luminance and generates the two
+// chroma coefficients; super-resolution keeps the mean of every p x p patch of every channel. The default step times
+// are the ones `cm4j search-edit-times --data emoji` chose by RMSE for the EmojiOne CD model (docs/EDITING.md): 6
+// evaluations for colorization, 12 for super-resolution.
+String rgbPath = System.getProperty("cm4j.notebook.rgbModel");
+if (rgbPath == null) {
+    System.out.println("no RGB model given: notebooks/run -Dcm4j.notebook.rgbModel=FILE 06 colours and super-resolves "
+            + "EmojiOne images with a model trained on the first 1,700 of them");
+} else {
+    ConsistencyModel rgb = ConsistencyModel.load(Path.of(rgbPath));
+    int size = rgb.config().imageSize();
+    System.out.println("editing EmojiOne images 1700.. with " + rgb);
+    ImageDataset emoji = EmojiOne.load(EmojiOne.DEFAULT_DIR, size, EmojiOne.WHITE);
+    int k = SHORT ? 4 : 8;
+    Tensor y = emoji.images().slice(0, 1700, 1700 + k).copy();   // (k, 3, size, size) in [-1, 1]
+    Sampling colourSteps = stepsSetting("cm4j.notebook.colorize.ts", SHORT ? "0,20,39"
+            : "0,7,13,20,26,33,39");
+    Sampling superSteps = stepsSetting("cm4j.notebook.rgbsuperres.ts", SHORT ? "0,20,39"
+            : "0,3,7,10,13,16,20,23,26,29,33,36,39");
+    Edit[] edits = {Edit.colorization(size, size), Edit.superResolution(3, size, size, 4),
+            Edit.superResolution(3, size, size, 8)};
+    Sampling[] editSteps = {colourSteps, superSteps, superSteps};
+    // what a person sees of the input: the gray image (Y = 0.2989 R + 0.5870 G + 0.1140 B in every channel) for
+    // colorization, the patch means for super-resolution
+    Tensor luma = y.slice(1, 0, 1).mul(0.2989f).add(y.slice(1, 1, 2).mul(0.5870f)).add(y.slice(1, 2, 3).mul(0.1140f));
+    Tensor[] shownInput = {Tensor.concat(1, luma, luma, luma), edits[1].reference(y), edits[2].reference(y)};
+    String[] names = {"06-emoji-colorization.png", "06-emoji-superres4.png", "06-emoji-superres8.png"};
+    for (int e = 0; e < edits.length; e++) {
+        // two edits of each image from different noise: colorization is ill-posed, the rows show how the chroma varies
+        Tensor x1 = rgb.edit(y, edits[e], editSteps[e], 7);
+        Tensor x2 = rgb.edit(y, edits[e], editSteps[e], 8);
+        ImageGrid.png(OUT.resolve(names[e]), rows(k, y, shownInput[e], x1, x2), 4 * k, k, 2);
+        System.out.printf("%s, %s: known part off by %.1e, RMSE to the original %.4f; wrote %s (rows: original, "
+                + "input, two edits)%n", edits[e].name(), editSteps[e], edits[e].knownError(x1, y),
+                x1.sub(y).pow(2).mean().sqrt().item(), OUT.resolve(names[e]));
     }
 }
 System.out.printf("06 done in %.1f s%n", (System.nanoTime() - t0) / 1e9);

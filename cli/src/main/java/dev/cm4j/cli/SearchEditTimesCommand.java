@@ -46,7 +46,7 @@ import picocli.CommandLine.Option;
  * images (EmojiOne, a PNG folder) have no FD; their rows carry the colourfulness instead, the mean over pixels of
  * (max - min) of the three channels in [0, 1] units, which shows a washed-out colorization that a low RMSE can hide.
  * Context rows: the originals themselves and the input as the model receives it (the hole filled with -1, the patch
- * means, or the luminance alone).
+ * means, or the luminance alone), and for colorization the gray image, the answer of a colorizer that adds no colour.
  */
 @Command(name = "search-edit-times", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Search how many steps zero-shot editing should take with a consistency model (distill, "
@@ -266,6 +266,10 @@ final class SearchEditTimesCommand implements Callable<Integer> {
         };
         context.add(score("the input (" + input + ")", null, e.reference(originals), originals, scorer,
                 System.nanoTime()));
+        if (e.name().equals("colorization")) {
+            context.add(score("the gray image (Y in every channel)", null, gray(originals), originals, scorer,
+                    System.nanoTime()));
+        }
         List<Row> rows = new ArrayList<>();
         Denoiser f = model.network().denoiser();
         ZeroShotEditor editor = ZeroShotEditor.images(model.schedule());
@@ -297,6 +301,27 @@ final class SearchEditTimesCommand implements Callable<Integer> {
             System.arraycopy(x.data(), x.offset(), out, from * per, b * per);
         }
         return Tensor.wrap(out, originals.shape());
+    }
+
+    /**
+     * The gray version of RGB images: Y = 0.2989 R + 0.5870 G + 0.1140 B in all three channels, what a colorization
+     * that adds no colour returns (its luminance coefficient is the original's times 0.9999, the sum of the weights).
+     */
+    static Tensor gray(Tensor rgb) {
+        int b = rgb.dim(0);
+        int hw = rgb.dim(2) * rgb.dim(3);
+        float[] d = rgb.data();
+        float[] out = new float[b * 3 * hw];
+        for (int n = 0; n < b; n++) {
+            int base = rgb.offset() + n * 3 * hw;
+            for (int i = 0; i < hw; i++) {
+                float y = (float) (0.2989 * d[base + i] + 0.5870 * d[base + hw + i] + 0.1140 * d[base + 2 * hw + i]);
+                out[n * 3 * hw + i] = y;
+                out[n * 3 * hw + hw + i] = y;
+                out[n * 3 * hw + 2 * hw + i] = y;
+            }
+        }
+        return Tensor.wrap(out, rgb.shape());
     }
 
     /** Grid indices round(k (N - 1) / M), k = 0..M: M evaluations from sigma_max down to the grid's end. */

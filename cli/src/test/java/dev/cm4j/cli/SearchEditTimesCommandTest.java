@@ -12,6 +12,7 @@ import dev.cm4j.consistency.data.FashionMnist;
 import dev.cm4j.consistency.metrics.FashionMnistEvaluator;
 import dev.cm4j.tensor.Tensor;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,6 +88,9 @@ class SearchEditTimesCommandTest {
         Tensor emoji = EmojiOne.load(EmojiOne.DEFAULT_DIR, 32, EmojiOne.WHITE).images().slice(0, 1700, 1716);
         assertEquals(SearchEditTimesCommand.colourfulness(emoji), originals.path("colourfulness").asDouble(), 1e-12);
         assertTrue(originals.path("colourfulness").asDouble() > 0.1, "emoji are colourful: " + originals);
+        JsonNode gray = m.path("context").get(2);
+        assertEquals("the gray image (Y in every channel)", gray.path("what").asText());
+        assertEquals(0.0, gray.path("colourfulness").asDouble(), 1e-6, "gray has no colour");
         for (JsonNode row : m.path("candidates")) {
             assertTrue(row.path("colourfulness").asDouble() >= 0, row.toString());
         }
@@ -110,6 +114,12 @@ class SearchEditTimesCommandTest {
         // a half-saturated pixel beside a gray one: mean 0.25
         Tensor half = Tensor.wrap(new float[] {0.5f, 0, -0.5f, 0, 0, 0}, new int[] {1, 3, 1, 2});
         assertEquals(0.25, SearchEditTimesCommand.colourfulness(half), 1e-12);
+        // gray of red (1, -1, -1) and yellow (1, 1, -1): Y = 0.2989 R + 0.5870 G + 0.1140 B in every channel
+        float red = (float) (0.2989 - 0.5870 - 0.1140);
+        float yellow = (float) (0.2989 + 0.5870 - 0.1140);
+        Tensor g = SearchEditTimesCommand.gray(primaries);
+        assertArrayEquals(new float[] {red, yellow, red, yellow, red, yellow},
+                Arrays.copyOfRange(g.data(), g.offset(), g.offset() + 6), 1e-6f);
     }
 
     private static JsonNode json(String... args) throws Exception {
