@@ -60,6 +60,36 @@ class DataParallelTrainingTest {
     }
 
     /**
+     * Parameter averaging every h local steps: with one partition it is one machine's training bit for bit (the
+     * weights and Adam's state go through the packed form unchanged); over 2 and 3 partitions Spark gives the weights
+     * of the same rounds computed on one machine to 1e-6 (the averages are sums in double in another order), and
+     * they differ from synchronous training, as averaging the shards' separate steps must.
+     */
+    @Test
+    void averagingEveryHStepsMatchesItsOneMachineForm() {
+        DataParallelTraining run = new DataParallelTraining(
+                new DataParallelTraining.Config(Toy2d.CHECKERBOARD, 64, 512, 1e-3, 11));
+        float[] sync = DataParallelTraining.flatWeights(run.trainLocally(STEPS));
+        float[] one = DataParallelTraining.flatWeights(run.trainAveraging(sc, STEPS, 1, 5));
+        assertEquals(0.0, maxDiff(sync, one), "one partition: one machine's training");
+        run.trainAveraging(sc, 2, 2, 1);   // warm-up
+        for (int parts : new int[] {2, 3}) {
+            float[] local = DataParallelTraining.flatWeights(run.trainAveragingLocally(STEPS, parts, 5));
+            long t0 = System.nanoTime();
+            float[] spread = DataParallelTraining.flatWeights(run.trainAveraging(sc, STEPS, parts, 5));
+            double perStep = (System.nanoTime() - t0) / 1e9 / STEPS;
+            double diff = maxDiff(local, spread);
+            double drift = maxDiff(sync, spread);
+            System.out.printf("averaging every 5 steps, %d partitions: max weight difference to its one-machine form "
+                    + "%.3g, to synchronous training %.3g; %.1f ms per step%n", parts, diff, drift, perStep * 1e3);
+            assertTrue(diff <= 1e-6, parts + " partitions: max weight difference " + diff);
+            assertTrue(drift > 1e-6, parts + " partitions: averaging should differ from synchronous steps: " + drift);
+        }
+        assertThrows(IllegalArgumentException.class, () -> run.trainAveraging(sc, 1, 2, 0));
+        assertThrows(IllegalArgumentException.class, () -> run.trainAveragingLocally(1, 513, 1));
+    }
+
+    /**
      * Spark's own cost per synchronous step, without the model: broadcast a weight vector, add one copy of it per
      * partition with treeAggregate (depth 2). Sizes: the 2-D MLP above and the small28 U-Net (Fashion-MNIST).
      */
