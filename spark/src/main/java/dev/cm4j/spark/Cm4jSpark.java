@@ -18,11 +18,13 @@ import picocli.CommandLine.Option;
 
 /**
  * The entry point for {@code spark-submit} (docs/SPARK.md): {@code sample} writes the samples of a checkpoint as
- * .npz shards, {@code eval} scores samples (drawn on the spot or read from shards) with the Fashion-MNIST evaluator.
+ * .npz shards, {@code eval} scores samples (drawn on the spot or read from shards) with the Fashion-MNIST evaluator,
+ * {@code sweep} trains and scores 2-D iCT over a grid of settings ({@link SparkSweep}).
  * The master comes from {@code spark-submit}, or from {@code --master} when run directly.
  */
 @Command(name = "cm4j-spark", mixinStandardHelpOptions = true, subcommands = {Cm4jSpark.Sample.class,
-        Cm4jSpark.Eval.class}, description = "cm4j on Apache Spark: distributed sampling and evaluation.")
+        Cm4jSpark.Eval.class, Cm4jSpark.Sweep.class}, description = "cm4j on Apache Spark: distributed sampling and "
+        + "evaluation, and hyper-parameter sweeps.")
 public final class Cm4jSpark {
     private Cm4jSpark() {
     }
@@ -172,6 +174,75 @@ public final class Cm4jSpark {
                         r.sampleCount(), r.referenceCount(), (System.nanoTime() - t0) / 1e9);
                 console.printf("FD %.4f (%s), precision %.4f, recall %.4f (k = %d)%n", r.fd(),
                         FashionMnistEvaluator.CAVEAT, r.precision(), r.recall(), r.k());
+                return 0;
+            }
+        }
+    }
+
+    /** {@code sweep}: 2-D iCT over every combination of the given learning rates, pseudo-Huber c and batches. */
+    @Command(name = "sweep", mixinStandardHelpOptions = true, description = "Train 2-D iCT for every combination "
+            + "of --lr, --c and --batch, one Spark task each; each writes its checkpoint under --out; print the "
+            + "table of one- and two-step SW1 against a fresh draw of the data.")
+    static final class Sweep implements Callable<Integer> {
+        @Option(names = "--master", description = "Spark master when not run by spark-submit, e.g. local[4].")
+        String master;
+
+        @Option(names = "--data", description = "8gaussians, moons, swissroll or checkerboard (default: "
+                + "${DEFAULT-VALUE}).")
+        String data = "checkerboard";
+
+        @Option(names = {"-s", "--seed"}, description = "Seed of every run (default: ${DEFAULT-VALUE}).")
+        long seed = 0;
+
+        @Option(names = "--steps", description = "iCT steps per run (default: ${DEFAULT-VALUE}).")
+        int steps = 6000;
+
+        @Option(names = "--width", description = "Hidden units per MLP layer (default: ${DEFAULT-VALUE}).")
+        int width = 128;
+
+        @Option(names = "--samples", description = "Samples per score (default: ${DEFAULT-VALUE}).")
+        int samples = 20_000;
+
+        @Option(names = "--lr", split = ",", description = "Learning rates (default: 2e-3).")
+        double[] lr = {2e-3};
+
+        @Option(names = "--c", split = ",", description = "Pseudo-Huber constants c; 0 = squared distance (default: "
+                + "0.00054 sqrt(2)).")
+        double[] c = {0.00054 * Math.sqrt(2)};
+
+        @Option(names = "--batch", split = ",", description = "Batch sizes (default: 2048).")
+        int[] batch = {2048};
+
+        @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "Where each run writes "
+                + "<setting>/ict.safetensors; storage every executor can reach.")
+        Path out;
+
+        final PrintStream console = System.out;
+
+        @Override
+        public Integer call() throws IOException {
+            java.util.List<SparkSweep.Setting> settings = new java.util.ArrayList<>();
+            for (double l : lr) {
+                for (double h : c) {
+                    for (int b : batch) {
+                        settings.add(new SparkSweep.Setting(l, h, b));
+                    }
+                }
+            }
+            SparkSweep.Plan plan = new SparkSweep.Plan(dev.cm4j.consistency.data.Toy2d.parse(data), seed, steps, width,
+                    samples);
+            SparkSession.Builder builder = SparkSession.builder().appName("cm4j-spark sweep");
+            if (master != null) {
+                builder.master(master);
+            }
+            try (SparkSession spark = builder.getOrCreate()) {
+                JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+                long t0 = System.nanoTime();
+                java.util.List<SparkSweep.Row> rows = new SparkSweep(sc).ict(plan, settings, out);
+                console.printf("cm4j-spark sweep: %d settings of 2-D iCT on %s (seed %d, %d steps, width %d) in "
+                        + "%.1f s; checkpoints under %s%n", settings.size(), plan.data().name(), seed, steps, width,
+                        (System.nanoTime() - t0) / 1e9, out);
+                console.print(SparkSweep.table(rows));
                 return 0;
             }
         }
