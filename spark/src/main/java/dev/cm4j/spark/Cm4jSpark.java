@@ -207,8 +207,8 @@ public final class Cm4jSpark {
         double[] lr = {2e-3};
 
         @Option(names = "--c", split = ",", description = "Pseudo-Huber constants c; 0 = squared distance (default: "
-                + "0.00054 sqrt(2)).")
-        double[] c = {0.00054 * Math.sqrt(2)};
+                + "0.01, the 2-D pipeline's).")
+        double[] c = {0.01};
 
         @Option(names = "--batch", split = ",", description = "Batch sizes (default: 2048).")
         int[] batch = {2048};

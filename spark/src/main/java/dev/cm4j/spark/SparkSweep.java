@@ -60,7 +60,7 @@ public final class SparkSweep {
      * One setting of the sweep.
      *
      * @param lr Adam's peak learning rate (the 2-D pipeline's: 2e-3)
-     * @param huberC the pseudo-Huber constant c (the 2-D pipeline's: 0.00054 sqrt(2)); 0 is the squared distance
+     * @param huberC the pseudo-Huber constant c (the 2-D pipeline's: 0.01); 0 is the squared distance
      * @param batch samples per step (the 2-D pipeline's: 2048)
      */
     public record Setting(double lr, double huberC, int batch) implements Serializable {

@@ -6,7 +6,6 @@ import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.model.ToyMlpNet;
 import dev.cm4j.consistency.schedule.IctSchedule;
-import dev.cm4j.consistency.train.Distance;
 import dev.cm4j.consistency.train.EdmTeacherTrainer;
 import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
 import dev.cm4j.consistency.train.OptimConfig;
@@ -76,7 +75,7 @@ public final class IctProbeRun {
             ImprovedConsistencyTraining ict = new ImprovedConsistencyTraining(
                     new Preconditioned(ToyMlpNet.create(p.network(), new Rng(seed).fork(3)), p.consistency()),
                     data::sample, new ImprovedConsistencyTraining.Config(s.withGrid(ToyPipeline.GRID),
-                    o.containsKey("c") ? Float.parseFloat(o.get("c")) : Distance.ictHuberC(2),
+                    o.containsKey("c") ? Float.parseFloat(o.get("c")) : ToyPipeline.ICT_HUBER_C,
                     o.getOrDefault("target", "sample").equals("stf")
                             ? ImprovedConsistencyTraining.Target.BATCH_POSTERIOR
                             : ImprovedConsistencyTraining.Target.SAMPLE,

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
  * The acceptance criteria with the demo's fixed-seed settings on the checkerboard ({@link ToyPipeline#defaults}).
  *
  * <p>The teacher, sampled as the demo samples it (Heun on {@value ToyEvaluation#TEACHER_GRID_POINTS} points), is within
- * 1.5x of the metric's floor. Against that teacher the consistency models do not meet the bars of the paper-style
- * criteria (CD within 1.5x in one step and 1.25x in two, iCT within 2x in one step): seed 0 measured CD 1.65x and
- * 1.87x, iCT 2.82x (docs/RESULTS.md#cm4j-demo--2-d-checkerboard-std-05-per-coordinate). The tests assert those bars
+ * 1.5x of the metric's floor. Against that teacher CD does not meet the bars of the paper-style criteria (within
+ * 1.5x in one step and 1.25x in two): seed 0 measured 1.65x and 1.87x; iCT meets its bar (within 2x in one step) at
+ * 1.67x (docs/RESULTS.md#cm4j-demo--2-d-checkerboard-std-05-per-coordinate). The tests assert those bars
  * against the teacher on EDM's 18-point grid, the reference they were first stated for, and guards a little above the
  * measured ratios against the demo's teacher, each far below an untrained consistency model.
  */
@@ -78,8 +78,9 @@ class ToyAcceptanceTest {
     void improvedConsistencyTrainingFromScratchApproachesTheTeacher() {
         var ict = PIPELINE.improvedTraining();
         ict.train();
-        // iCT's two-step sampling has no bar of its own; 1.5x guards it. Measured 2.82x and 1.60x the demo's teacher
-        // with the learning rate's cosine decay (3.35x and 2.59x at a constant rate).
-        assertNearTeacher("iCT", ict.emaModel().denoiser(), new double[] {2.0, 1.5}, new double[] {3.2, 2.0});
+        // iCT's two-step sampling has no bar of its own; 1.5x guards it. Measured 1.67x and 1.14x the demo's teacher
+        // with pseudo-Huber c = 0.01 (2.82x and 1.60x with the paper's c = 0.00054 sqrt 2; 3.35x and 2.59x before the
+        // learning rate's cosine decay).
+        assertNearTeacher("iCT", ict.emaModel().denoiser(), new double[] {2.0, 1.5}, new double[] {1.9, 1.35});
     }
 }
