@@ -9,6 +9,7 @@ import dev.cm4j.consistency.data.ImageDataset;
 import dev.cm4j.consistency.data.ImageFolder;
 import dev.cm4j.consistency.editing.Edit;
 import dev.cm4j.consistency.editing.Masks;
+import dev.cm4j.consistency.editing.OrthogonalBases;
 import dev.cm4j.consistency.editing.ZeroShotEditor;
 import dev.cm4j.consistency.metrics.FashionMnistEvaluator;
 import dev.cm4j.consistency.metrics.FrechetDistance;
@@ -304,10 +305,12 @@ final class SearchEditTimesCommand implements Callable<Integer> {
     }
 
     /**
-     * The gray version of RGB images: Y = 0.2989 R + 0.5870 G + 0.1140 B in all three channels, what a colorization
-     * that adds no colour returns (its luminance coefficient is the original's times 0.9999, the sum of the weights).
+     * The gray version of RGB images: Y = 0.2989 R + 0.5870 G + 0.1140 B ({@link OrthogonalBases#LUMINANCE}) in all
+     * three channels, what a colorization that adds no colour returns (its luminance coefficient is the original's
+     * times 0.9999, the sum of the weights).
      */
     static Tensor gray(Tensor rgb) {
+        double[] w = OrthogonalBases.LUMINANCE;
         int b = rgb.dim(0);
         int hw = rgb.dim(2) * rgb.dim(3);
         float[] d = rgb.data();
@@ -315,7 +318,7 @@ final class SearchEditTimesCommand implements Callable<Integer> {
         for (int n = 0; n < b; n++) {
             int base = rgb.offset() + n * 3 * hw;
             for (int i = 0; i < hw; i++) {
-                float y = (float) (0.2989 * d[base + i] + 0.5870 * d[base + hw + i] + 0.1140 * d[base + 2 * hw + i]);
+                float y = (float) (w[0] * d[base + i] + w[1] * d[base + hw + i] + w[2] * d[base + 2 * hw + i]);
                 out[n * 3 * hw + i] = y;
                 out[n * 3 * hw + hw + i] = y;
                 out[n * 3 * hw + 2 * hw + i] = y;

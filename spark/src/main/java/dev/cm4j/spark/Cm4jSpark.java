@@ -208,7 +208,7 @@ public final class Cm4jSpark {
 
         @Option(names = "--c", split = ",", description = "Pseudo-Huber constants c; 0 = squared distance (default: "
                 + "0.01, the 2-D pipeline's).")
-        double[] c = {0.01};
+        double[] c = {dev.cm4j.consistency.toy.ToyPipeline.ICT_HUBER_C};
 
         @Option(names = "--batch", split = ",", description = "Batch sizes (default: 2048).")
         int[] batch = {2048};

@@ -1,20 +1,10 @@
 package dev.cm4j.spark;
 
-import dev.cm4j.consistency.KarrasSchedule;
 import dev.cm4j.consistency.data.Toy2d;
-import dev.cm4j.consistency.metrics.SlicedWasserstein;
 import dev.cm4j.consistency.model.Denoiser;
-import dev.cm4j.consistency.model.Preconditioned;
-import dev.cm4j.consistency.model.Preconditioning;
-import dev.cm4j.consistency.model.ToyMlpNet;
-import dev.cm4j.consistency.sampling.MultistepSampler;
-import dev.cm4j.consistency.sampling.TernarySearch;
-import dev.cm4j.consistency.schedule.IctSchedule;
+import dev.cm4j.consistency.toy.ToyEvaluation;
+import dev.cm4j.consistency.toy.ToyPipeline;
 import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
-import dev.cm4j.consistency.train.OptimConfig;
-import dev.cm4j.models.ToyMlp;
-import dev.cm4j.tensor.Rng;
-import dev.cm4j.tensor.Tensor;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -33,19 +23,16 @@ import org.apache.spark.api.java.JavaSparkContext;
  * sweep of S settings on E executors takes about S / E times one training; a retried task writes the same checkpoint
  * again (same seed, same bits).
  *
- * <p>The recipe is the 2-D pipeline's iCT (4 hidden layers of {@code width} units, noise scale 10, the 2-D
- * curriculum {@link IctSchedule#toy2d}, Adam with betas (0.9, 0.995), a cosine decay to 5 % of the rate, evaluation
- * EMA 0.995) with the setting's three values in place of its own. Scores: SW1 (sliced Wasserstein-1, 100 projections)
- * of {@code n} samples against a fresh draw of the data, one step from sigma 80 and two steps whose middle time is the
- * best of the 18-point grid on a second draw.
+ * <p>The recipe is the 2-D pipeline's iCT ({@link ToyPipeline#improvedTraining(double, float)}: 4 hidden layers of
+ * {@code width} units, the 2-D curriculum, Adam with betas (0.9, 0.995) and a cosine decay, evaluation EMA 0.995) with
+ * the setting's three values in place of its own. Scores: the demo's ({@link ToyEvaluation}), SW1 of {@code n}
+ * samples against a fresh draw of the data, one step from sigma 80 and two steps whose middle time is the best of the
+ * 18-point grid on a second draw.
  *
  * <p>On a cluster the output folder must be storage that every executor and the driver see (a shared file system):
  * each task writes its checkpoint there and the driver collects only the scores.
  */
 public final class SparkSweep {
-    /** The grid of the recipe's schedule and samplers (sigma 0.002 to 80, rho 7). */
-    static final KarrasSchedule GRID = KarrasSchedule.DEFAULT;
-
     private final JavaSparkContext sc;
 
     /** A sweep on this Spark context. */
@@ -60,7 +47,8 @@ public final class SparkSweep {
      * One setting of the sweep.
      *
      * @param lr Adam's peak learning rate (the 2-D pipeline's: 2e-3)
-     * @param huberC the pseudo-Huber constant c (the 2-D pipeline's: 0.01); 0 is the squared distance
+     * @param huberC the pseudo-Huber constant c (the 2-D pipeline's: {@link ToyPipeline#ICT_HUBER_C}); 0 is the
+     *     squared distance
      * @param batch samples per step (the 2-D pipeline's: 2048)
      */
     public record Setting(double lr, double huberC, int batch) implements Serializable {
@@ -135,12 +123,12 @@ public final class SparkSweep {
 
     /**
      * One setting on this machine: the task {@link #ict} runs. Trains, writes {@code out/<name>/ict.safetensors}
-     * (atomically, the trainer's checkpoint with optimizer state and EMA) and scores the EMA weights.
+     * (atomically, the trainer's checkpoint with optimizer state and EMA) and scores the EMA weights as
+     * {@code cm4j demo} does ({@link ToyEvaluation} of seed + 100).
      */
     public static Row run(Plan plan, Setting s, Path out) {
         long t0 = System.nanoTime();
-        ImprovedConsistencyTraining trainer = trainer(plan, s);
-        trainer.setting("data", plan.data().name());
+        ImprovedConsistencyTraining trainer = pipeline(plan, s).improvedTraining(s.lr(), (float) s.huberC());
         trainer.train();
         Path file = out.resolve(s.name()).resolve("ict.safetensors");
         try {
@@ -150,31 +138,19 @@ public final class SparkSweep {
         }
         trainer.save(file);
         Denoiser f = trainer.emaModel().denoiser();
-        Rng r = new Rng(plan.seed()).fork(7);
-        Tensor reference = plan.data().sample(plan.samples(), r.fork(1));
-        Tensor validation = plan.data().sample(plan.samples(), r.fork(2));
-        Tensor noise = r.fork(3).normal(plan.samples(), 2);
-        MultistepSampler sampler = new MultistepSampler(GRID, false);
-        SlicedWasserstein sw = SlicedWasserstein.sw1();
-        double one = sw.distance(reference, sampler.sample(f, noise, new double[] {GRID.sigmaMax()}, r.fork(4)));
-        int best = TernarySearch.exhaustive(0, 17, p -> sw.distance(validation, sampler.sample(f, noise,
-                new double[] {GRID.sigmaMax(), GRID.sigma(p, 18)}, r.fork(5)))).best();
-        double mid = GRID.sigma(best, 18);
-        double two = sw.distance(reference, sampler.sample(f, noise, new double[] {GRID.sigmaMax(), mid}, r.fork(4)));
+        ToyEvaluation eval = new ToyEvaluation(plan.data(), plan.samples(), plan.seed() + 100);
+        double sigmaMax = ToyPipeline.GRID.sigmaMax();
+        double one = eval.consistency(f, sigmaMax).sw();
+        double mid = eval.bestMiddleSigma(f);
+        double two = eval.consistency(f, sigmaMax, mid).sw();
         return new Row(s, one, two, mid, (System.nanoTime() - t0) / 1e9, file.toString());
     }
 
-    /** The recipe's trainer for one setting (see the class comment). */
-    static ImprovedConsistencyTraining trainer(Plan plan, Setting s) {
-        ToyMlp.Config net = new ToyMlp.Config(2, plan.width(), 4, 32, 10, 0f);
-        Preconditioned model = new Preconditioned(ToyMlpNet.create(net, new Rng(plan.seed()).fork(3)),
-                Preconditioning.consistency(0.5, GRID.sigmaMin()));
-        ImprovedConsistencyTraining.Config config = new ImprovedConsistencyTraining.Config(
-                IctSchedule.toy2d(plan.steps()).withGrid(GRID), (float) s.huberC());
-        OptimConfig optim = OptimConfig.adam(plan.steps(), s.batch(), s.lr()).withBetas(0.9, 0.995)
-                .withEvalEma(0.995).withCosineDecay(0.05);
-        Toy2d data = plan.data();
-        return new ImprovedConsistencyTraining(model, data::sample, config, optim, plan.seed() + 3);
+    /** The 2-D pipeline of the plan with the setting's batch as its iCT batch (only its iCT part is used). */
+    static ToyPipeline pipeline(Plan plan, Setting s) {
+        ToyPipeline d = ToyPipeline.defaults(plan.data(), plan.seed());
+        return new ToyPipeline(plan.data(), plan.seed(), d.teacherSteps(), d.cdSteps(), plan.steps(), d.batch(),
+                s.batch(), plan.width(), d.noiseScale());
     }
 
     private static void checkSettings(List<Setting> settings) {

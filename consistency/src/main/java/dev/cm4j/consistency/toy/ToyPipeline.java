@@ -129,10 +129,18 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
 
     /** Improved consistency training from a freshly initialised network. */
     public ImprovedConsistencyTraining improvedTraining() {
+        return improvedTraining(2e-3, ICT_HUBER_C);
+    }
+
+    /**
+     * {@link #improvedTraining()} with another peak learning rate and pseudo-Huber c (a sweep's settings; the batch is
+     * the record's {@code ictBatch}).
+     */
+    public ImprovedConsistencyTraining improvedTraining(double lr, float huberC) {
         return describeData(new ImprovedConsistencyTraining(
                 new Preconditioned(ToyMlpNet.create(network(), new Rng(seed).fork(3)), consistency()), data::sample,
-                new ImprovedConsistencyTraining.Config(IctSchedule.toy2d(ictSteps).withGrid(GRID), ICT_HUBER_C),
-                OptimConfig.adam(ictSteps, ictBatch, 2e-3).withBetas(0.9, 0.995).withEvalEma(0.995)
+                new ImprovedConsistencyTraining.Config(IctSchedule.toy2d(ictSteps).withGrid(GRID), huberC),
+                OptimConfig.adam(ictSteps, ictBatch, lr).withBetas(0.9, 0.995).withEvalEma(0.995)
                         .withCosineDecay(ICT_FINAL_LR_FRACTION), seed + 3));
     }
 
