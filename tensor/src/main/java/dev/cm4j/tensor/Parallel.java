@@ -1,9 +1,11 @@
 package dev.cm4j.tensor;
 
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,6 +19,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>{@code -Dcm4j.threads=N} sets the pool size (default: available processors). A value that is not a positive
  * integer is an error, reported by {@link #checkProperties()} and by the first parallel loop (an
  * {@link IllegalArgumentException} naming the property), never silently replaced.
+ *
+ * <p>Waiting threads spin for {@value #SPIN_NANOS} ns before they sleep: a worker that has finished a loop polls for
+ * the next one, and a caller that has finished its chunks polls for the workers' before it blocks. Waking a sleeping
+ * thread takes tens of microseconds, about the length of a small loop's chunk, so without the spin the caller
+ * usually ran a small loop's chunks alone (docs/PERFORMANCE.md, "Spinning workers").
  */
 public final class Parallel {
     /** Body of a parallel loop over the half-open range [start, end). */
@@ -31,7 +38,12 @@ public final class Parallel {
     private static final String THREADS_ERROR = threadsError(System.getProperty(THREADS_PROPERTY));
     private static final int THREADS = THREADS_ERROR != null ? 1 : threadCount(System.getProperty(THREADS_PROPERTY));
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
-    private static final ExecutorService POOL = THREADS > 1 ? Executors.newFixedThreadPool(THREADS - 1, daemonThreads()) : null;
+    /** How long a waiting thread polls before it sleeps, in nanoseconds. */
+    static final long SPIN_NANOS = 100_000;
+    private static final ExecutorService POOL = THREADS > 1
+            ? new ThreadPoolExecutor(THREADS - 1, THREADS - 1, 0L, TimeUnit.MILLISECONDS, new SpinningQueue(),
+                    daemonThreads())
+            : null;
 
     private Parallel() {
     }
@@ -134,6 +146,7 @@ public final class Parallel {
             INSIDE.set(Boolean.FALSE);
         }
         try {
+            spinUntilDone(loop.done);
             loop.done.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -207,6 +220,43 @@ public final class Parallel {
             }
             if (failure instanceof Error err) {
                 throw err;
+            }
+        }
+    }
+
+    /** Polls the latch for {@link #SPIN_NANOS} at most, so a loop that ends soon does not put the caller to sleep. */
+    private static void spinUntilDone(java.util.concurrent.CountDownLatch done) {
+        if (done.getCount() == 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + SPIN_NANOS;
+        for (int i = 1; done.getCount() > 0; i++) {
+            Thread.onSpinWait();
+            if ((i & 63) == 0 && System.nanoTime() > deadline) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * The workers' task queue: {@link #take()} polls for {@link #SPIN_NANOS} before it blocks, so a worker that has
+     * just finished a chunk picks up the next loop without being woken.
+     */
+    private static final class SpinningQueue extends LinkedBlockingQueue<Runnable> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Runnable take() throws InterruptedException {
+            long deadline = System.nanoTime() + SPIN_NANOS;
+            for (int i = 1; ; i++) {
+                Runnable r = poll();
+                if (r != null) {
+                    return r;
+                }
+                Thread.onSpinWait();
+                if ((i & 63) == 0 && System.nanoTime() > deadline) {
+                    return super.take();
+                }
             }
         }
     }
