@@ -1,7 +1,7 @@
 package dev.cm4j.tensor;
 
 import dev.cm4j.tensor.backend.Backends;
-import dev.cm4j.tensor.kernels.ConvolutionReference;
+import dev.cm4j.tensor.kernels.Convolution;
 import dev.cm4j.tensor.kernels.ConvolutionShape;
 import dev.cm4j.tensor.kernels.GroupNormSilu;
 import dev.cm4j.tensor.kernels.GroupNormalization;
@@ -86,11 +86,14 @@ public final class NN {
         return dw;
     }
 
-    /** The gradient of {@link #conv2d} with respect to its bias: dy (N, K, Ho, Wo) -> (K), summed in double. */
+    /**
+     * The gradient of {@link #conv2d} with respect to its bias: dy (N, K, Ho, Wo) -> (K), each image's plane summed in
+     * float, the planes in double.
+     */
     public static Tensor conv2dBackwardBias(Tensor dy) {
         requireRank("conv2dBackwardBias", "output gradient", dy, 4);
         Tensor db = Tensor.output(dy.dim(1));
-        ConvolutionReference.backwardBias(dy.dim(0), dy.dim(1), dy.dim(2) * dy.dim(3), dy.data(), dy.offset(),
+        Convolution.backwardBias(dy.dim(0), dy.dim(1), dy.dim(2) * dy.dim(3), dy.data(), dy.offset(),
                 db.data(), 0);
         return db;
     }

@@ -107,6 +107,26 @@ public final class Convolution {
         }
     }
 
+    // dy (N,K,Ho,Wo) -> db (K)
+
+    /**
+     * The bias gradient, db[k] = the sum of dy over batch and pixels: each image's plane summed by {@link Reduce#sum}
+     * (vector accumulators where the Vector API runs), the planes added in double in batch order. Channels are split
+     * over the threads; each channel is one thread's fixed sum, so the result does not depend on the thread count.
+     * {@link ConvolutionReference#backwardBias} is the scalar twin it is tested against.
+     */
+    public static void backwardBias(int n, int k, int plane, float[] dy, int dyOff, float[] db, int dbOff) {
+        Parallel.forRange(k, Math.max(1, 4096 / Math.max(1, n * plane)), (start, end) -> {
+            for (int kk = start; kk < end; kk++) {
+                double acc = 0;
+                for (int b = 0; b < n; b++) {
+                    acc += Reduce.sum(dy, dyOff + (b * k + kk) * plane, plane);
+                }
+                db[dbOff + kk] = (float) acc;
+            }
+        });
+    }
+
     // dy (N,K,Ho,Wo), w (K,C,kh,kw) -> dx (N,C,H,W)
     public static void backwardData(ConvolutionShape s, float[] dy, int dyOff, float[] w, int wOff, float[] dx,
                                     int dxOff) {

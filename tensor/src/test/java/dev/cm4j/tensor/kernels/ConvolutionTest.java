@@ -58,6 +58,36 @@ class ConvolutionTest {
         }
     }
 
+    /**
+     * The bias gradient against the scalar reference (its sum in double) on planes of every remainder of the vector
+     * width and of the four-vector loop, one to many images, with offsets on both arrays.
+     */
+    @Test
+    void backwardBiasMatchesReference() {
+        int[][] cases = {{1, 1, 1}, {2, 3, 5}, {3, 4, 49}, {2, 5, 63}, {4, 2, 64}, {1, 3, 65}, {5, 7, 196}, {2, 3, 784},
+            {9, 17, 13}, {16, 64, 49}, {2, 1, 1001}};
+        for (int[] c : cases) {
+            int n = c[0], k = c[1], plane = c[2];
+            float[] dy = Close.randn(11, n * k * plane + 7);
+            double[] expected = new double[k];
+            for (int kk = 0; kk < k; kk++) {
+                for (int b = 0; b < n; b++) {
+                    for (int p = 0; p < plane; p++) {
+                        expected[kk] += dy[7 + (b * k + kk) * plane + p];
+                    }
+                }
+            }
+            float[] db = new float[k + 2];
+            java.util.Arrays.fill(db, Float.NaN);
+            Convolution.backwardBias(n, k, plane, dy, 7, db, 2);
+            Close.assertClose("Convolution.backwardBias n " + n + " k " + k + " plane " + plane, expected, db, 2,
+                    1e-5);
+            float[] ref = new float[k + 2];
+            ConvolutionReference.backwardBias(n, k, plane, dy, 7, ref, 2);
+            Close.assertClose("ConvolutionReference.backwardBias", expected, ref, 2, 1e-6);
+        }
+    }
+
     @Test
     void forwardReadsOffsetsAndIgnoresOldOutput() {
         ConvolutionShape s = new ConvolutionShape(2, 3, 5, 5, 4, 3, 3, 1, 1);
