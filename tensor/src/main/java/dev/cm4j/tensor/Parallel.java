@@ -7,6 +7,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
  * The one shared worker pool of cm4j.
@@ -117,6 +118,32 @@ public final class Parallel {
         forChunks(n, chunks, align, body);
     }
 
+    /**
+     * Runs {@code body} for every item in [0, n), each item a chunk of its own, claimed in index order by whichever
+     * thread is free (the caller takes item 0 first). For loops over few, large, independent items (the images of a
+     * convolution): a thread that starts late or meets a slower item does not leave the other waiting at the end, as
+     * with {@link #forRange}'s one contiguous chunk per thread. Each item runs whole on one thread, and nested loops
+     * inside it run inline, so results are those of a sequential loop whoever runs an item. Runs inline when there is
+     * one item or when called from inside another parallel loop.
+     */
+    public static void forItems(int n, IntConsumer body) {
+        checkProperties();
+        if (n <= 0) {
+            return;
+        }
+        if (n == 1 || POOL == null || INSIDE.get()) {
+            for (int i = 0; i < n; i++) {
+                body.accept(i);
+            }
+            return;
+        }
+        forChunks(n, n, 1, (start, end) -> {
+            for (int i = start; i < end; i++) {
+                body.accept(i);
+            }
+        });
+    }
+
     /** Start of chunk {@code c} of {@code chunks} near-equal parts of [0, n), rounded down to a multiple of align. */
     private static int boundary(int n, int c, int chunks, int align) {
         if (c >= chunks) {
@@ -134,7 +161,8 @@ public final class Parallel {
      */
     private static void forChunks(int n, int chunks, int align, RangeBody body) {
         Loop loop = new Loop(n, chunks, align, body);
-        Future<?>[] helpers = new Future<?>[chunks - 1];
+        // one helper per other chunk, at most one per worker: each helper claims chunks until none is left
+        Future<?>[] helpers = new Future<?>[Math.min(chunks - 1, THREADS - 1)];
         for (int h = 0; h < helpers.length; h++) {
             helpers[h] = POOL.submit(loop::claimAll);
         }

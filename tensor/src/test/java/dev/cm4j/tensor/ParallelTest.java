@@ -8,7 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The chunking of {@link Parallel#forRange}: exact cover of the range, and aligned boundaries when asked. */
+/**
+ * The chunking of {@link Parallel#forRange}: exact cover of the range, and aligned boundaries when asked; and
+ * {@link Parallel#forItems}: every item once, the lowest failing item's error.
+ */
 class ParallelTest {
 
     /** The (start, end) chunks one call hands out, sorted by start. */
@@ -105,5 +108,32 @@ class ParallelTest {
             }
         }));
         assertEquals("late chunk", a.getMessage());
+    }
+    @Test
+    void forItemsRunsEveryItemOnceWhoeverClaimsIt() {
+        for (int n : new int[] {0, 1, 2, 3, 7, 64, 1001}) {
+            java.util.concurrent.atomic.AtomicIntegerArray runs = new java.util.concurrent.atomic.AtomicIntegerArray(
+                    Math.max(1, n));
+            Parallel.forItems(n, i -> {
+                runs.incrementAndGet(i);
+                // a nested loop runs inline on the item's thread
+                int[] inner = new int[3];
+                Parallel.forRange(inner.length, 1, (s, e) -> {
+                    for (int j = s; j < e; j++) {
+                        inner[j]++;
+                    }
+                });
+                assertEquals(3, inner[0] + inner[1] + inner[2]);
+            });
+            for (int i = 0; i < n; i++) {
+                assertEquals(1, runs.get(i), "n=" + n + ": item " + i);
+            }
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forItems(50, i -> {
+            if (i % 7 == 3) {
+                throw new IllegalStateException("item " + i);
+            }
+        }));
+        assertEquals("item 3", e.getMessage());
     }
 }

@@ -15,18 +15,15 @@ final class BatchLoop {
     }
 
     /**
-     * Runs {@code body} for every item in [0, n). With at least as many items as threads the items are split over the
-     * threads and anything parallel inside a body (a GEMM) runs inline on its thread; with fewer items they run in
-     * order and each body may use the whole pool. Kernels called by the body must compute each output the same way in
-     * both cases (the GEMM does), so results do not depend on the thread count.
+     * Runs {@code body} for every item in [0, n). With at least as many items as threads the items are claimed one at
+     * a time by whichever thread is free ({@link Parallel#forItems}) and anything parallel inside a body (a GEMM) runs
+     * inline on its thread; with fewer items they run in order and each body may use the whole pool. Kernels called by
+     * the body must compute each output the same way in both cases (the GEMM does), so results do not depend on the
+     * thread count.
      */
     static void forEach(int n, IntConsumer body) {
         if (n >= Parallel.threads()) {
-            Parallel.forRange(n, 1, (start, end) -> {
-                for (int i = start; i < end; i++) {
-                    body.accept(i);
-                }
-            });
+            Parallel.forItems(n, body);
         } else {
             for (int i = 0; i < n; i++) {
                 body.accept(i);
