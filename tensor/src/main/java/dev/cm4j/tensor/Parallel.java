@@ -21,10 +21,12 @@ import java.util.function.IntConsumer;
  * integer is an error, reported by {@link #checkProperties()} and by the first parallel loop (an
  * {@link IllegalArgumentException} naming the property), never silently replaced.
  *
- * <p>Waiting threads spin for {@value #SPIN_NANOS} ns before they sleep: a worker that has finished a loop polls for
- * the next one, and a caller that has finished its chunks polls for the workers' before it blocks. Waking a sleeping
- * thread takes tens of microseconds, about the length of a small loop's chunk, so without the spin the caller
- * usually ran a small loop's chunks alone (docs/PERFORMANCE.md, "Spinning workers").
+ * <p>Waiting threads spin before they sleep, 100 µs by default: a worker that has finished a loop polls for the next
+ * one, and a caller that has finished its chunks polls for the workers' before it blocks. Waking a sleeping thread
+ * takes tens of microseconds, about the length of a small loop's chunk, so without the spin the caller usually ran a
+ * small loop's chunks alone (docs/PERFORMANCE.md, "Spinning workers"). {@code -Dcm4j.spin=MICROSECONDS} sets the
+ * time ({@code 0} turns the spin off, for a machine shared with other busy processes); with more threads than
+ * processors nothing spins, since a spinning thread would hold the processor that the awaited one needs.
  */
 public final class Parallel {
     /** Body of a parallel loop over the half-open range [start, end). */
@@ -39,8 +41,14 @@ public final class Parallel {
     private static final String THREADS_ERROR = threadsError(System.getProperty(THREADS_PROPERTY));
     private static final int THREADS = THREADS_ERROR != null ? 1 : threadCount(System.getProperty(THREADS_PROPERTY));
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
-    /** How long a waiting thread polls before it sleeps, in nanoseconds. */
-    static final long SPIN_NANOS = 100_000;
+    /** The system property of the spin before a wait, in microseconds. */
+    public static final String SPIN_PROPERTY = "cm4j.spin";
+    /** Why {@code cm4j.spin} cannot be used, or null when it can. */
+    private static final String SPIN_ERROR = spinError(System.getProperty(SPIN_PROPERTY));
+    /** How long a waiting thread polls before it sleeps, in nanoseconds (0: it sleeps at once). */
+    static final long SPIN_NANOS = SPIN_ERROR != null || THREADS > Runtime.getRuntime().availableProcessors() ? 0
+            : 1000L * (System.getProperty(SPIN_PROPERTY) == null ? 100
+                    : Long.parseLong(System.getProperty(SPIN_PROPERTY).trim()));
     private static final ExecutorService POOL = THREADS > 1
             ? new ThreadPoolExecutor(THREADS - 1, THREADS - 1, 0L, TimeUnit.MILLISECONDS, new SpinningQueue(),
                     daemonThreads())
@@ -65,6 +73,9 @@ public final class Parallel {
         if (THREADS_ERROR != null) {
             throw new IllegalArgumentException(THREADS_ERROR);
         }
+        if (SPIN_ERROR != null) {
+            throw new IllegalArgumentException(SPIN_ERROR);
+        }
         Simd.checkProperty();
     }
 
@@ -83,6 +94,24 @@ public final class Parallel {
         return "-D" + THREADS_PROPERTY + "=" + value + " is not a positive integer; give the number of worker threads "
                 + "(e.g. -D" + THREADS_PROPERTY + "=" + Runtime.getRuntime().availableProcessors()
                 + ") or leave it out for one per processor";
+    }
+
+    /** The problem with a {@code cm4j.spin} value, or null when it is absent or an integer from 0 to 10^6. */
+    static String spinError(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            long v = Long.parseLong(value.trim());
+            if (v >= 0 && v <= 1_000_000) {
+                return null;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        return "-D" + SPIN_PROPERTY + "=" + value + " is not a number of microseconds from 0 to 1000000; give how long "
+                + "a waiting thread polls before it sleeps (e.g. -D" + SPIN_PROPERTY + "=0 to sleep at once) or leave it"
+                + " out for 100";
     }
 
     private static int threadCount(String value) {
@@ -124,7 +153,8 @@ public final class Parallel {
      * convolution): a thread that starts late or meets a slower item does not leave the other waiting at the end, as
      * with {@link #forRange}'s one contiguous chunk per thread. Each item runs whole on one thread, and nested loops
      * inside it run inline, so results are those of a sequential loop whoever runs an item. Runs inline when there is
-     * one item or when called from inside another parallel loop.
+     * one item, one thread, or when called from inside another parallel loop. When items fail, the lowest-numbered
+     * failure is thrown; run inline, the items after it do not run, run in parallel they may have.
      */
     public static void forItems(int n, IntConsumer body) {
         checkProperties();
@@ -173,13 +203,23 @@ public final class Parallel {
         } finally {
             INSIDE.set(Boolean.FALSE);
         }
+        // Every chunk is claimed by now and the ones left run on workers: wait for them whatever happens, so no worker
+        // still writes into the loop's outputs after the call returns. An interrupt is kept for the caller to see.
+        boolean interrupted = false;
         try {
             spinUntilDone(loop.done);
-            loop.done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("cm4j: interrupted while waiting for a parallel loop", e);
+            while (true) {
+                try {
+                    loop.done.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
         } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
             // helpers still queued would find nothing left to claim: drop them
             for (Future<?> f : helpers) {
                 f.cancel(false);
@@ -214,8 +254,11 @@ public final class Parallel {
             INSIDE.set(Boolean.TRUE);
             try {
                 for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
-                    run(c);
-                    done.countDown();
+                    try {
+                        run(c);
+                    } finally {
+                        done.countDown();
+                    }
                 }
             } finally {
                 if (outer) {
@@ -232,7 +275,7 @@ public final class Parallel {
             }
             try {
                 body.run(start, end);
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) { // an Error, a RuntimeException, or a checked exception thrown without declaring it
                 synchronized (this) {
                     if (c < failedChunk) {
                         failedChunk = c;
@@ -249,12 +292,15 @@ public final class Parallel {
             if (failure instanceof Error err) {
                 throw err;
             }
+            if (failure != null) {
+                throw new IllegalStateException("cm4j: chunk " + failedChunk + " of a parallel loop failed", failure);
+            }
         }
     }
 
     /** Polls the latch for {@link #SPIN_NANOS} at most, so a loop that ends soon does not put the caller to sleep. */
     private static void spinUntilDone(java.util.concurrent.CountDownLatch done) {
-        if (done.getCount() == 0) {
+        if (SPIN_NANOS == 0 || done.getCount() == 0) {
             return;
         }
         long deadline = System.nanoTime() + SPIN_NANOS;
@@ -275,6 +321,9 @@ public final class Parallel {
 
         @Override
         public Runnable take() throws InterruptedException {
+            if (SPIN_NANOS == 0) {
+                return super.take();
+            }
             long deadline = System.nanoTime() + SPIN_NANOS;
             for (int i = 1; ; i++) {
                 Runnable r = poll();

@@ -136,4 +136,24 @@ class ParallelTest {
         }));
         assertEquals("item 3", e.getMessage());
     }
+
+    /** A checked exception thrown without being declared fails the loop instead of leaving its caller waiting. */
+    @Test
+    void anUndeclaredCheckedExceptionFailsTheLoop() {
+        Throwable e = assertThrows(Throwable.class, () -> Parallel.forItems(8, i -> {
+            if (i >= 1) {
+                ParallelTest.<RuntimeException>sneaky(new java.io.IOException("item " + i));
+            }
+        }));
+        // in parallel the loop wraps it; run inline (one thread) it passes through as itself
+        Throwable cause = Parallel.threads() > 1 ? e.getCause() : e;
+        assertTrue(Parallel.threads() == 1 || e instanceof IllegalStateException, e.toString());
+        assertTrue(cause instanceof java.io.IOException, e.toString());
+        assertEquals("item 1", cause.getMessage());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneaky(Throwable t) throws T {
+        throw (T) t;
+    }
 }

@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The tensor module's system properties: a bad {@code cm4j.threads}, {@code cm4j.simd} or {@code cm4j.backend} is an
- * {@link IllegalArgumentException} naming the property and the value at first use, never silently replaced. The
- * values are read once per process, so each bad value runs in a child JVM.
+ * The tensor module's system properties: a bad {@code cm4j.threads}, {@code cm4j.spin}, {@code cm4j.simd} or
+ * {@code cm4j.backend} is an {@link IllegalArgumentException} naming the property and the value at first use, never
+ * silently replaced. The values are read once per process, so each bad value runs in a child JVM.
  */
 class PropertyChecksTest {
     @Test
@@ -27,6 +27,18 @@ class PropertyChecksTest {
             assertNull(Parallel.threadsError(good), good);
         }
         assertNull(Parallel.threadsError(null));
+    }
+
+    @Test
+    void spinTimesOutsideZeroToASecondAreRefused() {
+        for (String bad : new String[] {"-1", "abc", "", "1.5", "1000001"}) {
+            String e = Parallel.spinError(bad);
+            assertTrue(e != null && e.contains("-Dcm4j.spin=" + bad + " is not a number of microseconds"), bad + ": " + e);
+        }
+        for (String good : new String[] {"0", "100", " 50 ", "1000000"}) {
+            assertNull(Parallel.spinError(good), good);
+        }
+        assertNull(Parallel.spinError(null));
     }
 
     @Test
@@ -60,6 +72,9 @@ class PropertyChecksTest {
             String out = probe("-Dcm4j.threads=" + bad);
             assertTrue(out.startsWith("java.lang.IllegalArgumentException: -Dcm4j.threads=" + bad + " is not"), out);
         }
+        String spin = probe("-Dcm4j.spin=-5");
+        assertTrue(spin.startsWith("java.lang.IllegalArgumentException: -Dcm4j.spin=-5 is not a number"), spin);
+        assertEquals("ok", probe("-Dcm4j.spin=0"));
         String simd = probe("-Dcm4j.simd=no");
         assertTrue(simd.startsWith("java.lang.IllegalArgumentException: -Dcm4j.simd=no is neither"), simd);
         String backend = probe("-Dcm4j.backend=cuda");
