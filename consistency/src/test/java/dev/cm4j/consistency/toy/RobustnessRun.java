@@ -4,6 +4,7 @@ import dev.cm4j.consistency.data.Toy2d;
 import dev.cm4j.consistency.metrics.SlicedWasserstein;
 import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.model.Preconditioned;
+import dev.cm4j.consistency.train.EasyConsistencyTuning;
 import dev.cm4j.consistency.train.EdmTeacherTrainer;
 import dev.cm4j.consistency.train.ImprovedConsistencyTraining;
 import dev.cm4j.tensor.Tensor;
@@ -22,9 +23,10 @@ import java.util.Map;
 
 /**
  * The robustness table of the 2-D pipeline: for every data set, width, budget and seed it trains the teacher, CD and
- * iCT of {@link ToyPipeline} and scores them in one and two steps, then prints per row the mean and the spread over
- * seeds of every ratio to the teacher, and which rows miss the targets (iCT one step within 2.0x the teacher, two steps
- * within 1.3x, CD one step within 1.2x) or diverge.
+ * iCT of {@link ToyPipeline}, and ECT from the teacher for a quarter of iCT's steps
+ * ({@link ToyPipeline#easyTuning}), scores them in one and two steps, then prints per row the mean and the spread
+ * over seeds of every ratio to the teacher, and which rows miss the targets (iCT one step within 2.0x the teacher, two
+ * steps within 1.3x, CD one step within 1.2x, ECT two steps within 1.1x) or diverge.
  *
  * <p>Each finished run is appended to a CSV file at once, and a run that the file already holds is not trained again,
  * so a grid that takes hours can be stopped and continued. Scores: SW2 (the sliced 2-Wasserstein distance, 256
@@ -46,11 +48,17 @@ public final class RobustnessRun {
     static final double CD_ONE = 1.2;
     static final double ICT_ONE = 2.0;
     static final double ICT_TWO = 1.3;
+    /** Target of ECT in two steps, as a multiple of the teacher's score. */
+    static final double ECT_TWO = 1.1;
     /** A one-step score above this multiple of the teacher's, or not finite, counts as diverged. */
     static final double DIVERGED = 10.0;
 
     private static final String HEADER = "data,width,budget,seed,floor_sw2,teacher_sw2,cd1_sw2,cd2_sw2,ict1_sw2,"
-            + "ict2_sw2,floor_sw1,teacher_sw1,cd1_sw1,cd2_sw1,ict1_sw1,ict2_sw1,cd_mid,ict_mid,seconds";
+            + "ict2_sw2,ect1_sw2,ect2_sw2,floor_sw1,teacher_sw1,cd1_sw1,cd2_sw1,ict1_sw1,ict2_sw1,ect1_sw1,ect2_sw1,"
+            + "cd_mid,ict_mid,ect_mid,seconds";
+    /** Scores per run and metric: floor, teacher, CD 1/2 steps, iCT 1/2 steps, ECT 1/2 steps. */
+    private static final int COLUMNS = 8;
+    private static final int FIELDS = 4 + 2 * COLUMNS + 4;
 
     private RobustnessRun() {
     }
@@ -68,8 +76,8 @@ public final class RobustnessRun {
         };
     }
 
-    /** One run's scores: SW2 and SW1 of floor, teacher, CD 1/2 steps, iCT 1/2 steps, in that order. */
-    record Scores(double[] sw2, double[] sw1, double cdMid, double ictMid, double seconds) {
+    /** One run's scores: SW2 and SW1 of floor, teacher, CD 1/2 steps, iCT 1/2 steps, ECT 1/2 steps, in that order. */
+    record Scores(double[] sw2, double[] sw1, double cdMid, double ictMid, double ectMid, double seconds) {
         double ratio(int column) {
             return sw2[column] / sw2[1];
         }
@@ -95,11 +103,17 @@ public final class RobustnessRun {
             if (ratio(5) > ICT_TWO) {
                 m.add(String.format(Locale.ROOT, "iCT 2 steps %.2fx > %.1fx", ratio(5), ICT_TWO));
             }
+            if (ratio(7) > ECT_TWO) {
+                m.add(String.format(Locale.ROOT, "ECT 2 steps %.2fx > %.1fx", ratio(7), ECT_TWO));
+            }
             return m;
         }
     }
 
-    /** Trains the three models of {@code p} and scores them on {@code n} samples with evaluation seed seed + 100. */
+    /**
+     * Trains the teacher, CD and iCT of {@code p} and ECT from the teacher for a quarter of iCT's steps, and scores them
+     * on {@code n} samples with evaluation seed seed + 100.
+     */
     static Scores run(ToyPipeline p, int n) {
         long t0 = System.nanoTime();
         ToyEvaluation eval = new ToyEvaluation(p.data(), n, p.seed() + 100);
@@ -111,14 +125,19 @@ public final class RobustnessRun {
         cd.train();
         ImprovedConsistencyTraining ict = p.improvedTraining();
         ict.train();
+        EasyConsistencyTuning ect = p.easyTuning(teacherEma, Math.max(1, p.ictSteps() / 4));
+        ect.train();
         double sigmaMax = ToyPipeline.GRID.sigmaMax();
         Denoiser fCd = cd.emaModel().denoiser();
         Denoiser fIct = ict.emaModel().denoiser();
+        Denoiser fEct = ect.emaModel().denoiser();
         double cdMid = eval.bestMiddleSigma(fCd);
         double ictMid = eval.bestMiddleSigma(fIct);
+        double ectMid = eval.bestMiddleSigma(fEct);
         ToyEvaluation.Score[] scores = {eval.floor(), eval.edm(teacherEma.denoiser()), eval.consistency(fCd, sigmaMax),
             eval.consistency(fCd, sigmaMax, cdMid), eval.consistency(fIct, sigmaMax),
-            eval.consistency(fIct, sigmaMax, ictMid)};
+            eval.consistency(fIct, sigmaMax, ictMid), eval.consistency(fEct, sigmaMax),
+            eval.consistency(fEct, sigmaMax, ectMid)};
         double[] w2 = new double[scores.length];
         double[] w1 = new double[scores.length];
         for (int i = 0; i < scores.length; i++) {
@@ -126,7 +145,7 @@ public final class RobustnessRun {
             w2[i] = sw2.distance(eval.reference(), s);
             w1[i] = scores[i].sw();
         }
-        return new Scores(w2, w1, cdMid, ictMid, (System.nanoTime() - t0) / 1e9);
+        return new Scores(w2, w1, cdMid, ictMid, ectMid, (System.nanoTime() - t0) / 1e9);
     }
 
     public static void main(String[] args) throws IOException {
@@ -158,8 +177,9 @@ public final class RobustnessRun {
                         Files.writeString(out, line(key, s) + "\n", StandardCharsets.UTF_8,
                                 StandardOpenOption.APPEND);
                         System.out.printf(Locale.ROOT, "%s: teacher SW2 %.5f (%.2fx floor), CD %.2fx / %.2fx, "
-                                + "iCT %.2fx / %.2fx, %.0f s%n", key, s.sw2()[1], s.sw2()[1] / s.sw2()[0],
-                                s.ratio(2), s.ratio(3), s.ratio(4), s.ratio(5), s.seconds());
+                                + "iCT %.2fx / %.2fx, ECT %.2fx / %.2fx, %.0f s%n", key, s.sw2()[1],
+                                s.sw2()[1] / s.sw2()[0], s.ratio(2), s.ratio(3), s.ratio(4), s.ratio(5), s.ratio(6),
+                                s.ratio(7), s.seconds());
                     }
                 }
             }
@@ -179,8 +199,8 @@ public final class RobustnessRun {
         for (double v : s.sw1()) {
             b.append(String.format(Locale.ROOT, ",%.6g", v));
         }
-        return b.append(String.format(Locale.ROOT, ",%.4g,%.4g,%.1f", s.cdMid(), s.ictMid(), s.seconds()))
-                .toString();
+        return b.append(String.format(Locale.ROOT, ",%.4g,%.4g,%.4g,%.1f", s.cdMid(), s.ictMid(), s.ectMid(),
+                s.seconds())).toString();
     }
 
     /** The runs already in {@code csv}, by data, width, budget and seed; empty when there is no file. */
@@ -196,13 +216,14 @@ public final class RobustnessRun {
         }
         for (int i = 1; i < lines.size(); i++) {
             String[] f = lines.get(i).split(",");
-            if (f.length != 19) {
+            if (f.length != FIELDS) {
                 throw new IllegalArgumentException("RobustnessRun: " + csv + " line " + (i + 1) + " has " + f.length
-                        + " fields, expected 19");
+                        + " fields, expected " + FIELDS);
             }
-            double[] v = Arrays.stream(f, 4, 19).mapToDouble(Double::parseDouble).toArray();
-            m.put(String.join(",", Arrays.copyOf(f, 4)), new Scores(Arrays.copyOfRange(v, 0, 6),
-                    Arrays.copyOfRange(v, 6, 12), v[12], v[13], v[14]));
+            double[] v = Arrays.stream(f, 4, FIELDS).mapToDouble(Double::parseDouble).toArray();
+            m.put(String.join(",", Arrays.copyOf(f, 4)), new Scores(Arrays.copyOfRange(v, 0, COLUMNS),
+                    Arrays.copyOfRange(v, COLUMNS, 2 * COLUMNS), v[2 * COLUMNS], v[2 * COLUMNS + 1],
+                    v[2 * COLUMNS + 2], v[2 * COLUMNS + 3]));
         }
         return m;
     }
@@ -213,12 +234,13 @@ public final class RobustnessRun {
         runs.forEach((k, s) -> rows.computeIfAbsent(k.substring(0, k.lastIndexOf(',')), x -> new ArrayList<>())
                 .add(s));
         StringBuilder b = new StringBuilder("\n| data | width | budget | seeds | teacher SW2 (/ floor) | CD 1 step | "
-                + "CD 2 steps | iCT 1 step | iCT 2 steps | misses |\n|---|---:|---|---:|---|---|---|---|---|---|\n");
+                + "CD 2 steps | iCT 1 step | iCT 2 steps | ECT 1 step | ECT 2 steps | misses |\n"
+                + "|---|---:|---|---:|---|---|---|---|---|---|---|---|\n");
         rows.forEach((k, list) -> {
             String[] f = k.split(",");
-            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |%n", f[0], f[1],
-                    f[2], list.size(), spread(list, -1), spread(list, 2), spread(list, 3), spread(list, 4),
-                    spread(list, 5), misses(list)));
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    f[0], f[1], f[2], list.size(), spread(list, -1), spread(list, 2), spread(list, 3),
+                    spread(list, 4), spread(list, 5), spread(list, 6), spread(list, 7), misses(list)));
         });
         return b.toString();
     }
