@@ -14,7 +14,7 @@
 #      JMH_OPTS (default "-f 1 -wi 2 -i 3 -w 1s -r 1s").
 # The unet block (README.md in this folder) has its own settings: ROUNDS (5), TRAIN_BATCHES (16,32,64,128),
 #      SAMPLE_BATCHES (16,64,256), UNET_JVM (the cm4j JVM's options, default the cm4j launcher's:
-#      "--add-modules jdk.incubator.vector", so G1 and the JVM's default heap), UNET_JMH_OPTS (default
+#      "--add-modules jdk.incubator.vector -Xmn192m", G1 with a 192 MB young generation), UNET_JMH_OPTS (default
 #      "-f 1 -wi 3 -i 5 -w 3s -r 3s -bm sample"), UNET_PEER_OPTS (default "--warmup-s 9 --min-s 15"),
 #      UNET_PEER_ENV (variables for the peer, e.g. OMP_WAIT_POLICY=PASSIVE; default none), RSS_BATCH (64; 0 skips
 #      the RSS blocks).
@@ -56,7 +56,7 @@ jmh() {  # jmh NAME BENCHMARK-REGEX [JMH params...]
 # peer, cm4j (training step, then one-step sampling, on each side), and last the peak RSS of each side's training
 # step at RSS_BATCH (/usr/bin/time -v; cm4j with the heap setting of UNET_JVM). unet_tables.py OUT prints the ratios.
 unet_block() {
-  local jvm=${UNET_JVM:---add-modules jdk.incubator.vector}
+  local jvm=${UNET_JVM:---add-modules jdk.incubator.vector -Xmn192m}
   local jmh_opts=${UNET_JMH_OPTS:--f 1 -wi 3 -i 5 -w 3s -r 3s -bm sample}
   local peer_opts=${UNET_PEER_OPTS:---warmup-s 9 --min-s 15}
   local train=${TRAIN_BATCHES:-16,32,64,128} sample=${SAMPLE_BATCHES:-16,64,256} rss=${RSS_BATCH:-64}
