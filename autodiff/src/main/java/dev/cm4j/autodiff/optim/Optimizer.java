@@ -79,8 +79,14 @@ public abstract class Optimizer {
      */
     public abstract Map<String, Double> settings();
 
-    /** One update of every parameter that has a gradient. */
+    /**
+     * One update of every parameter that has a gradient. Parameters of at least 32,768 elements are each split
+     * over the threads; the smaller ones (a network's biases, norms and narrow layers) are updated as items claimed by
+     * whichever thread is free ({@link Parallel#forItems}), each whole on one thread, instead of one after another on
+     * the caller. Every element's update is the same either way.
+     */
     public void step() {
+        List<Runnable> small = new ArrayList<>();
         for (Map.Entry<String, Var> e : params.entrySet()) {
             Var p = e.getValue();
             Tensor g = p.grad();
@@ -96,12 +102,18 @@ public abstract class Optimizer {
             Update u = prepare(t, lr);
             float[] pd = value.data(), gd = g.data();
             int po = value.offset(), go = g.offset();
-            Parallel.forRange(value.size(), GRAIN, (i0, i1) -> u.apply(pd, po, gd, go, s, i0, i1));
+            int n = value.size();
+            if (n >= GRAIN) {
+                Parallel.forRange(n, GRAIN, (i0, i1) -> u.apply(pd, po, gd, go, s, i0, i1));
+            } else {
+                small.add(() -> u.apply(pd, po, gd, go, s, 0, n));
+            }
             value.markModified();
             for (Tensor slot : s) {
                 slot.markModified();
             }
         }
+        Parallel.forItems(small.size(), i -> small.get(i).run());
     }
 
     /** Drops every parameter's gradient. */
