@@ -18,7 +18,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Swiss roll 1.52 / 2.11 / 1.27, checkerboard 1.18 / 1.17 / 0.98 (seeds 1 and 2: iCT one step at most 2.27x, two
  * steps at most 1.46x). The guards sit about 20 % above the largest of these, well below any of the broken runs, so
  * the test fails when a data set breaks again, not when a float's last bits move. The teacher must stay within 3x
- * of the data's floor (measured 1.17-2.11x), so a weak teacher cannot make the ratios look good.
+ * of the data's floor (measured 1.17-2.11x), so a weak teacher cannot make the ratios look good. The scores are the
+ * same bits on 1 and 2 threads and with the Vector API at 256 bits ({@code -Dcm4j.simd.bits=256}, an AVX2 machine's
+ * width) as at 512.
  *
  * <p>ECT from the teacher for a quarter of iCT's steps (500) is far from its targets at this budget (one step 5.8x,
  * 6.8x, 11.0x and 9.8x on seed 0, two steps 2.79x, 2.73x, 4.03x and 2.36x): its guards only catch a run that
