@@ -232,10 +232,11 @@ if (rgbPath == null) {
     ImageDataset emoji = EmojiOne.load(EmojiOne.DEFAULT_DIR, size, EmojiOne.WHITE);
     int k = SHORT ? 4 : 8;
     Tensor y = emoji.images().slice(0, 1700, 1700 + k).copy();   // (k, 3, size, size) in [-1, 1]
+    // the recommended times of docs/EDITING.md for the 32-channel EmojiOne model (runs/emoji-cd32)
     Sampling colourSteps = stepsSetting("cm4j.notebook.colorize.ts", SHORT ? "0,20,39"
-            : "0,7,13,20,26,33,39");
-    Sampling superSteps = stepsSetting("cm4j.notebook.rgbsuperres.ts", SHORT ? "0,20,39"
             : "0,3,7,10,13,16,20,23,26,29,33,36,39");
+    Sampling superSteps = stepsSetting("cm4j.notebook.rgbsuperres.ts", SHORT ? "0,20,39"
+            : "0,2,4,6,8,10,12,14,16,18,20,21,23,25,27,29,31,33,35,37,39");
     Edit[] edits = {Edit.colorization(size, size), Edit.superResolution(3, size, size, 4),
             Edit.superResolution(3, size, size, 8)};
     Sampling[] editSteps = {colourSteps, superSteps, superSteps};
