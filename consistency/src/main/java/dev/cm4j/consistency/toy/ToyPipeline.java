@@ -85,10 +85,10 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
      * SW2 stayed 1.22-1.74x the teacher's at the demo's budget. On seed 0 at the demo's budget: 12,000 steps with this
      * recipe scored 1.249x on the checkerboard (1.742x before), 1.121x on two moons (1.386x) and 0.982x on the eight
      * Gaussians (1.218x); on the checkerboard 6000 steps at 1e-3 scored 1.482x, with the decay 1.498x, at 2e-3 with the
-     * decay 1.416x, with EMA 0.999 too 1.328x, and 12,000 steps at 2e-3 1.265x; N = 80 or 160 instead of 40 was worse
-     * (1.704x, 1.777x at 6000 steps; 1.345x at 12,000), and mu = 0 diverged (13x). The teacher itself sampled by Heun
-     * on CD's 40 points scores 1.091x its 64-point samples there: the floor of a student of that grid
-     * (docs/RESULTS.md#cd-at-the-demos-budget-a-longer-decayed-run).
+     * decay 1.416x, with EMA 0.999 too 1.328x, and 12,000 steps at 2e-3 with the decay 1.258x (with EMA 0.999 too
+     * 1.265x); N = 80 or 160 instead of 40 was worse (1.704x, 1.777x at 6000 steps; 1.345x at 12,000), and mu = 0
+     * diverged (13x). The teacher itself sampled by Heun on CD's 40 points scores 1.091x its 64-point samples there: the
+     * floor of a student of that grid (docs/RESULTS.md#cd-at-the-demos-budget-a-longer-decayed-run).
      */
     public static final double CD_LR = 3e-3;
     /** CD's learning rate at the last step, as a fraction of {@link #CD_LR}. */

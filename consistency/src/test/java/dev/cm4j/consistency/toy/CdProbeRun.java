@@ -83,7 +83,8 @@ public final class CdProbeRun {
                 }
             }
         }
-        OptimConfig optim = OptimConfig.adam(steps, batch, lr).withEvalEma(ema < 0 ? ToyPipeline.cdEvalEma(steps) : ema);
+        double emaRate = ema < 0 ? ToyPipeline.cdEvalEma(steps) : ema;
+        OptimConfig optim = OptimConfig.adam(steps, batch, lr).withEvalEma(emaRate);
         if (decay < 1) {
             optim = optim.withCosineDecay(decay);
         }
