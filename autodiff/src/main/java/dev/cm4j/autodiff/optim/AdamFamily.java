@@ -2,6 +2,7 @@ package dev.cm4j.autodiff.optim;
 
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.tensor.Tensor;
+import dev.cm4j.tensor.kernels.AdamUpdate;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,22 +51,16 @@ public abstract class AdamFamily extends Optimizer {
         return s;
     }
 
-    /** The update over the slots (exp_avg, exp_avg_sq) with one step's scalars (see the class comment). */
+    /**
+     * The update over the slots (exp_avg, exp_avg_sq) with one step's scalars (see the class comment): the
+     * {@link AdamUpdate} kernel, whose Vector API and plain loops give the same bits.
+     */
     static Update update(float b1, float b2, float decay, float l2, float scale, float vScale, float eps,
                          boolean adaptive) {
         return (pd, po, gd, go, s, i0, i1) -> {
             Tensor mt = s[0], vt = s[1];
-            float[] m = mt.data(), v = vt.data();
-            int mo = mt.offset(), vo = vt.offset();
-            for (int i = i0; i < i1; i++) {
-                float p = pd[po + i] * decay;
-                float g = gd[go + i] + l2 * p;
-                float mi = b1 * m[mo + i] + (1f - b1) * g;
-                float vi = b2 * v[vo + i] + (1f - b2) * g * g;
-                m[mo + i] = mi;
-                v[vo + i] = vi;
-                pd[po + i] = adaptive ? p - scale * mi / ((float) Math.sqrt(vi) * vScale + eps) : p - scale * mi;
-            }
+            AdamUpdate.apply(b1, b2, decay, l2, scale, vScale, eps, adaptive, pd, po + i0, gd, go + i0, mt.data(),
+                    mt.offset() + i0, vt.data(), vt.offset() + i0, i1 - i0);
         };
     }
 }
