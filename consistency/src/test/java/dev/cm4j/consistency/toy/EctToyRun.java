@@ -1,6 +1,7 @@
 package dev.cm4j.consistency.toy;
 
 import dev.cm4j.consistency.data.Toy2d;
+import dev.cm4j.consistency.metrics.SlicedWasserstein;
 import dev.cm4j.consistency.model.Denoiser;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.schedule.EctSchedule;
@@ -16,15 +17,19 @@ import java.util.Map;
 /**
  * The measurement behind the ECT rows of docs/RESULTS.md: trains the demo's teacher for one seed, then ECT in each
  * given setting (and iCT with the demo's settings when asked), and prints SW1 in one and two steps beside the
- * teacher's, scored as the demo scores (20,000 samples, evaluation seed = seed + 100).
+ * teacher's, scored as the demo scores (20,000 samples, evaluation seed = seed + 100), and SW2 (256 directions) as
+ * {@link RobustnessRun} scores.
  *
  * <pre>
  * java ... dev.cm4j.consistency.toy.EctToyRun DATA SEED WIDTH TEACHER_STEPS [ict] SETTING...
- * SETTING: comma-separated key=value of steps, q, stages, k, b, lr, c, w (gap|edm), ema, batch, pstd, pmean;
+ * SETTING: comma-separated key=value of steps, q, stages, k, b, lr, c, w (gap|edm), ema, batch, pstd, pmean,
+ *          decay (the cosine decay's final fraction of lr), beta2;
  *          "default" for ToyPipeline.easyTuning with ICT_STEPS/4 steps
  * </pre>
  */
 public final class EctToyRun {
+    private static final SlicedWasserstein SW2 = new SlicedWasserstein(256, 2, 0);
+
     private EctToyRun() {
     }
 
@@ -43,23 +48,25 @@ public final class EctToyRun {
         double teacherSeconds = (System.nanoTime() - t0) / 1e9;
         Preconditioned teacherEma = teacher.emaModel();
         double floor = eval.floor().sw();
-        double teacherSw = eval.edm(teacherEma.denoiser()).sw();
-        System.out.printf(Locale.ROOT, "%s seed %d width %d: floor %.5f, teacher %d steps %.1f s, SW1 %.5f%n",
-                data, seed, width, floor, teacherSteps, teacherSeconds, teacherSw);
+        ToyEvaluation.Score teacherScore = eval.edm(teacherEma.denoiser());
+        double teacherSw = teacherScore.sw();
+        double teacherSw2 = SW2.distance(eval.reference(), teacherScore.samples());
+        System.out.printf(Locale.ROOT, "%s seed %d width %d: floor %.5f, teacher %d steps %.1f s, SW1 %.5f, SW2 %.5f%n",
+                data, seed, width, floor, teacherSteps, teacherSeconds, teacherSw, teacherSw2);
         for (String setting : Arrays.copyOfRange(args, 4, args.length)) {
             if (setting.equals("ict")) {
                 t0 = System.nanoTime();
                 ImprovedConsistencyTraining ict = p.improvedTraining();
                 ict.train();
                 report("ict " + p.ictSteps() + " steps batch " + p.ictBatch(), ict.emaModel().denoiser(), eval,
-                        teacherSw, (System.nanoTime() - t0) / 1e9);
+                        teacherSw, teacherSw2, (System.nanoTime() - t0) / 1e9);
                 continue;
             }
             t0 = System.nanoTime();
             EasyConsistencyTuning ect = setting.equals("default") ? p.easyTuning(teacherEma, p.ictSteps() / 4)
                     : custom(p, teacherEma, setting);
             ect.train();
-            report("ect " + setting, ect.emaModel().denoiser(), eval, teacherSw, (System.nanoTime() - t0) / 1e9);
+            report("ect " + setting, ect.emaModel().denoiser(), eval, teacherSw, teacherSw2, (System.nanoTime() - t0) / 1e9);
         }
     }
 
@@ -84,16 +91,26 @@ public final class EctToyRun {
         var optim = OptimConfig.adam(steps, Integer.parseInt(o.getOrDefault("batch", Integer.toString(p.batch()))),
                 Double.parseDouble(o.getOrDefault("lr", "1e-3")))
                 .withEvalEma(Double.parseDouble(o.getOrDefault("ema", "0.995")));
+        if (o.containsKey("decay")) {
+            optim = optim.withCosineDecay(Double.parseDouble(o.get("decay")));
+        }
+        if (o.containsKey("beta2")) {
+            optim = optim.withBetas(0.9, Double.parseDouble(o.get("beta2")));
+        }
         return new EasyConsistencyTuning(Preconditioned.fromTeacher(teacherEma, teacherEma.preconditioning()),
                 p.data()::sample, config, optim, p.seed() + 5);
     }
 
-    private static void report(String name, Denoiser f, ToyEvaluation eval, double teacherSw, double seconds) {
+    private static void report(String name, Denoiser f, ToyEvaluation eval, double teacherSw, double teacherSw2,
+                               double seconds) {
         double sigmaMax = ToyPipeline.GRID.sigmaMax();
-        double one = eval.consistency(f, sigmaMax).sw();
+        ToyEvaluation.Score one = eval.consistency(f, sigmaMax);
         double mid = eval.bestMiddleSigma(f);
-        double two = eval.consistency(f, sigmaMax, mid).sw();
-        System.out.printf(Locale.ROOT, "  %s: %.1f s, 1 step %.5f (%.3fx), 2 steps (mid %.3f) %.5f (%.3fx)%n", name,
-                seconds, one, one / teacherSw, mid, two, two / teacherSw);
+        ToyEvaluation.Score two = eval.consistency(f, sigmaMax, mid);
+        double one2 = SW2.distance(eval.reference(), one.samples());
+        double two2 = SW2.distance(eval.reference(), two.samples());
+        System.out.printf(Locale.ROOT, "  %s: %.1f s, 1 step SW1 %.5f (%.3fx) SW2 %.5f (%.3fx), 2 steps (mid %.3f) "
+                + "SW1 %.5f (%.3fx) SW2 %.5f (%.3fx)%n", name, seconds, one.sw(), one.sw() / teacherSw, one2,
+                one2 / teacherSw2, mid, two.sw(), two.sw() / teacherSw, two2, two2 / teacherSw2);
     }
 }
