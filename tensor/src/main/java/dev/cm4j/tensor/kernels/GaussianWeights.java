@@ -14,11 +14,15 @@ import dev.cm4j.tensor.Simd;
  * weight exactly 1: no exp overflows and the sum is at least 1.
  *
  * <p>Dispatches to {@link GaussianWeightsVector} when {@link Simd#ENABLED}, else to {@link GaussianWeightsReference}.
- * The distances and the cutoff are the same bits in both; the vector exponential may differ from {@code Math.exp} in the
- * last bit, and the sums are added in another order, so results agree to about 1e-15 relative, not bit for bit. A row
- * runs on one thread.
+ * The distances and the cutoff are the same bits in both; the vector exponential is a polynomial within about an ulp of
+ * {@code Math.exp}, and the sums are added in another (fixed) order, so results agree to about 1e-15 relative, not bit
+ * for bit. Each path gives the same bits on every run, and the vector path the same at every vector width. A row runs
+ * on one thread.
  */
 public final class GaussianWeights {
+    /** The lowest cutoff: exponents down to it keep 2^n a normal double in the vector exponential. */
+    public static final double EXP_MIN = -708;
+
     private GaussianWeights() {
     }
 
@@ -29,10 +33,14 @@ public final class GaussianWeights {
      * @param x the point the differences are taken from, per floats from xOff
      * @param refT the references transposed: element e of reference j at {@code e * refs + j}
      * @param inv the factor on the distance gap, 1 / (2 t^2) for noise level t
-     * @param cutoff exponents below it give weight 0 (negative)
+     * @param cutoff exponents below it give weight 0, in [-708, 0]
      */
     public static double row(float[] q, int qOff, float[] x, int xOff, double[] refT, int refs, int per, double inv,
                              double cutoff, double[] w, double[] acc) {
+        if (!(cutoff >= EXP_MIN && cutoff <= 0)) {
+            throw new IllegalArgumentException("GaussianWeights.row: the cutoff " + cutoff + " must be in ["
+                    + EXP_MIN + ", 0]");
+        }
         if (refs < 1 || per < 1 || refT.length < (long) refs * per || w.length < refs || acc.length < per) {
             throw new IllegalArgumentException("GaussianWeights.row: " + refs + " references of " + per
                     + " elements need refT of " + (long) refs * per + " (got " + refT.length + "), w of " + refs
