@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -45,6 +46,9 @@ final class TrainEctCommand extends FromTeacherCommand {
     @Option(names = "--dropout", description = "The model's dropout probability (default: ${DEFAULT-VALUE}).")
     float dropout = 0.2f;
 
+    @Mixin
+    TargetOptions targets = new TargetOptions();
+
     TrainEctCommand() {
         out = Path.of("cm4j-ect");
         steps = 2_000;
@@ -74,7 +78,8 @@ final class TrainEctCommand extends FromTeacherCommand {
     @Override
     void checkOptions() {
         ectSchedule();
-        new EasyConsistencyTuning.Config(ectSchedule(), huberC, EasyConsistencyTuning.Weighting.INVERSE_GAP);
+        new EasyConsistencyTuning.Config(ectSchedule(), huberC, EasyConsistencyTuning.Weighting.INVERSE_GAP)
+                .withTarget(targets.target(), targets.extraReferences);
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("--dropout " + dropout + ": must be in [0, 1)");
         }
@@ -87,7 +92,7 @@ final class TrainEctCommand extends FromTeacherCommand {
         // the model is the teacher's network and scalings (epsilon 0, so f(x, 0) = x is the target where r = 0)
         Preconditioned model = Preconditioned.fromTeacher(teacherModel, teacherModel.preconditioning());
         EasyConsistencyTuning.Config config = new EasyConsistencyTuning.Config(ectSchedule(), huberC,
-                EasyConsistencyTuning.Weighting.INVERSE_GAP);
+                EasyConsistencyTuning.Weighting.INVERSE_GAP).withTarget(targets.target(), targets.extraReferences);
         EasyConsistencyTuning trainer = new EasyConsistencyTuning(model, images.source(flip), config,
                 OptimConfig.radam(steps, batch, lr).withEvalEma(ema), seed + 6);
         recordNetwork(trainer, c.withDropout(dropout));
@@ -99,6 +104,7 @@ final class TrainEctCommand extends FromTeacherCommand {
         o.put("stage_length", s.stageLength());
         o.put("huber_c", (double) huberC);
         o.put("dropout", (double) dropout);
+        targets.record(o);
         console.printf("teacher: %s (step %d)%n", teacher, teacherCheckpoint.step());
         return new Recipe(trainer, "easy consistency tuning", o, DistillCommand.ONE_STEP, c.numClasses());
     }

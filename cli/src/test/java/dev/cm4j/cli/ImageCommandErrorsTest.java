@@ -54,6 +54,11 @@ class ImageCommandErrorsTest {
         refused(CliRun.run("train-ict", "--model-channels", "12", "-o", out), "--model-channels 12 does not fit",
                 "groups");
         refused(CliRun.run("train-ict", "--schedule", "fast", "-o", out), "fast", "paper");
+        refused(CliRun.run("train-ict", "--target", "mean", "-o", out), "--target mean: must be sample or batch");
+        refused(CliRun.run("train-ict", "--extra-references", "4", "-o", out),
+                "--extra-references 4: needs --target batch");
+        refused(CliRun.run("train-ict", "--target", "batch", "--extra-references", "-1", "-o", out),
+                "--extra-references -1: must be between 0 and");
         refused(CliRun.run("train-ict", "--data", "emoji", "-o", out), "--data emoji", "1 channel", "small32rgb");
         refused(CliRun.run("train-ct", "--distance", "lpips", "-o", out), "--distance lpips: not a distance",
                 "pseudo-huber");

@@ -193,6 +193,37 @@ class ImageCommandsTest {
         assertTrue(s.out().contains("2 NFE"), s.out());
     }
 
+    /**
+     * iCT with the batch's estimate of the clean image: the manifest records the target, a run stopped and resumed
+     * equals one straight through, and a resume with the paper's target is refused as another run's.
+     */
+    @Test
+    void theBatchTargetIsRecordedAndResumes(@TempDir Path dir) throws Exception {
+        String[] ict = {"train-ict", "--smoke", "--steps", "6", "--sample-every", "0", "--target", "batch",
+            "--extra-references", "4"};
+        Path straight = dir.resolve("straight");
+        Path pieces = dir.resolve("pieces");
+        ok(CliRun.run(cat(ict, "-o", straight.toString())));
+        JsonNode options = manifest(straight).path("options");
+        assertEquals("batch", options.path("target").asText(), options.toString());
+        assertEquals(4, options.path("extra_references").asInt(), options.toString());
+        ok(CliRun.run(cat(ict, "-o", pieces.toString(), "--stop-at", "3")));
+        ok(CliRun.run(cat(ict, "-o", pieces.toString(), "--resume")));
+        assertArrayEquals(Files.readAllBytes(straight.resolve("ict.safetensors")),
+                Files.readAllBytes(pieces.resolve("ict.safetensors")), "6 steps vs 3 + 3");
+        // the paper's pair is another run: the same steps from the same seed end elsewhere, and its resume is refused
+        Path paper = dir.resolve("paper");
+        ok(CliRun.run("train-ict", "--smoke", "--steps", "6", "--sample-every", "0", "-o", paper.toString()));
+        assertTrue(manifest(paper).path("options").path("target").isMissingNode(),
+                "the paper's target is not recorded");
+        assertTrue(!java.util.Arrays.equals(Files.readAllBytes(straight.resolve("ict.safetensors")),
+                Files.readAllBytes(paper.resolve("ict.safetensors"))), "the target changes the run");
+        CliRun wrong = CliRun.run("train-ict", "--smoke", "--steps", "6", "--sample-every", "0", "-o",
+                pieces.toString(), "--resume");
+        assertTrue(wrong.code() != 0 && wrong.err().contains("--target"), "a resume with other options: "
+                + wrong.err());
+    }
+
     static String[] cat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -22,6 +22,9 @@ import java.util.Map;
  *   <li>loss {@code w(t, r) (sqrt(||f(x_t, t) - f(x_r, r)||^2 + c^2) - c)} over the whole sample; c = 0 (the
  *       released default) is the unsquared norm.</li>
  * </ul>
+ * Optionally ({@link ImprovedConsistencyTraining.Target#BATCH_POSTERIOR}) the target input is built from the batch's
+ * estimate of E[x0 | x_t] instead of the sample itself, {@code x_r + (1 - r/t) (x0_hat - x)} ({@link StableTarget}),
+ * as for iCT; where r = 0 the target is then that input, x0_hat. The default is the paper's pair.
  * The model keeps the teacher's eps-free scalings (so f(x, 0) = x and the network starts exactly as the teacher), as
  * the released code trains; its switch to eps-shifted scalings (sigma_min 0.003) for sampling moves an output by
  * O(eps) and is not made here. An evaluation EMA is kept for sampling only ({@link OptimConfig#evalEmaRate()}).
@@ -47,12 +50,22 @@ public final class EasyConsistencyTuning extends Trainer {
      * @param schedule t distribution, mapping r(t) and its stages
      * @param huberC the pseudo-Huber constant c >= 0 (0: the unsquared norm, the released default)
      * @param weighting w(t, r)
+     * @param target the x0 estimate the target input is built from ({@link ImprovedConsistencyTraining.Target#SAMPLE}:
+     *               the paper's {@code x + r z})
+     * @param extraReferences clean samples drawn besides the batch for the stable target's weights (drawn after the
+     *                        step's noise); 0 for {@code SAMPLE}
      */
-    public record Config(EctSchedule schedule, float huberC, Weighting weighting) {
+    public record Config(EctSchedule schedule, float huberC, Weighting weighting,
+                         ImprovedConsistencyTraining.Target target, int extraReferences) {
         public Config {
-            if (schedule == null || weighting == null) {
-                throw new IllegalArgumentException("EasyConsistencyTuning.Config: need a schedule and a weighting, got "
-                        + schedule + ", " + weighting);
+            if (schedule == null || weighting == null || target == null) {
+                throw new IllegalArgumentException("EasyConsistencyTuning.Config: need a schedule, a weighting and a "
+                        + "target, got " + schedule + ", " + weighting + ", " + target);
+            }
+            if (extraReferences < 0
+                    || (target == ImprovedConsistencyTraining.Target.SAMPLE && extraReferences != 0)) {
+                throw new IllegalArgumentException("EasyConsistencyTuning.Config: extra reference samples must be "
+                        + ">= 0, and 0 for the target SAMPLE; got " + extraReferences + " for " + target);
             }
             if (!(huberC >= 0) || !Float.isFinite(huberC)) {
                 throw new IllegalArgumentException("EasyConsistencyTuning.Config: the pseudo-Huber constant c = "
@@ -70,16 +83,38 @@ public final class EasyConsistencyTuning extends Trainer {
             return new Config(schedule, name.equals("toy2d") ? 0.01f : 0f, Weighting.INVERSE_GAP);
         }
 
+        /** The paper's target ({@link ImprovedConsistencyTraining.Target#SAMPLE}). */
+        public Config(EctSchedule schedule, float huberC, Weighting weighting) {
+            this(schedule, huberC, weighting, ImprovedConsistencyTraining.Target.SAMPLE, 0);
+        }
+
         public Config withSchedule(EctSchedule v) {
-            return new Config(v, huberC, weighting);
+            return new Config(v, huberC, weighting, target, extraReferences);
         }
 
         public Config withHuberC(float v) {
-            return new Config(schedule, v, weighting);
+            return new Config(schedule, v, weighting, target, extraReferences);
         }
 
         public Config withWeighting(Weighting v) {
-            return new Config(schedule, huberC, v);
+            return new Config(schedule, huberC, v, target, extraReferences);
+        }
+
+        /** The target estimate {@code v} with {@code extra} reference samples besides the batch. */
+        public Config withTarget(ImprovedConsistencyTraining.Target v, int extra) {
+            return new Config(schedule, huberC, weighting, v, extra);
+        }
+
+        /**
+         * The settings as the checkpoints record them: with the paper's target the text of the record before the target
+         * was added, so checkpoints saved then still resume; another target adds {@code , target=...,
+         * extraReferences=...}.
+         */
+        @Override
+        public String toString() {
+            String base = "Config[schedule=" + schedule + ", huberC=" + huberC + ", weighting=" + weighting;
+            return target == ImprovedConsistencyTraining.Target.SAMPLE ? base + "]"
+                    : base + ", target=" + target + ", extraReferences=" + extraReferences + "]";
         }
     }
 
@@ -122,7 +157,20 @@ public final class EasyConsistencyTuning extends Trainer {
             r[b] = (float) schedule.r(t[b], stage);
             weight[b] = (float) config.weighting().of(t[b], r[b], sd);
         }
-        return pairLoss(model, x, drawn.labels(), noise.normal(x.shape()), t, r, weight, config.huberC());
+        Tensor z = noise.normal(x.shape());
+        if (config.target() == ImprovedConsistencyTraining.Target.SAMPLE) {
+            return pairLoss(model, x, drawn.labels(), z, t, r, weight, config.huberC());
+        }
+        Tensor online = addNoise(x, t, z);
+        DataSource.Batch refs = drawn;
+        if (config.extraReferences() > 0) {
+            DataSource.Batch extra = data.batch(config.extraReferences(), rng);
+            refs = new DataSource.Batch(Tensor.concat(0, x, extra.x()),
+                    ImprovedConsistencyTraining.concatLabels("ect", drawn.labels(), extra.labels()));
+        }
+        double[] shift = StableTarget.shift(x, online, t, refs.x(), drawn.labels(), refs.labels());
+        Tensor targetInput = StableTarget.targetInput(addNoise(x, r, z), shift, t, r);
+        return pairLoss(model, online, targetInput, drawn.labels(), t, r, weight, config.huberC());
     }
 
     /**
@@ -132,21 +180,36 @@ public final class EasyConsistencyTuning extends Trainer {
      */
     static Var pairLoss(Preconditioned model, Tensor x, int[] labels, Tensor z, float[] t, float[] r, float[] w,
                         float huberC) {
+        return pairLoss(model, addNoise(x, t, z), x, addNoise(x, r, z), labels, t, r, w, huberC);
+    }
+
+    /**
+     * The same loss for given inputs: the online pass at {@code xt} (level t), the target pass at {@code xr} (level r),
+     * the target {@code xr} itself where r = 0 (f(y, 0) = y).
+     */
+    static Var pairLoss(Preconditioned model, Tensor xt, Tensor xr, int[] labels, float[] t, float[] r, float[] w,
+                        float huberC) {
+        return pairLoss(model, xt, xr, xr, labels, t, r, w, huberC);
+    }
+
+    /** The loss with {@code atZero} as the target of the rows where r = 0. */
+    private static Var pairLoss(Preconditioned model, Tensor xt, Tensor atZero, Tensor xr, int[] labels, float[] t,
+                                float[] r, float[] w, float huberC) {
         Module module = model.net().module();
         Map<String, Long> masks = module.rngPositions();
-        Tensor target = Trainer.withoutTape(() -> target(model, x, labels, z, t, r));
+        Tensor target = Trainer.withoutTape(() -> target(model, xr, atZero, labels, t, r));
         // rewind the dropout generators: the online pass draws the target pass's masks
         module.setRngPositions(masks);
-        Var online = model.forward(addNoise(x, t, z), t, labels);
+        Var online = model.forward(xt, t, labels);
         Var d = Distance.PSEUDO_HUBER.perSample(online, Var.constant(target), huberC);
         return weightedMean(d, w);
     }
 
     /**
-     * f(x + r z, r) per sample, and x where r = 0 (c_noise of 0 is not finite: those rows run at level t instead and
-     * are replaced, so every row draws its dropout mask as in the online pass).
+     * f(xr, r) per sample, and {@code atZero} where r = 0 (c_noise of 0 is not finite: those rows run at level t
+     * instead and are replaced, so every row draws its dropout mask as in the online pass).
      */
-    private static Tensor target(Preconditioned model, Tensor x, int[] labels, Tensor z, float[] t, float[] r) {
+    private static Tensor target(Preconditioned model, Tensor xr, Tensor atZero, int[] labels, float[] t, float[] r) {
         int batch = r.length;
         float[] level = new float[batch];
         float[] keep = new float[batch];
@@ -159,8 +222,8 @@ public final class EasyConsistencyTuning extends Trainer {
             keep[b] = zero ? 0 : 1;
             data[b] = zero ? 1 : 0;
         }
-        Tensor out = model.forward(addNoise(x, r, z), level, labels).value();
-        return anyZero ? PerSample.combine("EasyConsistencyTuning.target", out, keep, x, data) : out;
+        Tensor out = model.forward(xr, level, labels).value();
+        return anyZero ? PerSample.combine("EasyConsistencyTuning.target", out, keep, atZero, data) : out;
     }
 
     @Override

@@ -139,7 +139,8 @@ public final class ImprovedConsistencyTraining extends Trainer {
             DataSource.Batch refs = drawn;
             if (config.extraReferences() > 0) {
                 DataSource.Batch extra = data.batch(config.extraReferences(), rng);
-                refs = new DataSource.Batch(Tensor.concat(0, x, extra.x()), concat(drawn.labels(), extra.labels()));
+                refs = new DataSource.Batch(Tensor.concat(0, x, extra.x()),
+                        concatLabels("ict", drawn.labels(), extra.labels()));
             }
             double[] shift = StableTarget.shift(x, online, t, refs.x(), drawn.labels(), refs.labels());
             target = StableTarget.targetInput(target, shift, t, tNext);
@@ -148,10 +149,10 @@ public final class ImprovedConsistencyTraining extends Trainer {
     }
 
     /** {@code a} then {@code b}; null when both are null (unlabelled data). */
-    private static int[] concat(int[] a, int[] b) {
+    static int[] concatLabels(String op, int[] a, int[] b) {
         if (a == null || b == null) {
             if (a != b) {
-                throw new IllegalArgumentException("ict: the extra reference draw and the batch disagree on labels");
+                throw new IllegalArgumentException(op + ": the extra reference draw and the batch disagree on labels");
             }
             return null;
         }

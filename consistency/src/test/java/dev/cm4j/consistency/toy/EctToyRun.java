@@ -23,7 +23,8 @@ import java.util.Map;
  * <pre>
  * java ... dev.cm4j.consistency.toy.EctToyRun DATA SEED WIDTH TEACHER_STEPS [ict] SETTING...
  * SETTING: comma-separated key=value of steps, q, stages, k, b, lr, c, w (gap|edm), ema, batch, pstd, pmean,
- *          decay (the cosine decay's final fraction of lr), beta2;
+ *          decay (the cosine decay's final fraction of lr), beta2, target (sample: the paper's; stf: the stable
+ *          target field, StableTarget) and refs (extra reference samples for stf);
  *          "default" for ToyPipeline.easyTuning with ICT_STEPS/4 steps
  * </pre>
  */
@@ -87,7 +88,11 @@ public final class EctToyRun {
                 .withPStd(Double.parseDouble(o.getOrDefault("pstd", "2.0")));
         EasyConsistencyTuning.Weighting w = o.getOrDefault("w", "gap").equals("edm")
                 ? EasyConsistencyTuning.Weighting.EDM : EasyConsistencyTuning.Weighting.INVERSE_GAP;
-        var config = new EasyConsistencyTuning.Config(s, Float.parseFloat(o.getOrDefault("c", "0")), w);
+        var config = new EasyConsistencyTuning.Config(s, Float.parseFloat(o.getOrDefault("c", "0")), w)
+                .withTarget(o.getOrDefault("target", "sample").equals("stf")
+                        ? dev.cm4j.consistency.train.ImprovedConsistencyTraining.Target.BATCH_POSTERIOR
+                        : dev.cm4j.consistency.train.ImprovedConsistencyTraining.Target.SAMPLE,
+                        Integer.parseInt(o.getOrDefault("refs", "0")));
         var optim = OptimConfig.adam(steps, Integer.parseInt(o.getOrDefault("batch", Integer.toString(p.batch()))),
                 Double.parseDouble(o.getOrDefault("lr", "1e-3")))
                 .withEvalEma(Double.parseDouble(o.getOrDefault("ema", "0.995")));

@@ -135,4 +135,56 @@ class EasyConsistencyTuningTest {
                 Toy2d.CHECKERBOARD::sample, config, OptimConfig.adam(10, 8, 1e-4), 0));
         assertTrue(e.getMessage().contains("epsilon = 0.002"), e.getMessage());
     }
+
+    private static EasyConsistencyTuning trainer(Preconditioned teacher, EasyConsistencyTuning.Config config,
+                                                 int batch) {
+        return new EasyConsistencyTuning(Preconditioned.fromTeacher(teacher, teacher.preconditioning()),
+                Toy2d.CHECKERBOARD::sample, config, OptimConfig.adam(12, batch, 3e-4)
+                .withEvalEma(0.99), 7);
+    }
+
+    @Test
+    void theStableTargetWithABatchOfOneIsThePapersTargetExactly() {
+        Preconditioned teacher = randomModel(0, Preconditioning.edm(0.5));
+        EasyConsistencyTuning.Config paper = EasyConsistencyTuning.Config.preset("toy2d", 12);
+        EasyConsistencyTuning.Config stable = paper.withTarget(ImprovedConsistencyTraining.Target.BATCH_POSTERIOR, 0);
+        // batch 1: the own sample is the only reference, so x0_hat = x and every target (r = 0 rows included) is the
+        // paper's
+        EasyConsistencyTuning a = trainer(teacher, paper, 1);
+        EasyConsistencyTuning b = trainer(teacher, stable, 1);
+        a.train();
+        b.train();
+        assertEquals(a.losses(), b.losses());
+        assertEquals(0f, TrainingTestSupport.maxDiff(
+                TrainingTestSupport.values(a.model().net().module().namedParameters()),
+                TrainingTestSupport.values(b.model().net().module().namedParameters())), "weights after 12 steps");
+        // batch 64 (and extra references): another run
+        for (EasyConsistencyTuning.Config other : new EasyConsistencyTuning.Config[] {stable,
+                paper.withTarget(ImprovedConsistencyTraining.Target.BATCH_POSTERIOR, 32)}) {
+            EasyConsistencyTuning c = trainer(teacher, paper, 64);
+            EasyConsistencyTuning d = trainer(teacher, other, 64);
+            c.train();
+            d.train();
+            assertTrue(!c.losses().equals(d.losses()), other + ": " + c.losses() + " vs " + d.losses());
+            for (double v : d.losses()) {
+                assertTrue(Double.isFinite(v), other + ": finite losses " + d.losses());
+            }
+        }
+    }
+
+    @Test
+    void thePapersTargetKeepsTheSettingsTextOfEarlierCheckpoints() {
+        EctSchedule s = EctSchedule.paper(10);
+        EasyConsistencyTuning.Config c = new EasyConsistencyTuning.Config(s, 0f,
+                EasyConsistencyTuning.Weighting.INVERSE_GAP);
+        assertEquals("Config[schedule=" + s + ", huberC=0.0, weighting=INVERSE_GAP]", c.toString());
+        assertEquals("Config[schedule=" + s + ", huberC=0.0, weighting=INVERSE_GAP, target=BATCH_POSTERIOR, "
+                + "extraReferences=4]", c.withTarget(ImprovedConsistencyTraining.Target.BATCH_POSTERIOR, 4).toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> c.withTarget(ImprovedConsistencyTraining.Target.SAMPLE, 4));
+        assertTrue(e.getMessage().contains("0 for the target SAMPLE"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> c.withTarget(ImprovedConsistencyTraining.Target.BATCH_POSTERIOR, -1));
+        assertThrows(IllegalArgumentException.class, () -> c.withTarget(null, 0));
+    }
 }
