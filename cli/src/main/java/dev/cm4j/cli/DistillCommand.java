@@ -115,7 +115,7 @@ final class DistillCommand extends FromTeacherCommand {
         ConsistencyDistillation.Config config = ConsistencyDistillation.Config.cifar10L2().withN(n).withMu(mu)
                 .withSolver(s).withDistance(d, Distance.ictHuberC(dim)).withGrid(GRID);
         ConsistencyDistillation trainer = new ConsistencyDistillation(student, teacherModel.denoiser(),
-                images.source(flip), config, OptimConfig.radam(steps, batch, lr).withEvalEma(ema), seed + 2);
+                images.source(flip), config, decayed(OptimConfig.radam(steps, batch, lr).withEvalEma(ema)), seed + 2);
         recordNetwork(trainer, c.withDropout(dropout));
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("teacher_content_hash", trainer.identity().parent());

@@ -9,6 +9,7 @@ import dev.cm4j.consistency.data.ImageGrid;
 import dev.cm4j.consistency.model.ImageCheckpoint;
 import dev.cm4j.consistency.model.Preconditioned;
 import dev.cm4j.consistency.train.Checkpointing;
+import dev.cm4j.consistency.train.OptimConfig;
 import dev.cm4j.consistency.train.Trainer;
 import dev.cm4j.consistency.train.TrainingListener;
 import dev.cm4j.models.io.CheckpointFiles;
@@ -97,6 +98,10 @@ abstract class ImageTrainCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
+    @Option(names = "--lr-final", description = "Learning rate at the last step as a fraction of --lr, reached along a "
+            + "cosine; 1 = constant, the papers' setting (default: ${DEFAULT-VALUE}).")
+    double lrFinal = 1;
+
     @Option(names = "--ema", description = "Rate of the evaluation EMA of the weights, which grids, sample and "
             + "distill use (default: ${DEFAULT-VALUE}).")
     double ema;
@@ -142,6 +147,11 @@ abstract class ImageTrainCommand implements Callable<Integer> {
 
     /** Applies {@code --smoke} to the recipe's own options that were not given. */
     void smokeDefaults() {
+    }
+
+    /** {@code o} with the cosine decay of {@code --lr-final} (unchanged where it is 1). */
+    OptimConfig decayed(OptimConfig o) {
+        return lrFinal == 1 ? o : o.withCosineDecay(lrFinal);
     }
 
     /** Checks the recipe's own options before any work. */
@@ -203,6 +213,9 @@ abstract class ImageTrainCommand implements Callable<Integer> {
         if (!(lr > 0 && lr < 1)) {
             throw new IllegalArgumentException("--lr " + lr + ": must be in (0, 1)");
         }
+        if (!(lrFinal >= 0 && lrFinal <= 1)) {
+            throw new IllegalArgumentException("--lr-final " + lrFinal + ": must be in [0, 1] (a fraction of --lr)");
+        }
         if (!(ema >= 0 && ema < 1)) {
             throw new IllegalArgumentException("--ema " + ema + ": must be in [0, 1) (0 keeps no EMA)");
         }
@@ -257,6 +270,10 @@ abstract class ImageTrainCommand implements Callable<Integer> {
         options.put("steps", steps);
         options.put("batch", batch);
         options.put("lr", lr);
+        if (lrFinal != 1) {
+            // recorded only when given, so runs started before the option existed still resume
+            options.put("lr_final", lrFinal);
+        }
         options.put("ema", ema);
         options.putAll(recipe.options());
         RunManifest manifest = new RunManifest(out, spec.name(), options, fingerprint);

@@ -60,7 +60,7 @@ final class TrainCtCommand extends ImageModelCommand {
         ConsistencyTraining.Config config = new ConsistencyTraining.Config(CtSchedule.preset(schedule, steps), d,
                 Distance.ictHuberC(dim), GRID);
         ConsistencyTraining trainer = new ConsistencyTraining(net, images.source(flip), config,
-                OptimConfig.radam(steps, batch, lr).withEvalEma(ema), seed + 4);
+                decayed(OptimConfig.radam(steps, batch, lr).withEvalEma(ema)), seed + 4);
         recordNetwork(trainer, c);
         Map<String, Object> o = networkOptions();
         o.put("schedule", schedule);

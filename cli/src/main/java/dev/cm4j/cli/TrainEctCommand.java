@@ -94,7 +94,7 @@ final class TrainEctCommand extends FromTeacherCommand {
         EasyConsistencyTuning.Config config = new EasyConsistencyTuning.Config(ectSchedule(), huberC,
                 EasyConsistencyTuning.Weighting.INVERSE_GAP).withTarget(targets.target(), targets.extraReferences);
         EasyConsistencyTuning trainer = new EasyConsistencyTuning(model, images.source(flip), config,
-                OptimConfig.radam(steps, batch, lr).withEvalEma(ema), seed + 6);
+                decayed(OptimConfig.radam(steps, batch, lr).withEvalEma(ema)), seed + 6);
         recordNetwork(trainer, c.withDropout(dropout));
         EctSchedule s = config.schedule();
         Map<String, Object> o = new LinkedHashMap<>();

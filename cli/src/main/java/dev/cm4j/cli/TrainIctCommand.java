@@ -62,7 +62,7 @@ final class TrainIctCommand extends ImageModelCommand {
                 IctSchedule.preset(schedule, steps).withGrid(GRID), Distance.ictHuberC(dim))
                 .withTarget(targets.target(), targets.extraReferences);
         ImprovedConsistencyTraining trainer = new ImprovedConsistencyTraining(net, images.source(flip), config,
-                OptimConfig.adam(steps, batch, lr).withBetas(0.9, 0.995).withEvalEma(ema), seed + 3);
+                decayed(OptimConfig.adam(steps, batch, lr).withBetas(0.9, 0.995).withEvalEma(ema)), seed + 3);
         recordNetwork(trainer, c);
         Map<String, Object> o = networkOptions();
         o.put("schedule", schedule);

@@ -66,7 +66,7 @@ final class TrainTeacherCommand extends ImageModelCommand {
         UNet.Config c = network(images);
         Preconditioned net = new Preconditioned(newNetwork(c, 1), Preconditioning.edm(0.5));
         EdmTeacherTrainer trainer = new EdmTeacherTrainer(net, images.source(flip), EdmTeacherTrainer.Config.edm(),
-                OptimConfig.adam(steps, batch, lr).withWarmup(warmup).withEvalEma(ema), seed + 1);
+                decayed(OptimConfig.adam(steps, batch, lr).withWarmup(warmup).withEvalEma(ema)), seed + 1);
         recordNetwork(trainer, c);
         Map<String, Object> o = networkOptions();
         o.put("warmup", warmup);

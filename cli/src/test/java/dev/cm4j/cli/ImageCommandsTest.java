@@ -224,6 +224,22 @@ class ImageCommandsTest {
                 + wrong.err());
     }
 
+    /** --lr-final: recorded in the manifest only when given, a resume without it refused, the run changed. */
+    @Test
+    void aDecayedLearningRateIsRecordedAndChangesTheRun(@TempDir Path dir) throws Exception {
+        String[] ict = {"train-ict", "--smoke", "--steps", "4", "--sample-every", "0"};
+        Path decayed = dir.resolve("decayed");
+        Path constant = dir.resolve("constant");
+        ok(CliRun.run(cat(ict, "-o", decayed.toString(), "--lr-final", "0.05")));
+        ok(CliRun.run(cat(ict, "-o", constant.toString())));
+        assertEquals(0.05, manifest(decayed).path("options").path("lr_final").asDouble(), 0.0);
+        assertTrue(manifest(constant).path("options").path("lr_final").isMissingNode(), "1 is not recorded");
+        assertTrue(!java.util.Arrays.equals(Files.readAllBytes(decayed.resolve("ict.safetensors")),
+                Files.readAllBytes(constant.resolve("ict.safetensors"))), "the decay changes the run");
+        CliRun wrong = CliRun.run(cat(ict, "-o", decayed.toString(), "--resume"));
+        assertTrue(wrong.code() != 0 && wrong.err().contains("--lr-final"), wrong.err());
+    }
+
     static String[] cat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
