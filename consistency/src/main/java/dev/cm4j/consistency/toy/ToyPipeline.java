@@ -84,10 +84,10 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
      * {@link ImprovedConsistencyTraining.Target#BATCH_POSTERIOR}) rather than from the sample itself. On the demo's
      * budget at width 128 (4 data sets x seeds 0-2, the same teachers) the paper's pair met iCT's targets (2.0x the
      * teacher's SW2 in one step, 1.3x in two) in 8 of 12 runs each and averaged 1.89x / 1.28x; this target met both in
-     * all 12, averaging 1.28x / 0.88x (one step better in 12 runs, two steps in 11); at width 256 it met both in 8 of 8
-     * runs, the pair in 3. The pair's one-step error grew between sigma 0.6 and 5, where its one-sample target is
-     * noisiest; this one's stays flat there
-     * (docs/RESULTS.md#ict-with-the-batchs-estimate-of-the-clean-sample-stable-target-field).
+     * all 12, averaging 1.28x / 0.88x (one step better in 12 runs, two steps in 11); at width 256 in 11 of 12 (the
+     * pair in 3 of the 8 run with both), and one run diverged there (checkerboard, seed 2: 106x in one step). The
+     * pair's one-step error grew between sigma 0.6 and 5, where its one-sample target is noisiest; this one's stays
+     * flat there (docs/RESULTS.md#the-robustness-table-with-the-stable-target).
      */
     public static final ImprovedConsistencyTraining.Target ICT_TARGET =
             ImprovedConsistencyTraining.Target.BATCH_POSTERIOR;
