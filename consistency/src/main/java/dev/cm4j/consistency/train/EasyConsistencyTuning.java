@@ -162,14 +162,8 @@ public final class EasyConsistencyTuning extends Trainer {
             return pairLoss(model, x, drawn.labels(), z, t, r, weight, config.huberC());
         }
         Tensor online = addNoise(x, t, z);
-        DataSource.Batch refs = drawn;
-        if (config.extraReferences() > 0) {
-            DataSource.Batch extra = data.batch(config.extraReferences(), rng);
-            refs = new DataSource.Batch(Tensor.concat(0, x, extra.x()),
-                    ImprovedConsistencyTraining.concatLabels("ect", drawn.labels(), extra.labels()));
-        }
-        double[] shift = StableTarget.shift(x, online, t, refs.x(), drawn.labels(), refs.labels());
-        Tensor targetInput = StableTarget.targetInput(addNoise(x, r, z), shift, t, r);
+        Tensor targetInput = StableTarget.targetInput("ect", data, rng, drawn, config.extraReferences(), online,
+                addNoise(x, r, z), t, r);
         return pairLoss(model, online, targetInput, drawn.labels(), t, r, weight, config.huberC());
     }
 

@@ -135,30 +135,10 @@ public final class ImprovedConsistencyTraining extends Trainer {
         Tensor online = addNoise(x, t, z);
         Tensor target = addNoise(x, tNext, z);
         if (config.target() == Target.BATCH_POSTERIOR) {
-            // the references: the batch itself (each sample's own x among them), then the extra draws
-            DataSource.Batch refs = drawn;
-            if (config.extraReferences() > 0) {
-                DataSource.Batch extra = data.batch(config.extraReferences(), rng);
-                refs = new DataSource.Batch(Tensor.concat(0, x, extra.x()),
-                        concatLabels("ict", drawn.labels(), extra.labels()));
-            }
-            double[] shift = StableTarget.shift(x, online, t, refs.x(), drawn.labels(), refs.labels());
-            target = StableTarget.targetInput(target, shift, t, tNext);
+            target = StableTarget.targetInput("ict", data, rng, drawn, config.extraReferences(), online, target, t,
+                    tNext);
         }
         return pairLoss(model, online, target, drawn.labels(), t, tNext, lambda, config.huberC());
-    }
-
-    /** {@code a} then {@code b}; null when both are null (unlabelled data). */
-    static int[] concatLabels(String op, int[] a, int[] b) {
-        if (a == null || b == null) {
-            if (a != b) {
-                throw new IllegalArgumentException(op + ": the extra reference draw and the batch disagree on labels");
-            }
-            return null;
-        }
-        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 
     /**

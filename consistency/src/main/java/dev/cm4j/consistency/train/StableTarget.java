@@ -1,6 +1,7 @@
 package dev.cm4j.consistency.train;
 
 import dev.cm4j.tensor.Parallel;
+import dev.cm4j.tensor.Rng;
 import dev.cm4j.tensor.kernels.GaussianWeights;
 import dev.cm4j.tensor.Tensor;
 import java.util.ArrayList;
@@ -30,7 +31,8 @@ import java.util.Map;
  * b is computed by one thread in a fixed order, so the result does not depend on the thread count. Cost: O(B R d) for
  * B samples and R reference samples of d elements. Each row runs in the {@link GaussianWeights} kernel over the
  * references of its class: its Vector API twin where the Vector API runs (6-9 times faster than the plain loop at
- * B = R = 2048 in 2-D, within about 1e-15 relative of it), else the plain loop, which gives this class's former bits.
+ * B = R = 2048 in 2-D, within about 1e-15 relative of it, the same bits on every run and at every vector width), else
+ * the plain loop, which gives this class's former bits.
  */
 public final class StableTarget {
     /** Rows per parallel chunk: a row costs R (d + 1) operations and one exp per reference sample. */
@@ -172,6 +174,39 @@ public final class StableTarget {
             }
         }
         return Tensor.wrap(out, ictTarget.shape());
+    }
+
+    /**
+     * The stable target's input for a trainer's step: the references are the batch itself (each sample's own x among
+     * them) and {@code extra} more draws from {@code data} with {@code rng} (after the step's other draws), the shift
+     * {@code x0_hat - x} is estimated at {@code online} and applied to the paper's target input {@code plain} (noise
+     * s).
+     *
+     * @param op the trainer's name, for errors
+     */
+    static Tensor targetInput(String op, DataSource data, Rng rng, DataSource.Batch drawn, int extra, Tensor online,
+                              Tensor plain, float[] t, float[] s) {
+        Tensor x = drawn.x();
+        DataSource.Batch refs = drawn;
+        if (extra > 0) {
+            DataSource.Batch more = data.batch(extra, rng);
+            refs = new DataSource.Batch(Tensor.concat(0, x, more.x()), concatLabels(op, drawn.labels(), more.labels()));
+        }
+        double[] shift = shift(x, online, t, refs.x(), drawn.labels(), refs.labels());
+        return targetInput(plain, shift, t, s);
+    }
+
+    /** {@code a} then {@code b}; null when both are null (unlabelled data). */
+    private static int[] concatLabels(String op, int[] a, int[] b) {
+        if (a == null || b == null) {
+            if (a != b) {
+                throw new IllegalArgumentException(op + ": the extra reference draw and the batch disagree on labels");
+            }
+            return null;
+        }
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static int label(int[] labels, int b) {
