@@ -196,7 +196,7 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
      * <p>On the two worst runs of the demo budget's grid (two moons seed 0, checkerboard seed 1, width 128), two steps
      * scored 2.97x and 2.61x the teacher's SW2 with the former recipe (q 2, the paper's target, the teacher's batch
      * of 512); 1.32x and 1.69x with the stable target at batch 2048; 0.92x and 1.30x with q = 4 as well, the best of
-     * 20 settings tried on both (docs/RESULTS.md#ect-with-the-stable-target).
+     * 22 settings run on both (docs/RESULTS.md#ect-with-the-stable-target).
      */
     public EasyConsistencyTuning easyTuning(Preconditioned teacherEma, int steps) {
         if (teacherEma == null || steps < 1) {
