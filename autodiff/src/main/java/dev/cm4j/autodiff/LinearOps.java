@@ -71,8 +71,9 @@ public final class LinearOps {
             // start from the bias on every row, then accumulate x W^T into it (beta = 1)
             broadcastRows(y, b.value());
         }
-        // x (rows, in), w (out, in) -> y (rows, out)
-        Gemm.sgemm(false, true, rows, out, in, 1f, xv.data(), xv.offset(), in, wv.data(), wv.offset(), in,
+        // x (rows, in), w (out, in) -> y (rows, out); each row the same bits whatever the number of rows, so a
+        // sample's output does not depend on its batch
+        Gemm.sgemmRowStable(false, true, rows, out, in, 1f, xv.data(), xv.offset(), in, wv.data(), wv.offset(), in,
                 b == null ? 0f : 1f, y.data(), 0, out);
         Backward rule = g -> {
             if (x.needsGrad()) {

@@ -44,6 +44,26 @@ public final class Gemm {
         }
     }
 
+    /**
+     * As {@link #sgemm(boolean, boolean, int, int, int, float, float[], int, int, float[], int, int, float, float[],
+     * int, int)}, with every row of C the same bits whatever m is: each row is summed as {@code sgemm} sums it for a
+     * product of more than 4 rows, where products of 4 rows or fewer take another path
+     * (B streamed unpacked, k summed in another order). For a layer whose rows are independent samples, so that a
+     * sample's output does not depend on how many samples share the call. Same bits as {@code sgemm} where m is
+     * above that.
+     */
+    public static void sgemmRowStable(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                      float beta, float[] c, int cOff, int ldc) {
+        if (Simd.ENABLED) {
+            GemmVector.sgemmRowStable(Integer.MAX_VALUE, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb,
+                    beta, c, cOff, ldc);
+        } else {
+            sgemmScalar(Integer.MAX_VALUE, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c,
+                    cOff, ldc);
+        }
+    }
+
     /** The blocked GEMM with the scalar micro-kernel, whatever {@link Simd#ENABLED} says. */
     public static void sgemmScalar(int maxThreads, boolean transA, boolean transB, int m, int n, int k, float alpha,
                                    float[] a, int aOff, int lda, float[] b, int bOff, int ldb,

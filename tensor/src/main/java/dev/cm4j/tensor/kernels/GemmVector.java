@@ -29,6 +29,23 @@ public final class GemmVector {
     }
 
     /**
+     * As {@link #sgemm} on the path it takes for more than {@link GemmVectorSmall#MAX_ROWS} rows whatever m is, so
+     * each row of C has the bits it has in a larger product (the thin-B and blocked paths sum a row independently of
+     * the others).
+     */
+    static void sgemmRowStable(int maxThreads, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float beta, float[] c, int cOff, int ldc) {
+        Gemm.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        if (thinB(transA, transB, n, k)) {
+            GemmVectorSmall.sgemmThinB(maxThreads, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        GemmBlocked.sgemm(GemmMicroKernelVector.INSTANCE, maxThreads, transA, transB, m, n, k, alpha,
+                a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /**
      * True when {@link #sgemm} runs this product on the blocked path, which {@link #sgemmPacked} then reproduces bit
      * for bit with operands from packers.
      */

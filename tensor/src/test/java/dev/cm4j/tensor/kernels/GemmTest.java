@@ -160,6 +160,41 @@ class GemmTest {
     }
 
     @Test
+    void rowStableRowsAreTheBitsOfALargerProduct() {
+        // Gemm.sgemmRowStable: rows 1..4 at a time (which sgemm would run on the few-row path) give exactly the rows
+        // of a 9-row product, for every transpose, odd widths, k remainders around KC and the thin-B shapes
+        Rng rng = new Rng(12);
+        int[] ns = {1, 3, 16, 17, 70, 513};
+        int[] ks = {1, 7, 255, 256, 257, 700};
+        int[][] rows = {{0, 1}, {3, 5}, {5, 9}, {1, 4}};
+        for (int t = 0; t < 4; t++) {
+            boolean transA = (t & 1) != 0;
+            boolean transB = (t & 2) != 0;
+            for (int n : ns) {
+                for (int k : ks) {
+                    float beta = (n + k + t) % 3 == 0 ? 0f : (n + k + t) % 3 == 1 ? 1f : -0.5f;
+                    Problem p = Problem.random(rng, transA, transB, 9, n, k, 0.75f, beta);
+                    float[] whole = p.c.clone();
+                    Gemm.sgemmRowStable(transA, transB, 9, n, k, p.alpha, p.a, p.aOff, p.lda, p.b, p.bOff, p.ldb,
+                            p.beta, whole, p.cOff, p.ldc);
+                    assertArrayEquals(p.run(DISPATCH, Integer.MAX_VALUE), whole, p + ": sgemm's bits for 9 rows");
+                    for (int[] r : rows) {
+                        float[] part = p.c.clone();
+                        int aRow = transA ? p.aOff + r[0] : p.aOff + r[0] * p.lda;
+                        Gemm.sgemmRowStable(transA, transB, r[1] - r[0], n, k, p.alpha, p.a, aRow, p.lda, p.b,
+                                p.bOff, p.ldb, p.beta, part, p.cOff + r[0] * p.ldc, p.ldc);
+                        for (int i = r[0]; i < r[1]; i++) {
+                            int o = p.cOff + i * p.ldc;
+                            assertArrayEquals(Arrays.copyOfRange(whole, o, o + n), Arrays.copyOfRange(part, o, o + n),
+                                    p + ": row " + i + " computed with rows " + r[0] + ".." + (r[1] - 1));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void fewTransposedColumnsMatchReference() {
         // B transposed with n <= 16 and k >= 256 takes the thin-B path (four-column groups, single columns, k tails);
         // the shallower depths check the blocked path on the same shapes
