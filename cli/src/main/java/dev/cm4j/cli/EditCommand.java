@@ -233,7 +233,7 @@ final class EditCommand implements Runnable {
             Tensor y = repeat(input(m), count);
             ZeroShotEditor editor = ZeroShotEditor.images(GRID);
             long t0 = System.nanoTime();
-            Tensor x = times.edit(editor, m.f(), edit, y, NoiseSource.of(new Rng(common.seed)));
+            Tensor x = times.edit(editor, m.f(), edit, y, NoiseSource.perSample(new Rng(common.seed), 0, count));
             common.console.printf("%s of %s, %d edit(s) %s in %.2f s%n", edit.name(), input, count, times.describe(),
                     (System.nanoTime() - t0) / 1e9);
             Tensor shown = edit.reference(y.slice(0, 0, 1));
@@ -372,7 +372,8 @@ final class EditCommand implements Runnable {
                 throw new IllegalArgumentException("strokes: give the step times, --times SIGMA,... or --ts "
                         + "INDEX,...; the first one sets how much of the painting is kept");
             }
-            Tensor x = editor.strokes(m.f(), repeat(stroke, count), tau, NoiseSource.of(new Rng(common.seed)));
+            Tensor x = editor.strokes(m.f(), repeat(stroke, count), tau,
+                    NoiseSource.perSample(new Rng(common.seed), 0, count));
             common.console.printf("%d image(s) from the strokes of %s %s%n", count, input, times.describe());
             common.write(stroke, x, null);
             return 0;
@@ -423,8 +424,9 @@ final class EditCommand implements Runnable {
                 if (seeds.length != 2) {
                     throw new IllegalArgumentException("--seeds " + Arrays.toString(seeds) + ": need two seeds");
                 }
-                path = interp.betweenNoises(m.f(), new Rng(seeds[0]).normal(shape), new Rng(seeds[1]).normal(shape),
-                        alphas);
+                // the noise of the first sample of each seed, as 'cm4j sample --seed S' draws it
+                path = interp.betweenNoises(m.f(), NoiseSource.perSample(new Rng(seeds[0]), 0, 1).normal(shape),
+                        NoiseSource.perSample(new Rng(seeds[1]), 0, 1).normal(shape), alphas);
             } else {
                 if (images.length != 2) {
                     throw new IllegalArgumentException("--images " + Arrays.toString(images) + ": need two images");

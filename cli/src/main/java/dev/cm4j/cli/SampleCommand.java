@@ -39,8 +39,9 @@ import picocli.CommandLine.Spec;
  * one-step sampling, {@code --times 80,1.382} the two steps of the released ImageNet-64 script ({@code ts=0,22,39} of
  * a 40-point Karras grid), and {@code --heun-steps N} samples an EDM teacher checkpoint.
  *
- * <p>Samples are drawn in batches of {@code --batch}, each batch's noise following the last's from one generator of
- * {@code --seed}: the same seed and batch size give the same bits.
+ * <p>Samples are drawn in batches of {@code --batch}, sample i's noise from its own stream forked from {@code --seed}
+ * by i: the same seed gives the same bits whatever the batch size, and the first 64 of 10,000 samples are the 64 of
+ * {@code -n 64}.
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Draw images from a checkpoint of train-teacher (Heun), distill, train-ict, train-ct or "
@@ -75,10 +76,13 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = {"-n", "--count"}, description = "Samples to draw (default: ${DEFAULT-VALUE}).")
     int count = 64;
 
-    @Option(names = {"-s", "--seed"}, description = "Seed of the noise (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-s", "--seed"}, description = "Seed of the noise; sample i's noise is stream i of it, so the "
+            + "first samples of -n 10000 are those of -n 64 (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
-    @Option(names = "--batch", description = "Samples per network call (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", description = "Samples per network call: memory, not results; each sample's noise "
+            + "has its own stream of --seed, so the samples are the same bits at any batch (default: "
+            + "${DEFAULT-VALUE}).")
     int batch = 256;
 
     @Option(names = "--heun-steps", description = "Teacher: grid points N of EDM's Heun sampler, 2N - 1 "
@@ -157,7 +161,7 @@ final class SampleCommand implements Callable<Integer> {
         int per = c.inChannels() * c.imageSize() * c.imageSize();
         float[] all = new float[Math.multiplyExact(count, per)];
         int[] labels = c.numClasses() > 0 ? new int[count] : null;
-        NoiseSource noise = NoiseSource.of(new Rng(seed));
+        Rng noise = new Rng(seed);
         long t0 = System.nanoTime();
         try (ConsoleProgress progress = new ConsoleProgress("cm4j sample", count, "samples",
                 ConsoleProgress.isTerminal(), console)) {
@@ -181,11 +185,11 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     /**
-     * Draws the samples batch by batch into {@code all} (and the labels of a class-conditional model), each batch's
-     * noise following the last's from one generator, reporting the samples drawn so far.
+     * Draws the samples batch by batch into {@code all} (and the labels of a class-conditional model), sample i's
+     * noise from its own stream of {@code root} ({@link NoiseSource#perSample}), reporting the samples drawn so far.
      */
     private void drawAll(Source src, boolean consistency, EdmSampler heun, MultistepSampler multistep, float[] all,
-                         int[] labels, int per, NoiseSource noise, ConsoleProgress progress) {
+                         int[] labels, int per, Rng root, ConsoleProgress progress) {
         UNet.Config c = src.config();
         Denoiser f = src.model().denoiser();
         progress.onStart("sample", 0, count);
@@ -200,6 +204,7 @@ final class SampleCommand implements Callable<Integer> {
                 System.arraycopy(y, 0, labels, from, b);
             }
             Denoiser d = f.withLabels(y);
+            NoiseSource noise = NoiseSource.perSample(root, from, b);
             Tensor z = noise.normal(b, c.inChannels(), c.imageSize(), c.imageSize());
             Tensor x = consistency ? multistep.sample(d, z, times, noise) : heun.sample(d, z, noise);
             System.arraycopy(x.data(), x.offset(), all, from * per, b * per);

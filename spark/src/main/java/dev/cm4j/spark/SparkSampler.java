@@ -20,7 +20,7 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Distributed sampling: {@code count} samples of a checkpoint spread over Spark partitions by ranges of sample
- * indices, each range a whole number of the facade's batches ({@link SampleRange}), so the samples are bit-identical
+ * indices, each range a whole number of the facade's batches ({@link SampleRange}); the samples are bit-identical
  * to {@link ConsistencyModel#sample(int, Sampling, long, int)} on one machine with the same seed, whatever the
  * number of partitions.
  *

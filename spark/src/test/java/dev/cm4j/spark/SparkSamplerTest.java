@@ -89,20 +89,20 @@ class SparkSamplerTest {
                 new Case(cd, Sampling.gridIndices(40, 0, 22, 39), -1), new Case(teacher, Sampling.heun(3), -1),
                 new Case(classes, Sampling.oneStep(), -1), new Case(classes, Sampling.sigmas(80, 2), 1))) {
             Tensor whole = c.model.sample(COUNT, c.sampling, 42, c.label);
-            for (int[] r : new int[][] {{0, COUNT}, {64, 86}, {128, 22}, {0, 64}}) {
+            for (int[] r : new int[][] {{0, COUNT}, {64, 86}, {128, 22}, {0, 64}, {10, 5}, {63, 3}, {149, 1}}) {
                 ImageBlock b = SampleRange.sample(c.model, c.sampling, 42, c.label, r[0], r[1]);
                 assertArrayEquals(whole.slice(0, r[0], r[0] + r[1]).toArray(), b.pixels(),
                         c.sampling + ": samples " + r[0] + " + " + r[1]);
                 if (c.model.config().numClasses() > 0) {
-                    assertEquals(c.label < 0 ? (r[0] + 1) % 3 : c.label, b.labels()[1]);
+                    assertEquals(c.label < 0 ? r[0] % 3 : c.label, b.labels()[0]);
                 } else {
                     assertNull(b.labels());
                 }
             }
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SampleRange.sample(cd, Sampling.oneStep(), 42, -1, 10, 5));
-        assertTrue(e.getMessage().contains("samples 10 + 5"), e.getMessage());
+                () -> SampleRange.sample(cd, Sampling.oneStep(), 42, -1, -1, 5));
+        assertTrue(e.getMessage().contains("samples -1 + 5"), e.getMessage());
     }
 
     @Test

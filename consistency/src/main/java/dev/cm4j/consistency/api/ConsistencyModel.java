@@ -38,13 +38,16 @@ import java.util.Arrays;
  * <b>sigma</b> or a <b>grid index</b>, each stated where it is taken; c_noise, the network's own input (250 ln sigma
  * for cm4j's U-Net), is never an argument.
  *
- * <p><b>Seeds.</b> Every random operation takes a seed and draws all its noise from one Philox stream of that seed,
- * {@value #BATCH} samples per network call: the same model, arguments and seed give the same bits on every run.
+ * <p><b>Seeds.</b> Every random operation takes a seed, and each sample (or edited image) draws its noise from its own
+ * Philox stream, forked from the seed by the sample's index ({@link NoiseSource#perSample}): the same model,
+ * arguments and seed give the same bits on every run, and sample i is the same whether 10 or 10,000 are drawn
+ * ({@link #sampleRange} draws any range of them alone). A network output does not depend on the other images of its
+ * batch either, so neither does a sample.
  *
  * <p>Instances are immutable; the network is evaluated in eval mode. Call one instance from one thread at a time.
  */
 public final class ConsistencyModel {
-    /** Samples per network call in {@link #sample}: fixed, since it decides where each draw of the stream goes. */
+    /** Samples per network call in {@link #sample}: the memory it takes, not the samples it gives. */
     public static final int BATCH = 64;
 
     private final Preconditioned network;
@@ -167,9 +170,28 @@ public final class ConsistencyModel {
      * -1 = classes in turn.
      */
     public Tensor sample(int count, Sampling sampling, long seed, int label) {
-        String op = "ConsistencyModel.sample";
         if (count < 1) {
-            throw new IllegalArgumentException(op + ": count " + count + " must be >= 1");
+            throw new IllegalArgumentException("ConsistencyModel.sample: count " + count + " must be >= 1");
+        }
+        return sampleRange("ConsistencyModel.sample", 0, count, sampling, seed, label);
+    }
+
+    /**
+     * Samples {@code first .. first + count - 1} of {@link #sample(int, Sampling, long, int)} with this seed (for any
+     * total of at least {@code first + count}), bit for bit, without drawing the ones before them: a class-conditional
+     * model with label -1 gives sample i the class i mod classes. Ranges can be drawn on different machines and joined.
+     *
+     * @throws IllegalArgumentException naming the operation and the value if first is negative, count is below 1,
+     *     the sampling does not suit the model, or its times are outside the grid
+     */
+    public Tensor sampleRange(long first, int count, Sampling sampling, long seed, int label) {
+        return sampleRange("ConsistencyModel.sampleRange", first, count, sampling, seed, label);
+    }
+
+    private Tensor sampleRange(String op, long first, int count, Sampling sampling, long seed, int label) {
+        if (first < 0 || count < 1) {
+            throw new IllegalArgumentException(op + ": samples " + first + " + " + count + ": the first index must be "
+                    + ">= 0 and the count >= 1");
         }
         checkSampling(op, sampling);
         checkLabel(op, label, true);
@@ -177,11 +199,12 @@ public final class ConsistencyModel {
         int s = config.imageSize();
         int per = c * s * s;
         float[] all = new float[Math.multiplyExact(count, per)];
-        NoiseSource noise = NoiseSource.of(new Rng(seed));
+        Rng root = new Rng(seed);
         Denoiser f = network.denoiser();
         for (int from = 0; from < count; from += BATCH) {
             int b = Math.min(BATCH, count - from);
-            Denoiser d = f.withLabels(labels(from, b, label));
+            NoiseSource noise = NoiseSource.perSample(root, first + from, b);
+            Denoiser d = f.withLabels(labels(first + from, b, label));
             Tensor z = noise.normal(b, c, s, s);
             Tensor x = switch (sampling) {
                 case Sampling.Sigmas t -> MultistepSampler.images(schedule).sample(d, z, times(t), noise);
@@ -233,7 +256,7 @@ public final class ConsistencyModel {
         edit.check(images);
         int b = images.dim(0);
         Denoiser f = network.denoiser().withLabels(labels(0, b, label));
-        NoiseSource noise = NoiseSource.of(new Rng(seed));
+        NoiseSource noise = NoiseSource.perSample(new Rng(seed), 0, b);
         ZeroShotEditor editor = ZeroShotEditor.images(schedule);
         return switch (sampling) {
             case Sampling.Sigmas t -> editor.edit(f, edit, images, times(t), noise);
@@ -329,13 +352,13 @@ public final class ConsistencyModel {
     }
 
     /** The labels of samples from..from + b: null for an unconditional model, else {@code label} or in turn. */
-    private int[] labels(int from, int b, int label) {
+    private int[] labels(long from, int b, int label) {
         if (config.numClasses() == 0) {
             return null;
         }
         int[] y = new int[b];
         for (int i = 0; i < b; i++) {
-            y[i] = label >= 0 ? label : (from + i) % config.numClasses();
+            y[i] = label >= 0 ? label : (int) ((from + i) % config.numClasses());
         }
         return y;
     }

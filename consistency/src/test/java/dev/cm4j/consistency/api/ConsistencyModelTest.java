@@ -64,11 +64,20 @@ class ConsistencyModelTest {
     }
 
     @Test
-    void aLongerRunStartsWithTheSameBatch(@TempDir Path dir) throws IOException {
+    void aSampleIsTheSameInAnyRunAndAnyRange(@TempDir Path dir) throws IOException {
         ConsistencyModel m = ConsistencyModel.load(checkpoint(dir, "ict", TINY));
-        Tensor many = m.sample(ConsistencyModel.BATCH + 2, Sampling.sigmas(80, 0.821), 5);
-        Tensor one = m.sample(ConsistencyModel.BATCH, Sampling.sigmas(80, 0.821), 5);
-        assertArrayEquals(one.toArray(), Arrays.copyOf(many.toArray(), one.size()), "the first batch is the same");
+        Sampling two = Sampling.sigmas(80, 0.821);
+        int per = 8 * 8;
+        float[] many = m.sample(ConsistencyModel.BATCH + 2, two, 5).toArray();
+        float[] few = m.sample(3, two, 5).toArray();
+        assertArrayEquals(few, Arrays.copyOf(many, few.length), "the first samples of a longer run");
+        // a range that starts inside a batch and crosses the next one: the bits the whole run gives those samples
+        float[] range = m.sampleRange(ConsistencyModel.BATCH - 2, 4, two, 5, -1).toArray();
+        assertArrayEquals(Arrays.copyOfRange(many, (ConsistencyModel.BATCH - 2) * per,
+                (ConsistencyModel.BATCH + 2) * per), range);
+        var e = assertThrows(IllegalArgumentException.class, () -> m.sampleRange(-1, 4, two, 5, -1));
+        assertEquals("ConsistencyModel.sampleRange: samples -1 + 4: the first index must be >= 0 and the count >= 1",
+                e.getMessage());
     }
 
     @Test
