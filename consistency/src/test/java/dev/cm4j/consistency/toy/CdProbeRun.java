@@ -10,7 +10,7 @@ import java.util.Locale;
 
 /**
  * The probe behind docs/RESULTS.md "CD at the demo's budget: a longer, decayed run": trains the teacher of the demo's
- * budget once ({@link RobustnessRun#pipeline}, width 128), prints its SW2 with Heun on the demo's 64 points and on
+ * budget once ({@link RobustnessRun#pipeline}, width 128 or {@code -Dprobe.width}), prints its SW2 with Heun on the demo's 64 points and on
  * 18, 40, 80 and 160, then distils CD in each given setting from it and prints the one-step SW2 as a multiple of the
  * teacher's (20,000 samples, evaluation seed seed + 100, as {@link RobustnessRun}).
  *
@@ -31,7 +31,7 @@ public final class CdProbeRun {
         }
         Toy2d data = Toy2d.valueOf(args[0].toUpperCase(Locale.ROOT));
         long seed = Long.parseLong(args[1]);
-        ToyPipeline p = RobustnessRun.pipeline("demo", data, seed, 128);
+        ToyPipeline p = RobustnessRun.pipeline("demo", data, seed, Integer.getInteger("probe.width", 128));
         ToyEvaluation eval = new ToyEvaluation(data, 20_000, seed + 100);
         SlicedWasserstein sw2 = new SlicedWasserstein(256, 2, 0);
         EdmTeacherTrainer teacher = p.teacher();
