@@ -195,6 +195,37 @@ class GemmTest {
     }
 
     @Test
+    void thinProductsHaveTheSameBitsAtEveryVectorWidth() {
+        // the thin-B path (B transposed, n <= 16, k >= 256) sums each element as GemmVectorSmall.thinDotModel
+        // defines it, whatever the lane count: run with cm4j.simd.bits 128, 256 and 512, the bits are the model's
+        Rng rng = new Rng(13);
+        int[] ns = {1, 2, 3, 4, 5, 9, 16};
+        int[] ks = {256, 257, 271, 784, 1001};
+        for (int m : new int[] {1, 5, 64}) {
+            for (int n : ns) {
+                for (int k : ks) {
+                    float beta = (m + n + k) % 3 == 0 ? 0f : (m + n + k) % 3 == 1 ? 1f : -0.5f;
+                    Problem p = Problem.random(rng, false, true, m, n, k, 0.75f, beta);
+                    float[] model = p.c.clone();
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            float acc = GemmVectorSmall.thinDotModel(p.a, p.aOff + i * p.lda, p.b, p.bOff + j * p.ldb, k);
+                            int o = p.cOff + i * p.ldc + j;
+                            model[o] = beta == 0f ? p.alpha * acc : p.alpha * acc + beta * model[o];
+                        }
+                    }
+                    for (int threads : new int[] {1, 2}) {
+                        float[] got = p.run((t, ta, tb, mm, nn, kk, al, a, ao, la, b, bo, lb, be, c, co, lc) ->
+                                GemmVector.sgemmRowStable(t, ta, tb, mm, nn, kk, al, a, ao, la, b, bo, lb, be, c, co,
+                                        lc), threads);
+                        assertArrayEquals(model, got, p + " on " + threads + " threads");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void fewTransposedColumnsMatchReference() {
         // B transposed with n <= 16 and k >= 256 takes the thin-B path (four-column groups, single columns, k tails);
         // the shallower depths check the blocked path on the same shapes
