@@ -20,12 +20,7 @@ public final class GemmVector {
                     beta, c, cOff, ldc);
             return;
         }
-        if (thinB(transA, transB, n, k)) {
-            GemmVectorSmall.sgemmThinB(maxThreads, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-            return;
-        }
-        GemmBlocked.sgemm(GemmMicroKernelVector.INSTANCE, maxThreads, transA, transB, m, n, k, alpha,
-                a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        rowStable(maxThreads, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     /**
@@ -37,6 +32,13 @@ public final class GemmVector {
                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                float beta, float[] c, int cOff, int ldc) {
         Gemm.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        rowStable(maxThreads, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** The thin-B or the blocked path, chosen by the shape of B alone. */
+    private static void rowStable(int maxThreads, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                  float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                  float beta, float[] c, int cOff, int ldc) {
         if (thinB(transA, transB, n, k)) {
             GemmVectorSmall.sgemmThinB(maxThreads, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
