@@ -102,6 +102,11 @@ abstract class ImageTrainCommand implements Callable<Integer> {
             + "cosine; 1 = constant, the papers' setting (default: ${DEFAULT-VALUE}).")
     double lrFinal = 1;
 
+    @Option(names = "--max-grad-norm", description = "Before each update, scale the gradients of all weights together "
+            + "down to this L2 norm when theirs is larger; 0 = no clipping, the papers' setting "
+            + "(default: ${DEFAULT-VALUE}).")
+    double maxGradNorm = 0;
+
     @Option(names = "--ema", description = "Rate of the evaluation EMA of the weights, which grids, sample and "
             + "distill use (default: ${DEFAULT-VALUE}).")
     double ema;
@@ -149,9 +154,13 @@ abstract class ImageTrainCommand implements Callable<Integer> {
     void smokeDefaults() {
     }
 
-    /** {@code o} with the cosine decay of {@code --lr-final} (unchanged where it is 1). */
+    /**
+     * {@code o} with the cosine decay of {@code --lr-final} (unchanged where it is 1) and the gradient bound of
+     * {@code --max-grad-norm} (none where it is 0).
+     */
     OptimConfig decayed(OptimConfig o) {
-        return lrFinal == 1 ? o : o.withCosineDecay(lrFinal);
+        OptimConfig d = lrFinal == 1 ? o : o.withCosineDecay(lrFinal);
+        return maxGradNorm == 0 ? d : d.withMaxGradNorm(maxGradNorm);
     }
 
     /** Checks the recipe's own options before any work. */
@@ -216,6 +225,10 @@ abstract class ImageTrainCommand implements Callable<Integer> {
         if (!(lrFinal >= 0 && lrFinal <= 1)) {
             throw new IllegalArgumentException("--lr-final " + lrFinal + ": must be in [0, 1] (a fraction of --lr)");
         }
+        if (!(maxGradNorm >= 0) || Double.isInfinite(maxGradNorm)) {
+            throw new IllegalArgumentException("--max-grad-norm " + maxGradNorm + ": must be a finite norm >= 0 (0 = "
+                    + "no clipping)");
+        }
         if (!(ema >= 0 && ema < 1)) {
             throw new IllegalArgumentException("--ema " + ema + ": must be in [0, 1) (0 keeps no EMA)");
         }
@@ -273,6 +286,9 @@ abstract class ImageTrainCommand implements Callable<Integer> {
         if (lrFinal != 1) {
             // recorded only when given, so runs started before the option existed still resume
             options.put("lr_final", lrFinal);
+        }
+        if (maxGradNorm != 0) {
+            options.put("max_grad_norm", maxGradNorm);
         }
         options.put("ema", ema);
         options.putAll(recipe.options());

@@ -56,6 +56,8 @@ class ImageCommandErrorsTest {
         refused(CliRun.run("train-ict", "--schedule", "fast", "-o", out), "fast", "paper");
         refused(CliRun.run("train-ict", "--target", "mean", "-o", out), "--target mean: must be sample or batch");
         refused(CliRun.run("train-teacher", "--lr-final", "1.5", "-o", out), "--lr-final 1.5: must be in [0, 1]");
+        refused(CliRun.run("distill", "--teacher", "t.safetensors", "--max-grad-norm", "-2", "-o", out),
+                "--max-grad-norm -2.0: must be a finite norm >= 0");
         refused(CliRun.run("train-ict", "--extra-references", "4", "-o", out),
                 "--extra-references 4: needs --target batch");
         refused(CliRun.run("train-ict", "--target", "batch", "--extra-references", "-1", "-o", out),

@@ -231,17 +231,36 @@ class ImageCommandsTest {
     /** --lr-final: recorded in the manifest only when given, a resume without it refused, the run changed. */
     @Test
     void aDecayedLearningRateIsRecordedAndChangesTheRun(@TempDir Path dir) throws Exception {
+        assertOptionRecordedAndChangesTheRun(dir, "--lr-final", "0.05", "lr_final");
+    }
+
+    /**
+     * --max-grad-norm: recorded in the manifest (and the checkpoint's settings) only when given, a resume without it
+     * refused; a bound below the smoke run's gradient norms changes the run.
+     */
+    @Test
+    void aGradientBoundIsRecordedAndChangesTheRun(@TempDir Path dir) throws Exception {
+        assertOptionRecordedAndChangesTheRun(dir, "--max-grad-norm", "1e-6", "max_grad_norm");
+    }
+
+    /**
+     * Trains a 4-step iCT smoke run with {@code option value} and one without: the manifest records the value under
+     * {@code key} only in the first, the checkpoints differ, and a resume of the first without the option is refused
+     * naming it.
+     */
+    private static void assertOptionRecordedAndChangesTheRun(Path dir, String option, String value, String key)
+            throws Exception {
         String[] ict = {"train-ict", "--smoke", "--steps", "4", "--sample-every", "0"};
-        Path decayed = dir.resolve("decayed");
-        Path constant = dir.resolve("constant");
-        ok(CliRun.run(cat(ict, "-o", decayed.toString(), "--lr-final", "0.05")));
-        ok(CliRun.run(cat(ict, "-o", constant.toString())));
-        assertEquals(0.05, manifest(decayed).path("options").path("lr_final").asDouble(), 0.0);
-        assertTrue(manifest(constant).path("options").path("lr_final").isMissingNode(), "1 is not recorded");
-        assertTrue(!java.util.Arrays.equals(Files.readAllBytes(decayed.resolve("ict.safetensors")),
-                Files.readAllBytes(constant.resolve("ict.safetensors"))), "the decay changes the run");
-        CliRun wrong = CliRun.run(cat(ict, "-o", decayed.toString(), "--resume"));
-        assertTrue(wrong.code() != 0 && wrong.err().contains("--lr-final"), wrong.err());
+        Path with = dir.resolve("with");
+        Path without = dir.resolve("without");
+        ok(CliRun.run(cat(ict, "-o", with.toString(), option, value)));
+        ok(CliRun.run(cat(ict, "-o", without.toString())));
+        assertEquals(Double.parseDouble(value), manifest(with).path("options").path(key).asDouble(), 0.0);
+        assertTrue(manifest(without).path("options").path(key).isMissingNode(), "the default is not recorded");
+        assertTrue(!java.util.Arrays.equals(Files.readAllBytes(with.resolve("ict.safetensors")),
+                Files.readAllBytes(without.resolve("ict.safetensors"))), option + " changes the run");
+        CliRun wrong = CliRun.run(cat(ict, "-o", with.toString(), "--resume"));
+        assertTrue(wrong.code() != 0 && wrong.err().contains(option), wrong.err());
     }
 
     static String[] cat(String[] a, String... b) {

@@ -4,6 +4,7 @@ import dev.cm4j.autodiff.NoGrad;
 import dev.cm4j.autodiff.Var;
 import dev.cm4j.autodiff.optim.Adam;
 import dev.cm4j.autodiff.optim.Ema;
+import dev.cm4j.autodiff.optim.GradClip;
 import dev.cm4j.autodiff.optim.LrSchedule;
 import dev.cm4j.autodiff.optim.Optimizer;
 import dev.cm4j.autodiff.optim.RAdam;
@@ -47,8 +48,11 @@ import java.util.function.Supplier;
  * the arrays of the step before, and the gradients are dropped at the end of the step (after the update), so a
  * parameter has no gradient between steps. {@link #loss} implementations keep nothing from a step but numbers.
  *
- * <p>A loss that is not finite stops training before the update, a parameter that is not finite after an update
- * stops it before the next save: nothing is saved, so the newest checkpoint stays the last good state, and a
+ * <p>After the backward pass the gradients' global L2 norm is taken (kept in {@link #gradNorms()}); with
+ * {@link OptimConfig#maxGradNorm()} above 0 a larger norm is scaled down to it before the update.
+ *
+ * <p>A loss or gradient norm that is not finite stops training before the update, a parameter that is not finite
+ * after an update stops it before the next save: nothing is saved, so the newest checkpoint stays the last good state, and a
  * {@link TrainingDivergedException} names the step, the tensor and index, and that checkpoint. All randomness comes
  * from one generator (and the network's own dropout generators) whose positions are saved with the weights,
  * optimizer moments and EMAs ({@link TrainingState}, one file per checkpoint), so a resumed run continues
@@ -73,6 +77,10 @@ public abstract class Trainer {
     private final BufferPool buffers = new BufferPool();
     private final LrSchedule lrSchedule;
     private final List<Double> losses = new ArrayList<>();
+    /** The global L2 norm of each step's gradients before clipping, for the steps this object ran. */
+    private final List<Double> gradNorms = new ArrayList<>();
+    /** Steps whose gradients {@link OptimConfig#maxGradNorm()} scaled down, of those this object ran. */
+    private long clippedSteps;
     private long step;
     private Checkpointing checkpointing;
     private TrainingListener listener = TrainingListener.NONE;
@@ -253,6 +261,16 @@ public abstract class Trainer {
                 }
                 module.zeroGrad();
                 loss.backward();
+                double norm = GradClip.globalNorm(module.parameters());
+                if (!Double.isFinite(norm)) {
+                    throw new TrainingDivergedException(phase, step, "the gradients' norm is " + norm, lastGood,
+                            lastGoodStep);
+                }
+                gradNorms.add(norm);
+                if (optim.maxGradNorm() > 0 && norm > optim.maxGradNorm()) {
+                    GradClip.clipGlobalNorm(module.parameters(), optim.maxGradNorm());
+                    clippedSteps++;
+                }
                 optimizer.step();
                 if (optim.evalEmaRate() > 0) {
                     evalEma.update(optim.evalEmaRate());
@@ -342,6 +360,19 @@ public abstract class Trainer {
     /** The loss of every step completed by this object (after a resume: the steps since). */
     public List<Double> losses() {
         return Collections.unmodifiableList(losses);
+    }
+
+    /**
+     * The global L2 norm of each step's gradients before clipping, over the steps completed by this object (after a
+     * resume: the steps since): spikes announce a divergence.
+     */
+    public List<Double> gradNorms() {
+        return Collections.unmodifiableList(gradNorms);
+    }
+
+    /** How many of the steps completed by this object had their gradients scaled down to the bound. */
+    public long clippedSteps() {
+        return clippedSteps;
     }
 
     public String phase() {

@@ -28,7 +28,7 @@ import java.util.Map;
  * java ... dev.cm4j.consistency.toy.IctProbeRun DATA SEED TEACHER_WIDTH TEACHER_STEPS SETTING...
  * SETTING: comma-separated key=value of width, steps, batch, lr, decay (the learning rate's cosine decay to this
  *          fraction at the last step; 1 = constant; default the demo's ToyPipeline.ICT_FINAL_LR_FRACTION), beta2,
- *          pstd, pmean, s0, s1, c, ema, trace,
+ *          pstd, pmean, s0, s1, c, ema, trace, clip (the global gradient norm bound, 0 = none),
  *          target (sample: the paper's pair; stf: the batch's estimate of E[x0 | x_t], StableTarget) and refs (extra
  *          reference samples for stf)
  * </pre>
@@ -84,7 +84,8 @@ public final class IctProbeRun {
                             .withBetas(0.9, Double.parseDouble(o.getOrDefault("beta2", "0.995")))
                             .withEvalEma(Double.parseDouble(o.getOrDefault("ema", "0.995")))
                             .withCosineDecay(Double.parseDouble(o.getOrDefault("decay",
-                                    Double.toString(ToyPipeline.ICT_FINAL_LR_FRACTION)))), seed + 3);
+                                    Double.toString(ToyPipeline.ICT_FINAL_LR_FRACTION))))
+                            .withMaxGradNorm(Double.parseDouble(o.getOrDefault("clip", "0"))), seed + 3);
             int trace = Integer.parseInt(o.getOrDefault("trace", "0"));
             if (trace > 0) {
                 // one-step SW1 of the EMA and of the raw weights every `trace` steps, on 5000 samples of their own
@@ -96,9 +97,12 @@ public final class IctProbeRun {
                         if (step % trace == 0) {
                             Preconditioned raw = ict.model().copy();
                             raw.net().module().eval();
-                            line.append(String.format(Locale.ROOT, "%d: N=%d ema %.4f raw %.4f; ", step,
+                            List<Double> norms = ict.gradNorms();
+                            double maxNorm = norms.subList(Math.max(0, norms.size() - trace), norms.size()).stream()
+                                    .mapToDouble(Double::doubleValue).max().orElse(0);
+                            line.append(String.format(Locale.ROOT, "%d: N=%d ema %.4f raw %.4f max |g| %.3g; ", step,
                                     s.n(step - 1), small.consistency(ict.emaModel().denoiser(), 80).sw(),
-                                    small.consistency(raw.denoiser(), 80).sw()));
+                                    small.consistency(raw.denoiser(), 80).sw(), maxNorm));
                         }
                         if (step == total) {
                             System.out.println("    trace (one step, 5000 samples): " + line);
@@ -118,6 +122,8 @@ public final class IctProbeRun {
             System.out.printf(Locale.ROOT, "  ict %s: %.1f s, 1 step %.5f (%.3fx), 2 steps (mid %.3f) %.5f (%.3fx)%n",
                     args[i], seconds, one, one / teacherSw, mid, two, two / teacherSw);
             System.out.println("    loss per stage: " + stageLosses(ict.losses(), s));
+            System.out.println("    gradient norm per stage (mean / max): " + stageNorms(ict.gradNorms(), s)
+                    + "clipped steps " + ict.clippedSteps());
             System.out.println("    SW2 and outliers: teacher " + sw2(teacherSamples, eval) + "; 1 step "
                     + sw2(oneScore.samples(), eval) + "; 2 steps " + sw2(twoScore.samples(), eval) + "; data "
                     + sw2(eval.reference(), eval));
@@ -144,29 +150,40 @@ public final class IctProbeRun {
                 new SlicedWasserstein(256, 2, 0).distance(eval.reference(), samples), max, 100.0 * far / n);
     }
 
-    /** Mean loss over each stage of the curriculum (N(k) constant), as "N: mean". */
+    /** Mean loss over each stage of the curriculum (N(k) constant) and over its last fifth, as "N: mean". */
     private static String stageLosses(List<Double> losses, IctSchedule s) {
+        return perStage(losses, s, (stage, out) -> {
+            List<Double> tail = stage.subList(stage.size() - Math.max(1, stage.size() / 5), stage.size());
+            out.append(String.format(Locale.ROOT, "mean %.4g last-fifth %.4g", mean(stage), mean(tail)));
+        });
+    }
+
+    /** Mean and largest gradient norm over each stage of the curriculum, as "N: mean / max". */
+    private static String stageNorms(List<Double> norms, IctSchedule s) {
+        return perStage(norms, s, (stage, out) -> out.append(String.format(Locale.ROOT, "%.3g / %.3g", mean(stage),
+                stage.stream().mapToDouble(Double::doubleValue).max().orElse(0))));
+    }
+
+    /** "N=n [first-last] summary; " for each stage of the curriculum (the steps with one N(k)). */
+    private static String perStage(List<Double> values, IctSchedule s,
+                                   java.util.function.BiConsumer<List<Double>, StringBuilder> summary) {
         StringBuilder out = new StringBuilder();
         int k = 0;
-        while (k < losses.size()) {
+        while (k < values.size()) {
             int n = s.n(k);
-            double sum = 0;
-            int count = 0;
             int start = k;
-            while (k < losses.size() && s.n(k) == n) {
-                sum += losses.get(k);
-                count++;
+            while (k < values.size() && s.n(k) == n) {
                 k++;
             }
-            double tail = 0;
-            int tailCount = Math.max(1, count / 5);
-            for (int j = k - tailCount; j < k; j++) {
-                tail += losses.get(j);
-            }
-            out.append(String.format(Locale.ROOT, "N=%d [%d-%d] mean %.4g last-fifth %.4g; ", n, start, k - 1,
-                    sum / count, tail / tailCount));
+            out.append(String.format(Locale.ROOT, "N=%d [%d-%d] ", n, start, k - 1));
+            summary.accept(values.subList(start, k), out);
+            out.append("; ");
         }
         return out.toString();
+    }
+
+    private static double mean(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
 
     /** SW1 of f(x + sigma z, sigma) against the reference for x a fresh draw, at each probe sigma. */

@@ -299,6 +299,50 @@ class TrainerMechanicsTest {
     }
 
     @Test
+    void gradientNormsAreRecordedAndABoundScalesOnlyTheStepsAboveIt() {
+        ConsistencyDistillation plain = cd(student(1), 6, 0.9);
+        plain.train();
+        assertEquals(6, plain.gradNorms().size());
+        assertEquals(0, plain.clippedSteps());
+        double smallest = plain.gradNorms().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double largest = plain.gradNorms().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        assertTrue(smallest > 0, "every step had a gradient: " + plain.gradNorms());
+
+        // a bound above every norm: the same run, bit for bit
+        ConsistencyDistillation loose = cdWithBound(6, 2 * largest);
+        loose.train();
+        assertEquals(0, loose.clippedSteps());
+        assertEquals(plain.gradNorms(), loose.gradNorms());
+        assertEquals(0f, maxDiff(values(plain.model().net().module().namedParameters()),
+                values(loose.model().net().module().namedParameters())));
+
+        // a bound below every norm: each step is scaled; the first norm (before clipping) is the same, the weights
+        // differ from the second step on (Adam's first update does not depend on the gradient's scale)
+        ConsistencyDistillation tight = cdWithBound(6, smallest / 4);
+        tight.train();
+        assertEquals(6, tight.clippedSteps());
+        assertEquals(plain.gradNorms().get(0), tight.gradNorms().get(0));
+        assertTrue(maxDiff(values(plain.model().net().module().namedParameters()),
+                values(tight.model().net().module().namedParameters())) > 1e-6, "clipping changed the updates");
+    }
+
+    private static ConsistencyDistillation cdWithBound(long steps, double bound) {
+        return new ConsistencyDistillation(student(1), new GaussianData(0.5).denoiser(), Toy2d.TWO_MOONS::sample,
+                new ConsistencyDistillation.Config(10, OdeSolver.HEUN, 0.9, Distance.L2, 0f, GRID),
+                OptimConfig.adam(steps, 64, 1e-3).withEvalEma(0.9).withMaxGradNorm(bound), 7);
+    }
+
+    @Test
+    void aGradientBoundAppearsInTheSettingsOnlyWhenSet() {
+        OptimConfig plain = OptimConfig.adam(10, 8, 1e-3);
+        // the text checkpoints saved before the bound existed hold
+        assertEquals("OptimConfig[steps=10, batch=8, lr=0.001, warmupSteps=0, optimizer=ADAM, beta1=0.9, beta2=0.999, "
+                + "evalEmaRate=0.0, finalLrFraction=1.0]", plain.toString());
+        assertEquals(plain.toString().replace("]", ", maxGradNorm=2.5]"), plain.withMaxGradNorm(2.5).toString());
+        assertEquals(plain, new OptimConfig(10, 8, 1e-3, 0, OptimConfig.Optimizer.ADAM, 0.9, 0.999, 0, 1));
+    }
+
+    @Test
     void badSettingsGiveClearErrors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ConsistencyDistillation.Config(1, OdeSolver.HEUN, 0.9, Distance.L2, 0f, GRID));
@@ -312,6 +356,8 @@ class TrainerMechanicsTest {
         assertTrue(e.getMessage().contains("fraction"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> OptimConfig.adam(10, 8, 1e-3).withEvalEma(-0.1));
         assertTrue(e.getMessage().contains("EMA rate"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> OptimConfig.adam(10, 8, 1e-3).withMaxGradNorm(-1));
+        assertTrue(e.getMessage().contains("gradient norm bound") && e.getMessage().contains("-1.0"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new KarrasSchedule(1.0, 1.0, 7));
         assertTrue(e.getMessage().contains("sigmaMin < sigmaMax"), e.getMessage());
         // a consistency model whose epsilon is not the grid's sigmaMin would break f(x, eps) = x
