@@ -36,14 +36,24 @@ public final class GradClip {
             throw new IllegalArgumentException("clipGlobalNorm: max norm " + maxNorm + " must be > 0");
         }
         double norm = globalNorm(params);
+        scaleToNorm(params, norm, maxNorm);
+        return norm;
+    }
+
+    /**
+     * The scaling of {@link #clipGlobalNorm} for gradients whose global norm is already known: multiplies every
+     * gradient by maxNorm / (norm + 1e-6) when that factor is below 1, and says whether it did.
+     */
+    public static boolean scaleToNorm(Collection<Var> params, double norm, double maxNorm) {
         double coef = maxNorm / (norm + 1e-6);
-        if (coef < 1) {
-            for (Var p : params) {
-                if (p.grad() != null) {
-                    p.grad().mulInPlace((float) coef);
-                }
+        if (!(coef < 1)) {
+            return false;
+        }
+        for (Var p : params) {
+            if (p.grad() != null) {
+                p.grad().mulInPlace((float) coef);
             }
         }
-        return norm;
+        return true;
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -280,6 +281,11 @@ class OptimizerTest {
         // below the limit nothing changes
         assertEquals(1.0, GradClip.clipGlobalNorm(List.of(a, b), 2.0), 1e-6);
         assertEquals(0.8, b.grad().data()[0], 1e-6);
+        // with the norm given: scaled and reported only above the bound
+        assertFalse(GradClip.scaleToNorm(List.of(a, b), 1.0, 2.0));
+        assertEquals(0.8, b.grad().data()[0], 1e-6);
+        assertTrue(GradClip.scaleToNorm(List.of(a, b), 1.0, 0.5));
+        assertEquals(0.4, b.grad().data()[0], 1e-6);
     }
 
     @Test

@@ -72,6 +72,8 @@ public abstract class Trainer {
     protected NoiseSource noise;
     private boolean suppliedNoise;
     private final Optimizer optimizer;
+    /** The model's parameters in registration order: the optimizer's, whose gradients a step's norm is taken over. */
+    private final List<Var> parameters;
     private final Ema evalEma;
     /** The arrays of one step's activations and gradients, lent again at the next step. */
     private final BufferPool buffers = new BufferPool();
@@ -106,6 +108,7 @@ public abstract class Trainer {
         this.rng = new Rng(seed);
         this.noise = NoiseSource.of(rng);
         Map<String, Var> params = model.net().module().namedParameters();
+        this.parameters = List.copyOf(params.values());
         this.optimizer = optim.optimizer() == OptimConfig.Optimizer.ADAM
                 ? new Adam(params, optim.lr(), optim.beta1(), optim.beta2(), 1e-8, 0, false)
                 : new RAdam(params, optim.lr(), optim.beta1(), optim.beta2(), 1e-8, 0);
@@ -261,14 +264,13 @@ public abstract class Trainer {
                 }
                 module.zeroGrad();
                 loss.backward();
-                double norm = GradClip.globalNorm(module.parameters());
+                double norm = GradClip.globalNorm(parameters);
                 if (!Double.isFinite(norm)) {
                     throw new TrainingDivergedException(phase, step, "the gradients' norm is " + norm, lastGood,
                             lastGoodStep);
                 }
                 gradNorms.add(norm);
-                if (optim.maxGradNorm() > 0 && norm > optim.maxGradNorm()) {
-                    GradClip.clipGlobalNorm(module.parameters(), optim.maxGradNorm());
+                if (optim.maxGradNorm() > 0 && GradClip.scaleToNorm(parameters, norm, optim.maxGradNorm())) {
                     clippedSteps++;
                 }
                 optimizer.step();
