@@ -4,13 +4,15 @@ import dev.cm4j.consistency.train.TrainingListener;
 import java.io.Console;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.Locale;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * The progress of one training phase (rate, ETA and a running mean of the loss), or of other long work counted in its
- * own unit (samples drawn), where a step reports the loss NaN and no loss is shown.
+ * The progress of one training phase (rate, ETA, a running mean of the loss and, where the trainer reports it, of the
+ * gradients' norm with the largest norm since the previous line), or of other long work counted in its own unit
+ * (samples drawn), where a step reports the loss NaN and no loss is shown.
  *
  * <p>On a terminal it is a bar redrawn in place. Without one (output to a file or a pipe) a bar's carriage returns
  * would join every redraw into one line, so it prints one complete line every tenth of the phase or every
@@ -28,6 +30,8 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
     private final PrintStream out;
     private ProgressBar bar;
     private double smoothed = Double.NaN;
+    private double smoothedNorm = Double.NaN;
+    private double maxNormSinceLine = Double.NaN;
     private long startStep = -1;
     private long startNanos;
     private long lastStep;
@@ -97,6 +101,15 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
     }
 
     @Override
+    public void onStep(String phase, long step, long totalSteps, double loss, double gradNorm) {
+        if (!Double.isNaN(gradNorm)) {
+            smoothedNorm = Double.isNaN(smoothedNorm) ? gradNorm : 0.98 * smoothedNorm + 0.02 * gradNorm;
+            maxNormSinceLine = Double.isNaN(maxNormSinceLine) ? gradNorm : Math.max(maxNormSinceLine, gradNorm);
+        }
+        onStep(phase, step, totalSteps, loss);
+    }
+
+    @Override
     public void onStep(String phase, long step, long totalSteps, double loss) {
         if (startStep < 0) {
             onStart(phase, step - 1, totalSteps); // a trainer that did not announce its start
@@ -107,7 +120,8 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
         if (terminal) {
             bar.stepTo(step);
             if (!Double.isNaN(smoothed)) {
-                bar.setExtraMessage(String.format("loss %.4g", smoothed));
+                bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4g", smoothed) + (Double.isNaN(smoothedNorm)
+                        ? "" : String.format(Locale.ROOT, ", grad norm %.3g", smoothedNorm)));
             }
             return;
         }
@@ -119,7 +133,10 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
         }
     }
 
-    /** One complete line: steps, percentage, rate of this process, elapsed and remaining time, smoothed loss. */
+    /**
+     * One complete line: steps, percentage, rate of this process, elapsed and remaining time, smoothed loss, smoothed
+     * gradient norm and the largest since the previous line.
+     */
     private void line(long now) {
         lastLineNanos = now;
         lastLineStep = lastStep;
@@ -127,9 +144,12 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
         long trained = lastStep - startStep;
         double rate = seconds > 0 ? trained / seconds : 0;
         String eta = rate > 0 ? clock((steps - lastStep) / rate) : "?";
-        out.printf("%s %3d%% %d/%d %s, %.1f %s/s, %s elapsed, %s left%s%n", task,
+        out.printf(Locale.ROOT, "%s %3d%% %d/%d %s, %.1f %s/s, %s elapsed, %s left%s%s%n", task,
                 steps == 0 ? 100 : (int) (100 * lastStep / steps), lastStep, steps, unit, rate, unit, clock(seconds), eta,
-                Double.isNaN(smoothed) ? "" : String.format(", loss %.4g", smoothed));
+                Double.isNaN(smoothed) ? "" : String.format(Locale.ROOT, ", loss %.4g", smoothed),
+                Double.isNaN(smoothedNorm) ? "" : String.format(Locale.ROOT, ", grad norm %.3g (max %.3g)", smoothedNorm,
+                        maxNormSinceLine));
+        maxNormSinceLine = Double.NaN;
         if (lastStep == steps) {
             finalLinePrinted = true;
         }

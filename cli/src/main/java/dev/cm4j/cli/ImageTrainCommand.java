@@ -324,7 +324,12 @@ abstract class ImageTrainCommand implements Callable<Integer> {
 
                 @Override
                 public void onStep(String phase, long step, long totalSteps, double loss) {
-                    logged.onStep(phase, step, totalSteps, loss);
+                    onStep(phase, step, totalSteps, loss, Double.NaN);
+                }
+
+                @Override
+                public void onStep(String phase, long step, long totalSteps, double loss, double gradNorm) {
+                    logged.onStep(phase, step, totalSteps, loss, gradNorm);
                     long now = System.nanoTime();
                     if (now - lastSave[0] >= everyNanos) {
                         trainer.requestCheckpoint();

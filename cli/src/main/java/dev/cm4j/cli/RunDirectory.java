@@ -76,8 +76,13 @@ final class RunDirectory {
 
             @Override
             public void onStep(String phase, long step, long totalSteps, double loss) {
-                log.onStep(phase, step, totalSteps, loss);
-                progress.onStep(phase, step, totalSteps, loss);
+                onStep(phase, step, totalSteps, loss, Double.NaN);
+            }
+
+            @Override
+            public void onStep(String phase, long step, long totalSteps, double loss, double gradNorm) {
+                log.onStep(phase, step, totalSteps, loss, gradNorm);
+                progress.onStep(phase, step, totalSteps, loss, gradNorm);
             }
         };
     }

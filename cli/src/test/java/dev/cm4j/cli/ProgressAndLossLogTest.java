@@ -83,4 +83,43 @@ class ProgressAndLossLogTest {
         }
         assertEquals(0, LossLog.read(file).steps().length);
     }
+
+    @Test
+    void gradientNormsAreLoggedAndShownWithTheLargestSinceTheLastLine() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        try (ConsoleProgress p = new ConsoleProgress("ict", 100, false, out)) {
+            p.onStart("ict", 0, 100);
+            for (long s = 1; s <= 100; s++) {
+                // one spike in the first tenth, none after it
+                p.onStep("ict", s, 100, 1.0, s == 4 ? 40.0 : 0.5);
+            }
+        }
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(10, lines.size(), lines.toString());
+        assertTrue(lines.get(0).endsWith("(max 40.0)"), lines.get(0));
+        assertTrue(lines.get(1).endsWith("(max 0.500)"), lines.get(1));
+        assertTrue(lines.get(9).contains("loss 1.000, grad norm "), lines.get(9));
+    }
+
+    @Test
+    void theLogCarriesTheNormsAndReadsAndContinuesATwoColumnLog(@TempDir Path dir) throws Exception {
+        Path file = LossLog.file(dir, "ict");
+        // a log of the earlier form, as a run trained before the norm was logged left it
+        Files.writeString(file, "step,loss\n1,0.5\n2,0.25\n3,0.125\n");
+        try (LossLog log = new LossLog(file)) {
+            log.onStart("ict", 2, 5);
+            log.onStep("ict", 3, 5, 0.3, 1.5);
+            log.onStep("ict", 4, 5, 0.2, Double.NaN); // a trainer that takes no norm
+            log.onStep("ict", 5, 5, 0.1);
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(List.of(LossLog.HEADER, "1,0.5", "2,0.25", "3,0.3,1.5", "4,0.2,", "5,0.1,"), lines);
+        LossLog.Curve c = LossLog.read(file);
+        assertArrayEquals(new long[] {1, 2, 3, 4, 5}, c.steps());
+        assertArrayEquals(new double[] {0.5, 0.25, 0.3, 0.2, 0.1}, c.losses());
+        assertTrue(Double.isNaN(c.gradNorms()[0]) && Double.isNaN(c.gradNorms()[1]), "no norms in the old lines");
+        assertEquals(1.5, c.gradNorms()[2]);
+        assertTrue(Double.isNaN(c.gradNorms()[3]) && Double.isNaN(c.gradNorms()[4]));
+    }
 }

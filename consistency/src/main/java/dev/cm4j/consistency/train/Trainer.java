@@ -253,6 +253,7 @@ public abstract class Trainer {
         listener.onStart(phase, step, optim.steps());
         while (step < optim.steps()) {
             double value;
+            double norm;
             // the step's activations and gradients borrow arrays from the pool and give them back at its end; what
             // outlives the step (weights, moments, averages, the loss as a double) is never lent
             try (BufferArena arena = buffers.open()) {
@@ -264,7 +265,7 @@ public abstract class Trainer {
                 }
                 module.zeroGrad();
                 loss.backward();
-                double norm = GradClip.globalNorm(parameters);
+                norm = GradClip.globalNorm(parameters);
                 if (!Double.isFinite(norm)) {
                     throw new TrainingDivergedException(phase, step, "the gradients' norm is " + norm, lastGood,
                             lastGoodStep);
@@ -288,7 +289,7 @@ public abstract class Trainer {
             }
             step++;
             losses.add(value);
-            listener.onStep(phase, step, optim.steps(), value);
+            listener.onStep(phase, step, optim.steps(), value, norm);
             boolean stop = step == stopAt;
             if (checkpointing != null && (checkpointRequested || stop || step % checkpointing.every() == 0
                     || step == optim.steps())) {

@@ -301,8 +301,24 @@ class TrainerMechanicsTest {
     @Test
     void gradientNormsAreRecordedAndABoundScalesOnlyTheStepsAboveIt() {
         ConsistencyDistillation plain = cd(student(1), 6, 0.9);
+        java.util.List<Double> heard = new java.util.ArrayList<>();
+        java.util.List<Long> heardSteps = new java.util.ArrayList<>();
+        plain.listener(new TrainingListener() {
+            @Override
+            public void onStep(String phase, long step, long total, double loss) {
+                throw new AssertionError("the trainer reports the norm with the loss");
+            }
+
+            @Override
+            public void onStep(String phase, long step, long total, double loss, double gradNorm) {
+                heardSteps.add(step);
+                heard.add(gradNorm);
+            }
+        });
         plain.train();
         assertEquals(6, plain.gradNorms().size());
+        assertEquals(plain.gradNorms(), heard, "the listener hears each step's norm");
+        assertEquals(java.util.List.of(1L, 2L, 3L, 4L, 5L, 6L), heardSteps);
         assertEquals(0, plain.clippedSteps());
         double smallest = plain.gradNorms().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
         double largest = plain.gradNorms().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
