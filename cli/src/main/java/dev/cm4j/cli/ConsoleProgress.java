@@ -144,11 +144,12 @@ final class ConsoleProgress implements TrainingListener, AutoCloseable {
         long trained = lastStep - startStep;
         double rate = seconds > 0 ? trained / seconds : 0;
         String eta = rate > 0 ? clock((steps - lastStep) / rate) : "?";
+        String loss = Double.isNaN(smoothed) ? "" : String.format(Locale.ROOT, ", loss %.4g", smoothed);
+        String norm = Double.isNaN(smoothedNorm) ? ""
+                : String.format(Locale.ROOT, ", grad norm %.3g (max %.3g)", smoothedNorm, maxNormSinceLine);
         out.printf(Locale.ROOT, "%s %3d%% %d/%d %s, %.1f %s/s, %s elapsed, %s left%s%s%n", task,
                 steps == 0 ? 100 : (int) (100 * lastStep / steps), lastStep, steps, unit, rate, unit, clock(seconds), eta,
-                Double.isNaN(smoothed) ? "" : String.format(Locale.ROOT, ", loss %.4g", smoothed),
-                Double.isNaN(smoothedNorm) ? "" : String.format(Locale.ROOT, ", grad norm %.3g (max %.3g)", smoothedNorm,
-                        maxNormSinceLine));
+                loss, norm);
         maxNormSinceLine = Double.NaN;
         if (lastStep == steps) {
             finalLinePrinted = true;

@@ -125,8 +125,8 @@ final class LossLog implements TrainingListener, AutoCloseable {
     }
 
     /**
-     * {@code {step, loss, norm}} of a {@code step,loss} or {@code step,loss,grad_norm} line (norm NaN where the field is
-     * absent or empty), or null for the header or a malformed line.
+     * {@code {step, loss, norm}} of a {@code step,loss} or {@code step,loss,grad_norm} line (norm NaN where the field
+     * is absent or empty), or null for the header or a malformed line.
      */
     private static double[] parse(String line) {
         String[] f = line.split(",", -1);
