@@ -40,7 +40,7 @@ for (long k : new long[] {0, steps / 4, steps / 2, 3L * steps / 4, steps - 1}) {
 // iCT also draws the pair (sigma_i, sigma_{i+1}) from a log-normal over the grid (P_mean -1.1, here P_std 4.0),
 // weights it by lambda = 1/(sigma_i - sigma_{i+1}), and uses the pseudo-Huber distance sqrt(||a-b||^2 + c^2) - c
 // with c = 0.00054 sqrt(d) (Section 3.3-3.5); for 2-D points that c is so small that the loss is in effect the
-// unsquared norm, and the 2-D pipeline uses c = 0.01 (ToyPipeline.ICT_HUBER_C, docs/RESULTS.md). The grid index i
+// unsquared norm, and the 2-D pipeline uses c = 0.1 (ToyPipeline.ICT_HUBER_C, docs/RESULTS.md). The grid index i
 // again counts from sigmaMax (index 0) down.
 double[] s11 = ictSchedule.sigmas(11);
 double[] p11 = ictSchedule.pairProbabilities(s11);

@@ -207,7 +207,7 @@ public final class Cm4jSpark {
         double[] lr = {2e-3};
 
         @Option(names = "--c", split = ",", description = "Pseudo-Huber constants c; 0 = squared distance (default: "
-                + "0.01, the 2-D pipeline's).")
+                + "0.1, the 2-D pipeline's).")
         double[] c = {dev.cm4j.consistency.toy.ToyPipeline.ICT_HUBER_C};
 
         @Option(names = "--batch", split = ",", description = "Batch sizes (default: 2048).")

@@ -69,8 +69,8 @@ class Cm4jSparkTest {
         String text = run(0, "sweep", "--master", "local[2]", "--data", "moons", "--steps", "5", "--width", "8",
                 "--samples", "50", "--lr", "1e-3,2e-3", "--batch", "64", "-o", out.toString());
         assertTrue(text.contains("2 settings of 2-D iCT on TWO_MOONS"), text);
-        for (String name : new String[] {"lr0.001-c0.01-b64", "lr0.002-c0.01-b64"}) {
-            assertTrue(text.contains("| " + name.substring(2, 7) + " | 0.01 | 64 |"), name + " in " + text);
+        for (String name : new String[] {"lr0.001-c0.1-b64", "lr0.002-c0.1-b64"}) {
+            assertTrue(text.contains("| " + name.substring(2, 7) + " | 0.1 | 64 |"), name + " in " + text);
             assertTrue(Files.exists(out.resolve(name).resolve("ict.safetensors")), name);
         }
         String err = run(1, "sweep", "--master", "local[1]", "--data", "spirals", "-o", out.toString());
