@@ -52,9 +52,9 @@ import java.util.function.Supplier;
  * {@link OptimConfig#maxGradNorm()} above 0 a larger norm is scaled down to it before the update.
  *
  * <p>A loss or gradient norm that is not finite stops training before the update, a parameter that is not finite
- * after an update stops it before the next save: nothing is saved, so the newest checkpoint stays the last good state, and a
- * {@link TrainingDivergedException} names the step, the tensor and index, and that checkpoint. All randomness comes
- * from one generator (and the network's own dropout generators) whose positions are saved with the weights,
+ * after an update stops it before the next save: nothing is saved, so the newest checkpoint stays the last good state,
+ * and a {@link TrainingDivergedException} names the step, the tensor and index, and that checkpoint. All randomness
+ * comes from one generator (and the network's own dropout generators) whose positions are saved with the weights,
  * optimizer moments and EMAs ({@link TrainingState}, one file per checkpoint), so a resumed run continues
  * bit-identically. Each checkpoint records the run's {@link CheckpointIdentity}: the phase as role, the network's
  * architecture, the settings and seed (plus any {@link #setting}), and the {@link #parent} hash; a checkpoint of

@@ -11,18 +11,17 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The robustness table's small setting as a test: every 2-D data set, seed 0, an MLP of width 64, the small budget of
  * {@link RobustnessRun} (teacher and CD 1500 steps, iCT 2000 steps at batch 512), 5,000 samples scored by SW2.
  *
- * <p>Before iCT's cosine learning-rate decay and a pseudo-Huber c above the paper's, runs of this setting broke: one step at 3.0x
- * (eight Gaussians), 3.7x (checkerboard), 5.9x (two moons) and 23x (Swiss roll) the teacher. Measured with the
- * present recipe (iCT with the stable target and pseudo-Huber c = 0.1), seed 0, as multiples of the teacher's SW2,
- * CD one step / iCT one step / iCT two steps: eight Gaussians 1.32 / 1.38 / 0.81, two moons 1.29 / 1.90 / 1.10, Swiss
- * roll 1.42 / 2.00 / 1.12, checkerboard 1.16 / 1.65 / 1.09 (with c = 0.01: iCT 1.52 / 0.93, 1.62 / 1.09, 1.98 / 1.17,
- * 1.38 / 1.26; with the paper's pair and c = 0.01: 1.65 / 1.01, 2.14 / 1.58, 2.11 / 1.27, 1.17 / 0.98;
- * docs/RESULTS.md, "The robustness table at the small budget"). The guards sit about 20 % above the largest of
- * these, well below any of the broken runs, so the test fails when a data set breaks again, not when a float's last
- * bits move. The teacher must stay within 3x
- * of the data's floor (measured 1.17-2.11x), so a weak teacher cannot make the ratios look good. The scores are the
- * same bits on 1 and 2 threads and with the Vector API at 256 bits ({@code -Dcm4j.simd.bits=256}, an AVX2 machine's
- * width) as at 512.
+ * <p>Before iCT's cosine learning-rate decay and a pseudo-Huber c above the paper's, runs of this setting broke: one
+ * step at 3.0x (eight Gaussians), 3.7x (checkerboard), 5.9x (two moons) and 23x (Swiss roll) the teacher. Measured
+ * with the present recipe (iCT with the stable target and pseudo-Huber c = 0.1), seed 0, as multiples of the
+ * teacher's SW2, CD one step / iCT one step / iCT two steps: eight Gaussians 1.32 / 1.38 / 0.81, two moons
+ * 1.29 / 1.90 / 1.10, Swiss roll 1.42 / 2.00 / 1.12, checkerboard 1.16 / 1.65 / 1.09 (with c = 0.01: iCT 1.52 / 0.93,
+ * 1.62 / 1.09, 1.98 / 1.17, 1.38 / 1.26; with the paper's pair and c = 0.01: 1.65 / 1.01, 2.14 / 1.58, 2.11 / 1.27,
+ * 1.17 / 0.98; docs/RESULTS.md, "The robustness table at the small budget"). The guards sit about 20 % above the
+ * largest of these, well below any of the broken runs, so the test fails when a data set breaks again, not when a
+ * float's last bits move. The teacher must stay within 3x of the data's floor (measured 1.17-2.11x), so a weak
+ * teacher cannot make the ratios look good. The scores are the same bits on 1 and 2 threads and with the Vector API
+ * at 256 bits ({@code -Dcm4j.simd.bits=256}, an AVX2 machine's width) as at 512.
  *
  * <p>ECT from the teacher for a quarter of iCT's steps (500) is far from its targets at this budget (one step 4.5x,
  * 5.2x, 9.2x and 9.4x on seed 0, two steps 1.53x, 1.46x, 2.17x and 1.81x; 5.8-11.0x and 2.36-4.03x before the stable
