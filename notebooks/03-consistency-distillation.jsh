@@ -41,15 +41,17 @@ Preconditioned teacherEma = teacher.emaModel();
 System.out.printf("teacher: %d steps in %.1f s, last loss %.4f%n", teacherSteps, (System.nanoTime() - tTeacher) / 1e9,
         teacher.losses().get(teacher.losses().size() - 1));
 
-// ---- 3. Distillation (Algorithm 2). On the grid of N = 18 sigmas (grid index n = 1..N-1, sigma_n from EDM eq. 5):
+// ---- 3. Distillation (Algorithm 2). On a grid of N sigmas (grid index n = 1..N-1, sigma_n from EDM eq. 5):
 //   draw y from the data, n uniformly, z ~ N(0, I);  x_{n+1} = y + sigma_{n+1} z
 //   one Heun step of the teacher's ODE from sigma_{n+1} down to sigma_n gives x^_n            (eq. 6 with phi = Heun)
+//   (the pipeline takes N = 10 and 8 Heun substeps per link instead, over the finer grid of 73 points: the student's
+//   chain has 9 links, the teacher the accuracy of 73 points; docs/ALGORITHMS.md, "Consistency distillation")
 //   loss d(f_theta(x_{n+1}, sigma_{n+1}), f_theta-(x^_n, sigma_n))                               (eq. 7, d = L2 here)
 //   theta- <- stopgrad(mu theta- + (1 - mu) theta), mu = 0.95                                     (the target network)
 // The student starts as a copy of the teacher's weights with the consistency parameterisation around them.
-ConsistencyDistillation.Config cfg = ConsistencyDistillation.Config.toy2d();
-System.out.println("CD settings: N = " + cfg.n() + ", solver " + cfg.solver() + ", mu = " + cfg.mu() + ", distance "
-        + cfg.distance());
+ConsistencyDistillation.Config cfg = ToyPipeline.cdConfig();
+System.out.println("CD settings: N = " + cfg.n() + ", solver " + cfg.solver() + " with " + cfg.substeps()
+        + " substeps per link, mu = " + cfg.mu() + ", distance " + cfg.distance());
 // cm4j, like the released code, numbers the grid from the top: index 0 is sigmaMax = 80, index N-1 is sigmaMin = 0.002
 // (the paper writes t_1 = eps ... t_N = T, upward). A grid index means nothing without its N.
 double[] grid = ToyPipeline.GRID.sigmas(cfg.n());

@@ -47,7 +47,7 @@ public final class DemoCommand implements Callable<Integer> {
     int teacherSteps = 3000;
 
     @Option(names = "--cd-steps", description = "Consistency distillation updates (default: ${DEFAULT-VALUE}).")
-    int cdSteps = 12_000;
+    int cdSteps = 6000;
 
     @Option(names = "--ict-steps", description = "Improved consistency training updates (default: ${DEFAULT-VALUE}).")
     int ictSteps = 6000;

@@ -24,7 +24,9 @@ import dev.cm4j.models.io.TensorChecks;
  *
  * <ul>
  *   <li>Teacher: Adam 1e-3 with 100 warm-up steps, EMA 0.995, EDM's P_mean -1.2, P_std 1.2.</li>
- *   <li>CD: N = 40, Heun, target EMA mu = 0.95, L2 distance, Adam 1e-3, EMA 0.995.</li>
+ *   <li>CD: N = {@value #CD_N} with {@value #CD_SUBSTEPS} Heun substeps of the teacher per link, target EMA
+ *       mu = 0.95, L2 distance, Adam {@value #CD_LR} with a cosine decay to {@value #CD_FINAL_LR_FRACTION} of it,
+ *       evaluation EMA {@link #cdEvalEma}.</li>
  *   <li>iCT: s0 = 10, s1 = 640, P_mean -1.1, P_std 4.0, pseudo-Huber c = {@value #ICT_HUBER_C}, Adam 2e-3 with
  *       beta2 = 0.995 and a cosine decay to {@value #ICT_FINAL_LR_FRACTION} of it at the last step, EMA 0.995, batch
  *       2048, the target pair built from the batch's estimate of the clean sample ({@link #ICT_TARGET}).</li>
@@ -116,6 +118,22 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
      * floor of a student of that grid (docs/RESULTS.md#cd-at-the-demos-budget-a-longer-decayed-run).
      */
     public static final double CD_LR = 3e-3;
+    /**
+     * CD's grid points N, with {@link #CD_SUBSTEPS}: a chain of 9 links whose teacher steps over the 73-point grid.
+     * With N = 40 and one Heun step per link (the paper's form) the student missed 1.2x the teacher's one-step SW2 at
+     * the peer's budget (4000 steps, width 128) on 4 of 8 runs (checkerboard 0: 1.32x, Swiss roll 0 and 1: 1.39x,
+     * 1.29x, two moons 1: 1.24x), and no setting of the learning rate, its decay, the EMAs, mu or the distance brought
+     * them below 1.3x (checkerboard 0 and Swiss roll 0: 1.32-1.95x over 12 settings; 8000 steps 1.24x, 1.28x), while
+     * the network regressed directly on the teacher's ODE solutions for the same 4000 steps scores 1.02x and 1.03x: the
+     * one-step map fits the network, and CD's loss is in learning it link by link. Fewer links with a finer teacher
+     * step closed the gap: N = 10 with 8 substeps scored 1.06x, 1.08x, 1.06x and 1.06x on those four runs (N = 20 with
+     * 4 substeps 1.14x, 1.16x, 1.09x, 1.10x; N = 40 with 2 1.24x, 1.40x) and 1.04x and 0.95x on checkerboard 1 and
+     * eight Gaussians 0 (1.19x and 0.93x before); a step costs 2.4 times the former one on one thread
+     * (docs/RESULTS.md#cd-at-the-peers-budget-fewer-links-a-finer-teacher).
+     */
+    public static final int CD_N = 10;
+    /** The teacher's Heun steps per link of CD's chain ({@link #CD_N}). */
+    public static final int CD_SUBSTEPS = 8;
     /** CD's learning rate at the last step, as a fraction of {@link #CD_LR}. */
     public static final double CD_FINAL_LR_FRACTION = 0.05;
     /** Rate of CD's evaluation EMA in a long run (see {@link #CD_LR} and {@link #cdEvalEma}). */
@@ -143,10 +161,13 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
     }
 
     /**
-     * The demo's budget: teacher 3000, CD 12,000, iCT 6000 steps, batch 512 (iCT 2048), a 4 x 128 MLP, noise scale 10.
+     * The demo's budget: teacher 3000, CD 6000, iCT 6000 steps, batch 512 (iCT 2048), a 4 x 128 MLP, noise scale 10.
+     * CD's 6000 steps with {@link #CD_SUBSTEPS} take about the time of the former 12,000 with one teacher step per link
+     * (203 s against 174 s on one thread beside another run) and scored 1.028x and 1.016x the teacher's one-step SW2
+     * on the checkerboard and two moons, seed 0 (12,000 steps: 1.008x, 1.004x; the former CD: 1.249x, 1.121x).
      */
     public static ToyPipeline defaults(Toy2d data, long seed) {
-        return new ToyPipeline(data, seed, 3000, 12_000, 6000, 512, 2048, 128, 10);
+        return new ToyPipeline(data, seed, 3000, 6000, 6000, 512, 2048, 128, 10);
     }
 
     /** The MLP of all three models. */
@@ -175,9 +196,17 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
     public ConsistencyDistillation distillation(Preconditioned teacherEma) {
         return describeData(new ConsistencyDistillation(
                 Preconditioned.fromTeacher(teacherEma, consistency()), teacherEma.denoiser(), data::sample,
-                ConsistencyDistillation.Config.toy2d().withGrid(GRID),
+                cdConfig(),
                 OptimConfig.adam(cdSteps, batch, CD_LR).withCosineDecay(CD_FINAL_LR_FRACTION)
                         .withEvalEma(cdEvalEma(cdSteps)), seed + 2));
+    }
+
+    /**
+     * The settings of {@link #distillation}: the toy2d preset on {@link #GRID} with {@link #CD_N} and
+     * {@link #CD_SUBSTEPS}.
+     */
+    public static ConsistencyDistillation.Config cdConfig() {
+        return ConsistencyDistillation.Config.toy2d().withGrid(GRID).withN(CD_N).withSubsteps(CD_SUBSTEPS);
     }
 
     /** Improved consistency training from a freshly initialised network, with the target {@link #ICT_TARGET}. */

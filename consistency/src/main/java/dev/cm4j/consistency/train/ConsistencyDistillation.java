@@ -15,7 +15,8 @@ import java.util.function.Function;
  * Consistency distillation, Algorithm 2 of Song et al. 2023 (docs/ALGORITHMS.md#consistency-distillation):
  * <pre>
  *   x ~ data, z ~ N(0, I), i ~ U{0..N-2}, x_t = x + sigma_i z      (drawn in this order, as the released code)
- *   x^ = one solver step of the frozen teacher from sigma_i to sigma_{i+1}
+ *   x^ = one solver step of the frozen teacher from sigma_i to sigma_{i+1} (with {@code substeps} m > 1: m steps
+ *        over the finer grid's points between them, the grid of (N - 1) m + 1 points, which holds the N points)
  *   L = d( f_theta(x_t, sigma_i), f_theta-(x^, sigma_{i+1}) )          (lambda = 1; no gradient into theta-)
  *   optimizer step; eval EMA; theta- = mu theta- + (1 - mu) theta
  * </pre>
@@ -30,9 +31,22 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
      * @param distance the distance d
      * @param huberC the pseudo-Huber constant (unused by L1 and L2)
      * @param grid sigmaMin, sigmaMax and rho of the grid
+     * @param substeps solver steps the teacher takes between two neighbouring grid times, on the finer Karras grid
+     *        of (N - 1) substeps + 1 points (which holds the N points): 1 in the paper and the released code; more
+     *        gives the student's chain of N - 1 links the teacher's accuracy of a finer grid without lengthening it
      */
-    public record Config(int n, OdeSolver solver, double mu, Distance distance, float huberC, KarrasSchedule grid) {
+    public record Config(int n, OdeSolver solver, double mu, Distance distance, float huberC, KarrasSchedule grid,
+                         int substeps) {
+        /** One solver step per link, as in the paper. */
+        public Config(int n, OdeSolver solver, double mu, Distance distance, float huberC, KarrasSchedule grid) {
+            this(n, solver, mu, distance, huberC, grid, 1);
+        }
+
         public Config {
+            if (substeps < 1) {
+                throw new IllegalArgumentException("ConsistencyDistillation.Config: the teacher's substeps per link "
+                        + "must be >= 1, got " + substeps);
+            }
             if (n < 2) {
                 throw new IllegalArgumentException("ConsistencyDistillation.Config: the grid needs N >= 2, got " + n);
             }
@@ -67,6 +81,7 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
          * The 2-D demonstration: N = 40, Heun, mu = 0.95, L2 (the ImageNet-64 run's settings). With N = 18 the student
          * learns the 18-point Heun map, which blurs the checkerboard's edges: one step scored SW1 0.0210 there against
          * 0.0096 with N = 40 (seed 0, docs/RESULTS.md#cm4j-demo--2-d-checkerboard-std-05-per-coordinate).
+         * {@code ToyPipeline} distils with N = 10 and 8 teacher substeps per link over this preset instead.
          */
         public static Config toy2d() {
             return new Config(40, OdeSolver.HEUN, 0.95, Distance.L2, 0f, KarrasSchedule.DEFAULT);
@@ -78,24 +93,39 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
         }
 
         public Config withN(int v) {
-            return new Config(v, solver, mu, distance, huberC, grid);
+            return new Config(v, solver, mu, distance, huberC, grid, substeps);
         }
 
         public Config withSolver(OdeSolver v) {
-            return new Config(n, v, mu, distance, huberC, grid);
+            return new Config(n, v, mu, distance, huberC, grid, substeps);
         }
 
         public Config withMu(double v) {
-            return new Config(n, solver, v, distance, huberC, grid);
+            return new Config(n, solver, v, distance, huberC, grid, substeps);
         }
 
         /** The same settings with another distance and pseudo-Huber constant (ignored by L1 and L2). */
         public Config withDistance(Distance v, float c) {
-            return new Config(n, solver, mu, v, c, grid);
+            return new Config(n, solver, mu, v, c, grid, substeps);
         }
 
         public Config withGrid(KarrasSchedule v) {
-            return new Config(n, solver, mu, distance, huberC, v);
+            return new Config(n, solver, mu, distance, huberC, v, substeps);
+        }
+
+        /** The same settings with {@code v} teacher solver steps per link. */
+        public Config withSubsteps(int v) {
+            return new Config(n, solver, mu, distance, huberC, grid, v);
+        }
+
+        /**
+         * The record's form, without {@code substeps} where it is 1: a checkpoint records this text among its
+         * settings, so the runs saved before substeps existed resume unchanged.
+         */
+        @Override
+        public String toString() {
+            return "Config[n=" + n + ", solver=" + solver + ", mu=" + mu + ", distance=" + distance + ", huberC="
+                    + huberC + ", grid=" + grid + (substeps == 1 ? "" : ", substeps=" + substeps) + "]";
         }
     }
 
@@ -115,7 +145,7 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
         parent(TrainingState.contentHash(student.net().module().stateDict()));
         this.teacher = teacher;
         this.config = config;
-        this.sigmas = config.grid().sigmas(config.n());
+        this.sigmas = config.grid().sigmas((config.n() - 1) * config.substeps() + 1);
     }
 
     @Override
@@ -128,14 +158,26 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
         Tensor z = noise.normal(x.shape());
         float[] t = new float[batch];
         float[] tNext = new float[batch];
+        int m = config.substeps();
+        int[] link = new int[batch];
         for (int b = 0; b < batch; b++) {
-            int i = rng.nextInt(config.n() - 1);
-            t[b] = (float) sigmas[i];
-            tNext[b] = (float) sigmas[i + 1];
+            link[b] = rng.nextInt(config.n() - 1);
+            t[b] = (float) sigmas[link[b] * m];
+            tNext[b] = (float) sigmas[(link[b] + 1) * m];
         }
         Tensor xt = addNoise(x, t, z);
         Tensor targetOut = withoutTape(() -> {
-            Tensor xHat = config.solver().step(teacher.withLabels(labels), xt, t, tNext);
+            Denoiser d = teacher.withLabels(labels);
+            Tensor xHat = xt;
+            float[] from = t;
+            for (int j = 1; j <= m; j++) {
+                float[] to = new float[batch];
+                for (int b = 0; b < batch; b++) {
+                    to[b] = (float) sigmas[link[b] * m + j];
+                }
+                xHat = config.solver().step(d, xHat, from, to);
+                from = to;
+            }
             return target.forward(xHat, tNext, labels).value();
         });
         Var online = model.forward(xt, t, labels);
