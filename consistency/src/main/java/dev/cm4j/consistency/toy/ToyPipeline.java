@@ -123,7 +123,7 @@ public record ToyPipeline(Toy2d data, long seed, int teacherSteps, int cdSteps, 
      * With N = 40 and one Heun step per link (the paper's form) the student missed 1.2x the teacher's one-step SW2 at
      * the peer's budget (4000 steps, width 128) on 4 of 8 runs (checkerboard 0: 1.32x, Swiss roll 0 and 1: 1.39x,
      * 1.29x, two moons 1: 1.24x), and no setting of the learning rate, its decay, the EMAs, mu or the distance brought
-     * them below 1.3x (checkerboard 0 and Swiss roll 0: 1.32-1.95x over 12 settings; 8000 steps 1.24x, 1.28x), while
+     * them below 1.3x (checkerboard 0 and Swiss roll 0: 1.32-3.40x over 11 settings; 8000 steps 1.24x, 1.28x), while
      * the network regressed directly on the teacher's ODE solutions for the same 4000 steps scores 1.02x and 1.03x: the
      * one-step map fits the network, and CD's loss is in learning it link by link. Fewer links with a finer teacher
      * step closed the gap: N = 10 with 8 substeps scored 1.06x, 1.08x, 1.06x and 1.06x on those four runs (N = 20 with
