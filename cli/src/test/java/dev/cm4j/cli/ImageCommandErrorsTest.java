@@ -67,6 +67,10 @@ class ImageCommandErrorsTest {
                 "pseudo-huber");
         refused(CliRun.run("distill", "--teacher", "t.safetensors", "--solver", "rk4", "-o", out),
                 "--solver rk4: not a solver");
+        refused(CliRun.run("distill", "--teacher", "t.safetensors", "--substeps", "0", "-o", out),
+                "--substeps 0: must be between 1 and");
+        refused(CliRun.run("distill", "--teacher", "t.safetensors", "--n", "2000", "--substeps", "1000", "-o", out),
+                "--n 2000 with --substeps 1000", "1999001 points");
         refused(CliRun.run("train-teacher", "--dropout", "1.5", "-o", out), "--dropout 1.5: must be in [0, 1)");
         Path json = dir.resolve("c.json");
         Files.writeString(json, "{\"stpes\": 10}");

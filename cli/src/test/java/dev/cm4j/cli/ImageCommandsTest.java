@@ -2,6 +2,7 @@ package dev.cm4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -195,6 +196,36 @@ class ImageCommandsTest {
                 dir.resolve("ect.png").toString(), "-n", "4", "--times", "80,0.821");
         ok(s);
         assertTrue(s.out().contains("2 NFE"), s.out());
+    }
+
+    /**
+     * Distillation with teacher substeps: the manifest records them (and only when they are not 1), a run stopped and
+     * resumed equals one straight through, the substeps change the run, and a resume without them is refused.
+     */
+    @Test
+    void substepsAreRecordedAndAResumeWithoutThemIsRefused(@TempDir Path dir) throws Exception {
+        Path teacher = dir.resolve("teacher");
+        ok(CliRun.run("train-teacher", "--smoke", "--steps", "2", "--sample-every", "0", "-o", teacher.toString()));
+        String[] cd = {"distill", "--smoke", "--steps", "4", "--sample-every", "0", "--n", "6",
+            "--teacher", teacher.resolve("teacher.safetensors").toString()};
+        String[] sub = cat(cd, "--substeps", "3");
+        Path straight = dir.resolve("straight");
+        Path pieces = dir.resolve("pieces");
+        ok(CliRun.run(cat(sub, "-o", straight.toString())));
+        assertEquals(3, manifest(straight).path("options").path("substeps").asInt(-1),
+                manifest(straight).path("options").toString());
+        ok(CliRun.run(cat(sub, "-o", pieces.toString(), "--stop-at", "2")));
+        ok(CliRun.run(cat(sub, "-o", pieces.toString(), "--resume")));
+        assertArrayEquals(Files.readAllBytes(straight.resolve("cd.safetensors")),
+                Files.readAllBytes(pieces.resolve("cd.safetensors")), "4 steps vs 2 + 2");
+        Path one = dir.resolve("one");
+        ok(CliRun.run(cat(cd, "-o", one.toString())));
+        assertTrue(manifest(one).path("options").path("substeps").isMissingNode(), "one substep is not recorded");
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(straight.resolve("cd.safetensors")),
+                Files.readAllBytes(one.resolve("cd.safetensors"))), "the substeps change the run");
+        CliRun wrong = CliRun.run(cat(cd, "-o", pieces.toString(), "--resume"));
+        assertTrue(wrong.code() != 0 && wrong.err().contains("--substeps"), "a resume without --substeps: "
+                + wrong.err());
     }
 
     /**

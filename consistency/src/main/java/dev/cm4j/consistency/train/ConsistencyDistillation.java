@@ -37,6 +37,12 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
      */
     public record Config(int n, OdeSolver solver, double mu, Distance distance, float huberC, KarrasSchedule grid,
                          int substeps) {
+        /**
+         * Most points of the teacher's grid, (N - 1) substeps + 1. Near sigma max = 80 on the default grid (rho 7)
+         * neighbouring points of a grid of 10^6 lie about 4e-4 apart, 57 float ulps; at 10^8 they merge.
+         */
+        public static final int MAX_TEACHER_POINTS = 1_000_000;
+
         /** One solver step per link, as in the paper. */
         public Config(int n, OdeSolver solver, double mu, Distance distance, float huberC, KarrasSchedule grid) {
             this(n, solver, mu, distance, huberC, grid, 1);
@@ -49,6 +55,12 @@ public final class ConsistencyDistillation extends TargetNetworkTrainer {
             }
             if (n < 2) {
                 throw new IllegalArgumentException("ConsistencyDistillation.Config: the grid needs N >= 2, got " + n);
+            }
+            if ((long) (n - 1) * substeps + 1 > MAX_TEACHER_POINTS) {
+                throw new IllegalArgumentException("ConsistencyDistillation.Config: the teacher's grid of (N - 1) x "
+                        + "substeps + 1 = " + ((long) (n - 1) * substeps + 1) + " points (N = " + n + ", substeps = "
+                        + substeps + ") exceeds " + MAX_TEACHER_POINTS + ": neighbouring times would round to the "
+                        + "same float near sigma max");
             }
             if (!(mu >= 0 && mu < 1)) {
                 throw new IllegalArgumentException("ConsistencyDistillation.Config: the target EMA rate mu must be in "

@@ -134,4 +134,29 @@ class GaussianDistillationTest {
         assertEquals("Config[n=40, solver=HEUN, mu=0.95, distance=L2, huberC=0.0, grid=" + config.grid() + "]",
                 config.toString());
     }
+
+    /**
+     * The teacher's grid, (N - 1) substeps + 1 points, is bounded where its times stay distinct floats: a finer one
+     * (including one whose point count overflows an int) is refused naming N and substeps, and every neighbouring
+     * pair of the largest allowed grid differs as floats, the type the teacher's times are stepped in.
+     */
+    @Test
+    void aTeacherGridTooFineForFloatTimesIsRefused() {
+        var config = ConsistencyDistillation.Config.toy2d();
+        int max = ConsistencyDistillation.Config.MAX_TEACHER_POINTS;
+        for (int sub : new int[] {max / 39 + 1, 1 << 26}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> config.withSubsteps(sub));
+            assertTrue(e.getMessage().contains("N = 40") && e.getMessage().contains("substeps = " + sub),
+                    e.getMessage());
+        }
+        var largest = config.withN(2).withSubsteps(max - 1);
+        double[] sigmas = largest.grid().sigmas((largest.n() - 1) * largest.substeps() + 1);
+        assertEquals(max, sigmas.length);
+        for (int i = 1; i < sigmas.length; i++) {
+            if (!((float) sigmas[i] < (float) sigmas[i - 1])) {
+                throw new AssertionError("grid points " + (i - 1) + " and " + i + " are the same float: "
+                        + (float) sigmas[i]);
+            }
+        }
+    }
 }
