@@ -6,6 +6,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import org.apache.commons.math3.stat.StatUtils;
+import org.apache.commons.math3.stat.descriptive.rank.Percentile;
+import org.apache.commons.math3.stat.descriptive.rank.Percentile.EstimationType;
 
 /**
  * Whether the training step's time per image is flat over the batch, measured in one JVM: {@link UNetStepBenchmark}'s
@@ -81,7 +84,7 @@ public final class UNetFlatness {
         double[] medians = new double[batches.length];
         double[] low = new double[batches.length];
         for (int i = 0; i < batches.length; i++) {
-            double[] v = perImage.get(i).stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double[] v = perImage.get(i).stream().mapToDouble(Double::doubleValue).toArray();
             medians[i] = quantile(v, 0.5);
             low[i] = quantile(v, 0.05);
             System.out.printf(Locale.ROOT, "batch %d: %d steps, ms per image median %.2f, 5 %% %.2f, 25 %% %.2f%n",
@@ -89,26 +92,17 @@ public final class UNetFlatness {
         }
         for (int i = 1; i < batches.length; i++) {
             final int j = i;
-            double[] r = rounds.stream().mapToDouble(x -> x[0] / x[j]).sorted().toArray();
+            double[] r = rounds.stream().mapToDouble(x -> x[0] / x[j]).toArray();
             System.out.printf(Locale.ROOT, "batch %d / batch %d per round: median %.3f (quartiles %.3f-%.3f)%n",
                     batches[0], batches[i], quantile(r, 0.5), quantile(r, 0.25), quantile(r, 0.75));
         }
         System.out.printf(Locale.ROOT, "flatness (largest / smallest time per image): medians %.3f, 5 %% quantiles "
-                + "%.3f%n", max(medians) / min(medians), max(low) / min(low));
+                + "%.3f%n", StatUtils.max(medians) / StatUtils.min(medians),
+                StatUtils.max(low) / StatUtils.min(low));
     }
 
-    /** The q-quantile of sorted values, interpolated linearly between neighbours. */
-    private static double quantile(double[] sorted, double q) {
-        double pos = q * (sorted.length - 1);
-        int i = (int) Math.floor(pos);
-        return i + 1 < sorted.length ? sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
-    }
-
-    private static double max(double[] v) {
-        return Arrays.stream(v).max().orElseThrow();
-    }
-
-    private static double min(double[] v) {
-        return Arrays.stream(v).min().orElseThrow();
+    /** The q-quantile, interpolated linearly between neighbours (R's type 7). */
+    private static double quantile(double[] values, double q) {
+        return new Percentile().withEstimationType(EstimationType.R_7).evaluate(values, 100 * q);
     }
 }

@@ -99,11 +99,11 @@ final class DistillCommand extends FromTeacherCommand {
         solver();
         inRange("--n", n, 2, 100_000);
         inRange("--substeps", substeps, 1, 1_000);
-        long points = (long) (n - 1) * substeps + 1;
-        if (points > ConsistencyDistillation.Config.MAX_TEACHER_POINTS) {
-            throw new IllegalArgumentException("--n " + n + " with --substeps " + substeps + ": the teacher's grid "
-                    + "would have (N - 1) x substeps + 1 = " + points + " points, more than "
-                    + ConsistencyDistillation.Config.MAX_TEACHER_POINTS);
+        try {
+            ConsistencyDistillation.Config.cifar10L2().withN(n).withSubsteps(substeps);
+        } catch (IllegalArgumentException e) {
+            // the grid's own check (the teacher's grid of (N - 1) x substeps + 1 points), before any file is read
+            throw new IllegalArgumentException("--n " + n + " with --substeps " + substeps + ": " + e.getMessage(), e);
         }
         if (!(mu >= 0 && mu < 1)) {
             throw new IllegalArgumentException("--mu " + mu + ": must be in [0, 1)");
